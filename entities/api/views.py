@@ -1,0 +1,87 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from .. import services
+from ..filters import EntityFilter
+from ..models import Entity
+from .serializers import (
+    EntityDetailSerializer,
+    EntitySerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "20/min"
+
+
+class ObtainTokenView(APIView):
+    """Exchange a username and password for an API token (the same token every time)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer})
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # authenticate() runs django-axes, so the API is throttled like the sign-in page.
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(_("Unable to sign in with the given username and password."))
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key}, status=status.HTTP_200_OK)
+
+
+class MeView(APIView):
+    """The signed-in user, their roles and the entities they may see."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+
+class EntityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """UN entities visible to the caller. Administrators of an entity may change its names,
+    type and active flag (PATCH); nobody creates or deletes entities through the API."""
+
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = EntityFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = Entity.objects.visible_to(self.request.user).select_related("governing_body")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("org_units")
+        return qs
+
+    def get_serializer_class(self):
+        return EntityDetailSerializer if self.action == "retrieve" else EntitySerializer
+
+    def perform_update(self, serializer):
+        serializer.instance = services.entity_update(
+            entity=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )

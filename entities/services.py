@@ -1,0 +1,154 @@
+"""Every write to entities, boards and memberships: keyword-only, atomic, validated, audited."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.services import event_record
+
+from . import permissions
+from .models import BoardSession, Entity, GoverningBody, Membership, OrgUnit
+
+ENTITY_EDITABLE_FIELDS = ("name_en", "name_zh", "short_name_zh", "entity_type", "is_active")
+
+
+def _save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def governing_body_upsert(*, code, actor, **fields):
+    """Create or update a governing body by code (idempotent, for loaders)."""
+    body, created = GoverningBody.objects.get_or_create(code=code, defaults=fields)
+    if not created:
+        changed = {k: v for k, v in fields.items() if getattr(body, k) != v}
+        if not changed:
+            return body
+        for k, v in changed.items():
+            setattr(body, k, v)
+    _save(body)
+    event_record(actor=actor, action="governing_body.saved", target=body, payload=fields)
+    return body
+
+
+@transaction.atomic
+def board_session_upsert(*, body, kind, year, actor, **fields):
+    session, created = BoardSession.objects.get_or_create(
+        body=body, kind=kind, year=year, defaults=fields
+    )
+    if not created:
+        changed = {k: v for k, v in fields.items() if getattr(session, k) != v}
+        if not changed:
+            return session
+        for k, v in changed.items():
+            setattr(session, k, v)
+    _save(session)
+    event_record(actor=actor, action="board_session.saved", target=session)
+    return session
+
+
+@transaction.atomic
+def entity_upsert(*, code, actor, **fields):
+    """Create or update an entity by code; unchanged rows are not written again."""
+    entity = Entity.objects.filter(code=code).first()
+    if entity is None:
+        entity = _save(Entity(code=code, **fields))
+        event_record(actor=actor, action="entity.created", target=entity, entity=entity)
+        return entity
+    changed = {k: v for k, v in fields.items() if getattr(entity, k) != v}
+    if changed:
+        for k, v in changed.items():
+            setattr(entity, k, v)
+        _save(entity)
+        event_record(
+            actor=actor,
+            action="entity.updated",
+            target=entity,
+            entity=entity,
+            payload={k: str(v) for k, v in changed.items()},
+        )
+    return entity
+
+
+@transaction.atomic
+def entity_update(*, entity, actor, data):
+    """Change an entity's reference data. Only its administrators may; the fields are checked
+    by the model, and nothing is written if any is invalid."""
+    if not permissions.can_change_entity(actor, entity):
+        raise PermissionDenied(_("You may not change this entity."))
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    unknown = set(data) - set(ENTITY_EDITABLE_FIELDS)
+    if unknown:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(
+            {field: _("This field cannot be changed.") for field in sorted(unknown)}
+        )
+    before = {k: getattr(entity, k) for k in data}
+    for k, v in data.items():
+        setattr(entity, k, v)
+    _save(entity)
+    event_record(
+        actor=actor,
+        action="entity.updated",
+        target=entity,
+        entity=entity,
+        payload={"before": {k: str(v) for k, v in before.items()}, "after": data},
+    )
+    return entity
+
+
+@transaction.atomic
+def org_unit_upsert(*, entity, code, actor, **fields):
+    unit, created = OrgUnit.objects.get_or_create(entity=entity, code=code, defaults=fields)
+    if created:
+        _save(unit)
+        event_record(actor=actor, action="org_unit.created", target=unit, entity=entity)
+    return unit
+
+
+@transaction.atomic
+def membership_grant(*, user, entity, role, actor, org_unit=None):
+    """Give `user` the `role` in `entity` (None: every entity). Granting twice changes nothing."""
+    if actor is not None and not (
+        getattr(actor, "is_superuser", False)
+        or (entity is not None and permissions.can_manage_memberships(actor, entity))
+    ):
+        raise PermissionDenied(_("You may not manage memberships of this entity."))
+    existing = Membership.objects.filter(user=user, entity=entity, role=role).first()
+    if existing:
+        return existing
+    membership = _save(Membership(user=user, entity=entity, role=role, org_unit=org_unit))
+    permissions.forget_memberships(user)
+    event_record(
+        actor=actor,
+        action="membership.granted",
+        target=membership,
+        entity=entity,
+        payload={"user": user.username, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership, actor, reason=""):
+    if not (
+        getattr(actor, "is_superuser", False)
+        or (
+            membership.entity is not None
+            and permissions.can_manage_memberships(actor, membership.entity)
+        )
+    ):
+        raise PermissionDenied(_("You may not manage memberships of this entity."))
+    event_record(
+        actor=actor,
+        action="membership.revoked",
+        target=membership,
+        entity=membership.entity,
+        reason=reason,
+        payload={"user": membership.user.username, "role": membership.role},
+    )
+    permissions.forget_memberships(membership.user)
+    membership.delete()

@@ -1,0 +1,72 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from audit.tasks import last_heartbeat
+
+from . import permissions
+from .filters import EntityFilter
+from .models import BoardSession, Entity, GoverningBody, Membership
+
+
+@login_required
+def home(request):
+    memberships = permissions.memberships(request.user)
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": memberships,
+            "show_worker_status": request.user.is_superuser,
+            "last_heartbeat": last_heartbeat() if request.user.is_superuser else None,
+        },
+    )
+
+
+@login_required
+def entity_list(request):
+    qs = Entity.objects.visible_to(request.user).select_related("governing_body")
+    filterset = EntityFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    template = "entities/partials/entity_rows.html" if request.htmx else "entities/entity_list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+@login_required
+def entity_detail(request, code):
+    # Not visible and not existing look the same: 404, so codes cannot be probed.
+    entity = get_object_or_404(
+        Entity.objects.visible_to(request.user).select_related("governing_body"), code=code
+    )
+    return render(
+        request,
+        "entities/entity_detail.html",
+        {
+            "entity": entity,
+            "org_units": entity.org_units.select_related("parent"),
+            "can_change": permissions.can_change_entity(request.user, entity),
+        },
+    )
+
+
+@login_required
+def board_list(request):
+    if not permissions.can_view_governing_bodies(request.user):
+        raise PermissionDenied
+    bodies = GoverningBody.objects.prefetch_related("entities")
+    sessions = BoardSession.objects.select_related("body")
+    return render(request, "entities/board_list.html", {"bodies": bodies, "sessions": sessions})
+
+
+@login_required
+def team(request):
+    if not permissions.can_view_team(request.user):
+        raise PermissionDenied
+    members = (
+        Membership.objects.visible_to(request.user)
+        .select_related("user", "entity", "org_unit")
+        .order_by("entity__code", "role", "user__username")
+    )
+    page = Paginator(members, 100).get_page(request.GET.get("page"))
+    return render(request, "entities/team.html", {"page": page})

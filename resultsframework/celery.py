@@ -1,0 +1,21 @@
+"""The Celery application. Task modules are discovered in every installed app (`tasks.py`)."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resultsframework.settings")
+
+app = Celery("resultsframework")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Beat schedules live in code (STYLE.md); django-celery-beat stores them so operators can see
+# and pause them in the admin.
+app.conf.beat_schedule = {
+    "heartbeat-every-5-minutes": {
+        "task": "audit.tasks.record_heartbeat",
+        "schedule": crontab(minute="*/5"),
+    },
+}

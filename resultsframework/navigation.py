@@ -1,0 +1,55 @@
+"""The main navigation: each item names the page and who may use it.
+
+Every app adds its items here; the predicate is the app's own permission function, so the menu
+never offers what the server would refuse.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from audit import permissions as audit_permissions
+from entities import permissions as entity_permissions
+
+
+def signed_in(user):
+    return user.is_authenticated
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    url_name: str
+    label: Promise
+    allowed: Callable
+
+
+NAV_ITEMS = [
+    NavItem("home", "home", _("Home"), signed_in),
+    NavItem("entities", "entities:list", _("Entities"), signed_in),
+    NavItem(
+        "boards",
+        "entities:boards",
+        _("Governing bodies"),
+        entity_permissions.can_view_governing_bodies,
+    ),
+    NavItem("team", "entities:team", _("Team"), entity_permissions.can_view_team),
+    NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),
+    NavItem("api-docs", "api-docs", _("API docs"), signed_in),
+    NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),
+]
+
+
+def items_for(user, current_path=""):
+    """The navigation items this user may use, with their URLs and which one is current."""
+    result = []
+    for item in NAV_ITEMS:
+        if not item.allowed(user):
+            continue
+        url = reverse(item.url_name)
+        current = current_path == url if url == "/" else current_path.startswith(url)
+        result.append({"key": item.key, "url": url, "label": item.label, "current": current})
+    return result
