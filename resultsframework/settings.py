@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from . import defaults
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -166,6 +168,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs are public: they describe the API, not its data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -175,8 +180,17 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own
 # models; the result backend only serves `AsyncResult` for operators.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+
+
+def _celery_url(url):
+    """Kombu names a Redis unix socket `redis+socket://PATH`; redis-py names it `unix://PATH`."""
+    if url.startswith("unix://"):
+        return "redis+socket://" + url[len("unix://") :].split("?")[0]
+    return url
+
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_celery_url(REDIS_URL))
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_celery_url(REDIS_URL))
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
@@ -187,7 +201,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
 # Shown by `make run` and used by `load_demo`.
-DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="results-demo-2026")
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default=defaults.DEMO_PASSWORD)
 
 # Production hardening; all on when DEBUG is off (see README, "Production").
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

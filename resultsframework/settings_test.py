@@ -17,3 +17,5 @@ MEDIA_ROOT = BASE_DIR / ".run" / "test-media"  # noqa: F405
 AXES_FAILURE_LIMIT = 3
 CACHES["default"]["KEY_PREFIX"] = "rf-test"  # noqa: F405
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="rf-test")
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,75 @@
+"""Shared fixtures. The suite runs on the real PostgreSQL and Redis named by DATABASE_URL and
+REDIS_URL (scripts/dev.py starts embedded ones when they are unset)."""
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from entities.choices import Role
+from tests.factories import EntityFactory, user_with_role
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_system_package(found, package, why):
+    """Skip when a Debian package is missing, naming it; in CI a missing package fails."""
+    if found:
+        return
+    message = f"needs the Debian package '{package}' ({why}): apt-get install {package}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}")
+    pytest.skip(message)
+
+
+def chromium_path():
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Each test starts with an empty cache (throttling counters, axes, heartbeats)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def unops(db):
+    return EntityFactory(code="UNOPS", name_en="United Nations Office for Project Services")
+
+
+@pytest.fixture
+def undp(db):
+    return EntityFactory(code="UNDP", name_en="United Nations Development Programme")
+
+
+@pytest.fixture
+def officer(unops):
+    return user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-officer")
+
+
+@pytest.fixture
+def reviewer(unops):
+    return user_with_role(Role.REVIEWER, unops, username="t-reviewer")
+
+
+@pytest.fixture
+def unops_admin(unops):
+    return user_with_role(Role.ADMINISTRATOR, unops, username="t-admin-unops")
+
+
+@pytest.fixture
+def officer_undp(undp):
+    return user_with_role(Role.PROGRAMME_OFFICER, undp, username="t-officer-undp")
+
+
+@pytest.fixture
+def auditor(db):
+    return user_with_role(Role.AUDITOR, None, username="t-auditor")
