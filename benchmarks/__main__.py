@@ -23,7 +23,9 @@ def main(selected):
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     import benchmarks
 
-    names = [m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_")]
+    names = [
+        m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_")
+    ]
     failures = 0
     try:
         for name in sorted(names):

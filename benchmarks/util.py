@@ -30,7 +30,8 @@ def peak_memory(fn):
 def report(label, seconds, floor_seconds=None, floor_label="floor", extra=""):
     line = f"{label:<48} {seconds * 1000:10.2f} ms"
     if floor_seconds:
-        line += f"   {floor_label}: {floor_seconds * 1000:8.2f} ms   ratio {seconds / floor_seconds:6.2f}x"
+        ratio = seconds / floor_seconds
+        line += f"   {floor_label}: {floor_seconds * 1000:8.2f} ms   ratio {ratio:6.2f}x"
     if extra:
         line += f"   {extra}"
     print(line, flush=True)
