@@ -5,6 +5,7 @@ DJANGO_DEBUG=false and the variables that `manage.py check --deploy` asks for.
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,9 @@ DATABASES = {
         "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/resultsframework"
     )
 }
+# A unix-socket directory is written percent-encoded in the URL's host
+# (postgres://user@%2Fpath%2Fto%2Fdir/name); django-environ leaves it encoded.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 
