@@ -53,6 +53,8 @@ def test_worker_runs_a_task_through_redis(worker):
     cache.delete(HEARTBEAT_KEY)
     result = record_heartbeat.delay()
     value = result.get(timeout=60)
+    assert value is not None
+    # The worker wrote the same value into Redis that it returned through the result backend.
     assert cache.get(HEARTBEAT_KEY) == value
 
 
