@@ -112,10 +112,9 @@ def _flags(values) -> np.ndarray:
 
 def _codes(values, categories, name, null_code=None) -> np.ndarray:
     """Integer codes into `categories`; unknown strings raise, nulls become null_code."""
-    if values is None or isinstance(values, str):
+    if not pd.api.types.is_list_like(values):
         values = [values]
-    categorical = pd.Categorical(values, categories=categories)
-    codes = categorical.codes.astype(np.int8)
+    codes = pd.Index(categories).get_indexer(values).astype(np.int8)  # -1: null or unknown
     invalid = codes < 0
     if invalid.any():
         raw = np.asarray(values, dtype=object)
@@ -132,7 +131,10 @@ def _codes(values, categories, name, null_code=None) -> np.ndarray:
 # Column name -> (short name used by the rules, converter). A column not given is all-missing.
 _COLUMNS = {
     "kind": ("kind", lambda x: _codes(x, KINDS, "kind", null_code=_MISSING)),
-    "direction": ("dir", lambda x: _codes(x, DIRECTIONS, "direction", null_code=2)),
+    "direction": (
+        "dir",
+        lambda x: _codes(x, DIRECTIONS, "direction", null_code=DIRECTIONS.index("none")),
+    ),
     "baseline": ("b", _floats),
     "target": ("t", _floats),
     "actual": ("a", _floats),
@@ -166,20 +168,20 @@ def _close(x, y) -> np.ndarray:
 
 
 def _percent(b, t, a) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # NaN and inf are masked below
         # (a - b) / (t - b) first, then * 100: a == t gives exactly 100.0.
         return np.where(_close(t, b), np.nan, (a - b) / (t - b) * 100.0)
 
 
 def _achieved(v) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # NaN and inf are masked below
         beyond = (v.sign * (v.a - v.t) >= 0) & (v.sign != 0)  # NaN compares False
         reached = (beyond | _close(v.a, v.t)) & (v.kind != _MISSING)
     return np.where(v.kind == _TEXT, v.rating == _ACHIEVED, reached)
 
 
 def _class_codes(v, achieved) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # NaN and inf are masked below
         # Figure X's "other / no data": nothing to compare, or not measurable yet.
         no_data = np.isnan(v.a) | np.isnan(v.b) | ((v.sign == 0) & np.isnan(v.t))
         other = (
@@ -198,7 +200,7 @@ def _class_codes(v, achieved) -> np.ndarray:
 
 
 def _status_codes(v, achieved, percent, tolerance) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # NaN and inf are masked below
         span = v.ty - v.by
         elapsed = np.clip(np.where(span > 0, (v.py - v.by) / span, 1.0), 0.0, 1.0)
         on_track = percent / 100.0 >= elapsed - tolerance - BOUNDARY_EPS
@@ -220,7 +222,7 @@ def _status_codes(v, achieved, percent, tolerance) -> np.ndarray:
 
 
 def _trend_codes(v) -> np.ndarray:
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(all="ignore"):  # NaN and inf are masked below
         to_a, to_p = np.abs(v.a - v.t), np.abs(v.prev - v.t)
         point = v.sign == 0
         conditions = [
@@ -336,8 +338,9 @@ def evaluate(rows: pd.DataFrame | Mapping, *, tolerance=None) -> pd.DataFrame:
 
     Columns read: kind, direction, baseline, target, actual (required) and baseline_year,
     target_year, period_year, as_of_year, method_in_development, completion_date_in_future,
-    rating, previous (optional). Returns, on the same index: percent_of_way (NaN for "text"
-    and "missing"), achieved, compact_class, on_track_status, trend — the same answers as the
+    rating, previous (optional). Returns, on the same index: percent_of_way (float, NaN for
+    "text" and "missing"), achieved (bool), and compact_class, on_track_status, trend as
+    categoricals over CLASSES, STATUSES, TRENDS (no trend: NaN) — the same answers as the
     single-rule functions, computed from one normalisation of the inputs.
     """
     absent = [name for name in _REQUIRED if name not in rows]
@@ -353,9 +356,10 @@ def evaluate(rows: pd.DataFrame | Mapping, *, tolerance=None) -> pd.DataFrame:
         {
             "percent_of_way": percent,
             "achieved": done,
-            "compact_class": _CLASS_LABELS[_class_codes(v, done)],
-            "on_track_status": _STATUS_LABELS[status],
-            "trend": _TREND_LABELS[_trend_codes(v)],
+            # Categoricals: a fixed dtype whatever the rows hold, and cheap for a million rows.
+            "compact_class": pd.Categorical.from_codes(_class_codes(v, done), CLASSES),
+            "on_track_status": pd.Categorical.from_codes(status, STATUSES),
+            "trend": pd.Categorical.from_codes(_trend_codes(v), TRENDS),  # -1 -> NaN
         },
         index=index,
     )
