@@ -425,12 +425,19 @@ def test_single_indicator_equals_its_row_in_a_big_call():
 
 # ---- properties -------------------------------------------------------------------------------
 
+# Small integers collide often, so equalities and boundaries get exercised; None is missing.
 values = st.one_of(
-    st.none(),
+    st.integers(-5, 5).map(float),
+    st.sampled_from([0.1, 0.2, 0.3, 2.5]),
     st.floats(min_value=-1e12, max_value=1e12, allow_nan=False, allow_subnormal=False),
-    st.sampled_from([0.0, 1.0, -1.0, 0.1, 0.3]),
+    st.none(),
 )
-hundredths = st.one_of(st.none(), st.integers(-1_000_000, 1_000_000).map(lambda k: k / 100))
+hundredths = st.one_of(
+    st.integers(-500, 500).map(lambda k: k / 100),
+    st.integers(-1_000_000, 1_000_000).map(lambda k: k / 100),
+    st.none(),
+)
+rarely = st.integers(0, 9).map(lambda k: k == 0)
 
 
 def rows_of(number):
@@ -446,7 +453,7 @@ def rows_of(number):
                 "baseline_year": st.sampled_from([2017, 2018, None]),
                 "target_year": st.integers(2016, 2030),
                 "period_year": st.integers(2016, 2032),
-                "method_in_development": st.booleans(),
+                "method_in_development": rarely,
                 "completion_date_in_future": st.booleans(),
                 "rating": st.sampled_from([*p.STATUSES, None]),
             }
