@@ -111,21 +111,36 @@ def _flags(values) -> np.ndarray:
 
 
 def _codes(values, categories, name, null_code=None) -> np.ndarray:
-    """Integer codes into `categories`; unknown strings raise, nulls become null_code."""
+    """Integer codes into `categories`; unknown labels raise, nulls become null_code.
+
+    Labels are matched per distinct value, not per row, so a million rows cost one hashing
+    pass (categoricals and numpy string arrays not even that)."""
     if not pd.api.types.is_list_like(values):
         values = [values]
-    codes = pd.Index(categories).get_indexer(values).astype(np.int8)  # -1: null or unknown
-    invalid = codes < 0
-    if invalid.any():
-        raw = np.asarray(values, dtype=object)
-        unknown = invalid & ~pd.isna(raw)
-        if unknown.any():
-            found = sorted({str(v) for v in raw[unknown]})
-            raise ValueError(f"unknown {name} {found}; expected one of {list(categories)}")
-        if null_code is None:
-            raise ValueError(f"{name} must not be missing")
-        codes = np.where(invalid, np.int8(null_code), codes)
-    return codes
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and dtype.kind in "US":  # numpy fixed-width strings: no nulls
+        array = np.atleast_1d(values)
+        codes = np.full(array.shape, -1, dtype=np.int8)
+        for i, label in enumerate(categories):
+            codes[array == label] = i
+        if (codes < 0).any():
+            unknown = sorted({str(label) for label in array[codes < 0]})
+            raise ValueError(f"unknown {name} {unknown}; expected one of {list(categories)}")
+        return codes
+    if isinstance(dtype, pd.CategoricalDtype):
+        found, uniques = pd.Series(values).cat.codes.to_numpy(), dtype.categories
+    else:
+        if not isinstance(values, np.ndarray | pd.Series | pd.Index):
+            values = np.asarray(values, dtype=object)  # a list, maybe of mixed types
+        found, uniques = pd.factorize(values)  # null -> -1
+    mapping = pd.Index(categories).get_indexer(uniques)
+    if (mapping < 0).any() and np.isin(found, np.flatnonzero(mapping < 0)).any():
+        unknown = sorted(str(u) for u, m in zip(uniques, mapping, strict=True) if m < 0)
+        raise ValueError(f"unknown {name} {unknown}; expected one of {list(categories)}")
+    if null_code is None and (found < 0).any():
+        raise ValueError(f"{name} must not be missing")
+    # found == -1 (null) picks the appended null_code
+    return np.append(mapping, -1 if null_code is None else null_code).astype(np.int8)[found]
 
 
 # Column name -> (short name used by the rules, converter). A column not given is all-missing.
