@@ -43,6 +43,7 @@ REL_TOL = 1e-9
 BOUNDARY_EPS = 1e-9
 
 _YES_NO, _TEXT, _MISSING = KINDS.index("yes_no"), KINDS.index("text"), KINDS.index("missing")
+_NONE = DIRECTIONS.index("none")
 _SIGN = np.array([1.0, -1.0, 0.0])  # per direction code: which way is better
 _ACHIEVED, _ON, _OFF, _NOT_STARTED = range(4)
 # Codes index these; -1 (no answer) picks the trailing None.
@@ -146,10 +147,7 @@ def _codes(values, categories, name, null_code=None) -> np.ndarray:
 # Column name -> (short name used by the rules, converter). A column not given is all-missing.
 _COLUMNS = {
     "kind": ("kind", lambda x: _codes(x, KINDS, "kind", null_code=_MISSING)),
-    "direction": (
-        "dir",
-        lambda x: _codes(x, DIRECTIONS, "direction", null_code=DIRECTIONS.index("none")),
-    ),
+    "direction": ("dir", lambda x: _codes(x, DIRECTIONS, "direction", null_code=_NONE)),
     "baseline": ("b", _floats),
     "target": ("t", _floats),
     "actual": ("a", _floats),
@@ -218,7 +216,11 @@ def _status_codes(v, achieved, percent, tolerance) -> np.ndarray:
     with np.errstate(all="ignore"):  # NaN and inf are masked below
         span = v.ty - v.by
         elapsed = np.clip(np.where(span > 0, (v.py - v.by) / span, 1.0), 0.0, 1.0)
-        on_track = percent / 100.0 >= elapsed - tolerance - BOUNDARY_EPS
+        # Share of the way covered; for a point target ("none") overshooting is no better than
+        # falling short, so it is the share of the distance to t that was closed.
+        closed = 1.0 - np.abs(v.a - v.t) / np.abs(v.t - v.b)
+        covered = np.where(v.sign == 0, closed, percent / 100.0)
+        on_track = covered >= elapsed - tolerance - BOUNDARY_EPS
         past = np.fmax(v.asof, v.py) > v.ty  # NaN years: not known to be past
     conditions = [
         v.kind == _TEXT,  # the reviewer's rating, or not started without one
@@ -322,8 +324,10 @@ def on_track_status(
     5. on_track: a yes/no not yet reached (it has no intermediate share).
     6. off_track: target equal to baseline (a level to keep) and not achieved.
     7. not_started: no baseline or a missing year (the shares cannot be computed).
-    8. covered = percent_of_way / 100, elapsed = (period_year − baseline_year) /
-       (target_year − baseline_year) clipped to [0, 1] (1 when target_year <= baseline_year);
+    8. covered = percent_of_way / 100 (direction "none": 1 − |a − t| / |t − b|, so that
+       overshooting a point target counts like falling short), elapsed = (period_year −
+       baseline_year) / (target_year − baseline_year) clipped to [0, 1] (1 when target_year
+       <= baseline_year);
        on_track iff covered >= elapsed − tolerance. The boundary is INCLUSIVE: exactly
        tolerance behind (within BOUNDARY_EPS) is on track. Otherwise off_track.
     tolerance: explicit, else settings.PROGRESS_ON_TRACK_TOLERANCE, else 0.10.
@@ -426,9 +430,9 @@ def rollup(
     if not counted:
         raise KeyError(f"rollup() needs a {class_column!r} or {status_column!r} column")
     counts = pd.concat(counted, axis=1).astype(np.int64)
-    counts.index = frame.index
     counts["n"] = 1  # every row is one indicator (codes above refused unknown labels)
-    table = pd.concat([frame[by], counts], axis=1).groupby(by, dropna=False).sum()
+    keys = frame[by].reset_index(drop=True)  # align by position, whatever the frame's index
+    table = pd.concat([keys, counts], axis=1).groupby(by, dropna=False).sum()
     if groups is not None:
         table = table.reindex(groups, fill_value=0)
     if class_column in frame:

@@ -301,6 +301,14 @@ def test_on_track_boundary_decrease_and_explicit_tolerance():
     assert one(**kw, actual=60.0, tolerance=0.0)["on_track_status"] == "on_track"
 
 
+def test_on_track_for_a_point_target_counts_overshoot_like_shortfall():
+    kw = {"direction": "none", "baseline": 0.0, "target": 100.0}  # elapsed 0.4, band to 0.3
+    assert one(**kw, actual=30.0)["on_track_status"] == "on_track"
+    assert one(**kw, actual=170.0)["on_track_status"] == "on_track"  # 30 of 100 short: edge
+    assert one(**kw, actual=170.01)["on_track_status"] == "off_track"
+    assert one(**kw, actual=100.0)["on_track_status"] == "achieved"
+
+
 def test_tolerance_comes_from_settings_unless_given(settings):
     assert p.on_track_tolerance() == p.DEFAULT_ON_TRACK_TOLERANCE == 0.10
     settings.PROGRESS_ON_TRACK_TOLERANCE = 0.25
@@ -366,6 +374,30 @@ def test_rollup_counts_and_shares_with_empty_groups():
     assert empty.empty and "share_progress" in empty.columns
     with pytest.raises(ValueError):
         p.rollup(frame.assign(compact_class="progres"), "goal")
+
+
+def test_rollup_by_several_keys_whatever_the_index():
+    frame = pd.DataFrame(
+        {
+            "entity": ["UNDP", "UNDP", "UNOPS"],
+            "goal": ["g1", "g1", "g1"],
+            "compact_class": pd.Categorical(["progress", "no_progress", "progress"], p.CLASSES),
+        },
+        index=[7, 7, 3],  # duplicated and unordered, as after a merge
+    )
+    got = p.rollup(frame, ["entity", "goal"])
+    assert got.loc[("UNDP", "g1"), "share_progress"] == pytest.approx(0.5)
+    assert got.loc[("UNOPS", "g1"), "n"] == 1
+    assert "on_track" not in got.columns  # no status column given
+
+
+def test_evaluate_on_no_rows_and_on_a_mapping_of_scalars():
+    empty = p.evaluate(pd.DataFrame([row()]).iloc[:0])
+    assert empty.empty and list(empty.columns) == [
+        "percent_of_way", "achieved", "compact_class", "on_track_status", "trend"
+    ]  # fmt: skip
+    got = p.evaluate({k: v for k, v in row(previous=30.0).items() if v is not None})
+    assert got.iloc[0].to_dict() == one(previous=30.0)
 
 
 # ---- one implementation: scalar == row of a big call ------------------------------------------
