@@ -46,10 +46,6 @@ _YES_NO, _TEXT, _MISSING = KINDS.index("yes_no"), KINDS.index("text"), KINDS.ind
 _NONE = DIRECTIONS.index("none")
 _SIGN = np.array([1.0, -1.0, 0.0])  # per direction code: which way is better
 _ACHIEVED, _ON, _OFF, _NOT_STARTED = range(4)
-# Codes index these; -1 (no answer) picks the trailing None.
-_CLASS_LABELS = np.array([*CLASSES, None], dtype=object)
-_STATUS_LABELS = np.array([*STATUSES, None], dtype=object)
-_TREND_LABELS = np.array([*TRENDS, None], dtype=object)
 
 
 def on_track_tolerance(tolerance: float | None = None) -> float:
@@ -197,14 +193,10 @@ def _class_codes(v, achieved) -> np.ndarray:
     with np.errstate(all="ignore"):  # NaN and inf are masked below
         # Figure X's "other / no data": nothing to compare, or not measurable yet.
         no_data = np.isnan(v.a) | np.isnan(v.b) | ((v.sign == 0) & np.isnan(v.t))
-        other = (
-            no_data
-            | v.mdev
-            | (v.kind == _TEXT)
-            | (v.kind == _MISSING)
-            # A "yes" already reached before its date is progress, not "other".
-            | ((v.kind == _YES_NO) & v.future & ~achieved)
-        )
+        unmeasurable = v.mdev | (v.kind == _TEXT) | (v.kind == _MISSING)
+        # A "yes" already reached before its date is progress, not "other".
+        not_yet_due = (v.kind == _YES_NO) & v.future & ~achieved
+        other = no_data | unmeasurable | not_yet_due
         moved = (v.sign * (v.a - v.b) > 0) & ~_close(v.a, v.b)
         to_a, to_b = np.abs(v.a - v.t), np.abs(v.b - v.t)
         closer = (to_a < to_b) & ~_close(to_a, to_b)
@@ -252,6 +244,11 @@ def _trend_codes(v) -> np.ndarray:
     return np.select(conditions, [-1, 1, -1, 1, 0], default=2).astype(np.int8)
 
 
+def _labels(codes, names) -> np.ndarray:
+    """Object array of labels; code -1 (no answer) picks the trailing None."""
+    return np.array([*names, None], dtype=object)[codes]
+
+
 # ---- public functions ------------------------------------------------------------------------
 
 
@@ -297,7 +294,7 @@ def compact_class(
         method_in_development=method_in_development,
         completion_date_in_future=completion_date_in_future,
     )  # fmt: skip
-    return _CLASS_LABELS[_class_codes(v, _achieved(v))]
+    return _labels(_class_codes(v, _achieved(v)), CLASSES)
 
 
 def on_track_status(
@@ -338,7 +335,7 @@ def on_track_status(
         as_of_year=as_of_year, method_in_development=method_in_development, rating=rating,
     )  # fmt: skip
     codes = _status_codes(v, _achieved(v), _percent(v.b, v.t, v.a), on_track_tolerance(tolerance))
-    return _STATUS_LABELS[codes]
+    return _labels(codes, STATUSES)
 
 
 def trend(kind, direction, target, actual, previous) -> np.ndarray:
@@ -346,7 +343,7 @@ def trend(kind, direction, target, actual, previous) -> np.ndarray:
     there is no previous or no actual, for "text"/"missing", and for direction "none" without
     a target. Equal within REL_TOL is stable; direction "none" compares distances to t."""
     v = _prepare(kind=kind, direction=direction, target=target, actual=actual, previous=previous)
-    return _TREND_LABELS[_trend_codes(v)]
+    return _labels(_trend_codes(v), TRENDS)
 
 
 _REQUIRED = ("kind", "direction", "baseline", "target", "actual")
