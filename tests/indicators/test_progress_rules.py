@@ -427,7 +427,7 @@ def random_rows(n, seed=7):
             "rating": rng.choice(np.array([*p.STATUSES, None], dtype=object), n),
             "previous": maybe_missing(rng.integers(-100, 100, n).astype(float), 0.3),
         }
-    )  # fmt: skip
+    )
 
 
 def test_single_indicator_equals_its_row_in_a_big_call():
