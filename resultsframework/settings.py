@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "audit",
     "entities",
+    "indicators",
 ]
 
 MIDDLEWARE = [
