@@ -20,6 +20,13 @@ def number(value, decimals=0):
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
+def plain(number):
+    """A Decimal as plain text without trailing zeros: 12.500000 -> '12.5'."""
+    if number is None:
+        return None
+    return format(Decimal(number).normalize(), "f")
+
+
 def snapshot(obj, parts=None):
     """The typed columns of a baseline, target or value as JSON-safe data (for audit events
     and the API)."""
@@ -29,13 +36,13 @@ def snapshot(obj, parts=None):
             parts = {p.code: p.numeric_value for p in obj.parts.all()}
     return {
         "kind": obj.kind,
-        "numeric_value": None if obj.numeric_value is None else str(obj.numeric_value),
+        "numeric_value": plain(obj.numeric_value),
         "currency": obj.currency,
         "bool_value": obj.bool_value,
         "text_value": obj.text_value,
         "is_missing": obj.is_missing,
         "footnote": obj.footnote,
-        "parts": {code: str(v) for code, v in (parts or {}).items()},
+        "parts": {code: plain(v) for code, v in (parts or {}).items()},
     }
 
 
