@@ -317,12 +317,13 @@ def baseline_set(*, indicator, actor, data):
     created = baseline is None
     baseline = baseline or Baseline(indicator=indicator)
     before = None if created else snapshot(baseline)
+    old_period = None if created else (baseline.period_start, baseline.period_end)
     parts = _apply_typed(baseline, indicator, data)
     baseline.period_start = data.get("period_start")
     baseline.period_end = data.get("period_end")
     baseline._prepared_parts = parts
     after = snapshot(baseline, parts)
-    if not created and after == before and baseline.period_start == baseline.period_end:
+    if after == before and old_period == (baseline.period_start, baseline.period_end):
         return baseline
     with _context(actor):
         _save(baseline, exclude=["indicator"])
