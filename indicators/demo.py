@@ -31,8 +31,11 @@ def load_json(name):
 
 # --- UNOPS strategic plan ---------------------------------------------------------------------
 
-UNOPS_LEVELS = [("pillar", "Pillar", "支柱"), ("goal", "Goal", "目标"), ("principle", "Principle",
-                                                                       "原则")]
+UNOPS_LEVELS = [
+    ("pillar", "Pillar", "支柱"),
+    ("goal", "Goal", "目标"),
+    ("principle", "Principle", "原则"),
+]
 
 
 def _typed(kind, raw, decimals=0, currency=""):
@@ -50,8 +53,11 @@ def _typed(kind, raw, decimals=0, currency=""):
     if kind == ValueKind.TEXT:
         return {"text_value": str(raw)}
     if kind == ValueKind.PARTS:
-        return {"parts": {k: Decimal(str(v)).quantize(Decimal(1).scaleb(-decimals))
-                          for k, v in raw.items()}}
+        return {
+            "parts": {
+                k: Decimal(str(v)).quantize(Decimal(1).scaleb(-decimals)) for k, v in raw.items()
+            }
+        }
     raise ValueError(kind)
 
 
@@ -94,27 +100,54 @@ def load_unops_plan():
     for pillar in doc["pillars"]:
         order += 1
         p = services.node_upsert(
-            plan=plan, code=pillar["code"], actor=None, level=levels["pillar"], parent=None,
-            title_en=pillar["en"], title_zh=pillar["zh"], order=order,
+            plan=plan,
+            code=pillar["code"],
+            actor=None,
+            level=levels["pillar"],
+            parent=None,
+            title_en=pillar["en"],
+            title_zh=pillar["zh"],
+            order=order,
         )
         for goal in goals_by_pillar[pillar["code"]]:
             order += 1
             g = services.node_upsert(
-                plan=plan, code=goal["code"], actor=None, level=levels["goal"], parent=p,
-                title_en=goal["title_en"], title_zh=goal["title_zh"], order=order,
+                plan=plan,
+                code=goal["code"],
+                actor=None,
+                level=levels["goal"],
+                parent=p,
+                title_en=goal["title_en"],
+                title_zh=goal["title_zh"],
+                order=order,
             )
             for principle in goal["principles"]:
                 order += 1
                 nodes[principle["code"]] = services.node_upsert(
-                    plan=plan, code=principle["code"], actor=None, level=levels["principle"],
-                    parent=g, title_en=principle["title_en"], title_zh=principle["title_zh"],
+                    plan=plan,
+                    code=principle["code"],
+                    actor=None,
+                    level=levels["principle"],
+                    parent=g,
+                    title_en=principle["title_en"],
+                    title_zh=principle["title_zh"],
                     order=order,
                 )
-    p2025 = services.period_upsert(plan=plan, label="2025", actor=None,
-                                   start_date=date(2025, 1, 1), end_date=date(2025, 12, 31),
-                                   is_closed=True)
-    p2026 = services.period_upsert(plan=plan, label="2026", actor=None,
-                                   start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    p2025 = services.period_upsert(
+        plan=plan,
+        label="2025",
+        actor=None,
+        start_date=date(2025, 1, 1),
+        end_date=date(2025, 12, 31),
+        is_closed=True,
+    )
+    p2026 = services.period_upsert(
+        plan=plan,
+        label="2026",
+        actor=None,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+    )
     del p2025  # the baseline year: closed, shown to explain why it takes no entries
     User = get_user_model()
     officer = User.objects.filter(username="officer").first()
@@ -158,10 +191,17 @@ def load_unops_plan():
         for year in (2026, 2027, 2028):
             raw = _milestone(kind, item["baseline_2025"], item["target_2029"], (year - 2025) / 4)
             if raw is not None:
-                services.target_set(indicator=indicator, year=year, actor=None,
-                                    data=_typed(kind, raw, decimals, currency))
+                services.target_set(
+                    indicator=indicator,
+                    year=year,
+                    actor=None,
+                    data=_typed(kind, raw, decimals, currency),
+                )
         services.target_set(
-            indicator=indicator, year=2029, actor=None, target_kind=TargetKind.END,
+            indicator=indicator,
+            year=2029,
+            actor=None,
+            target_kind=TargetKind.END,
             data=_typed(kind, item["target_2029"], decimals, currency),
         )
         if officer and reviewer:
@@ -184,8 +224,9 @@ def _demo_value(indicator, period, item, officer, reviewer):
         return
     value = services.value_submit(value=value, actor=officer)
     if state == Status.RETURNED:
-        services.value_return(value=value, actor=reviewer,
-                              reason="Please attach the source report for this figure.")
+        services.value_return(
+            value=value, actor=reviewer, reason="Please attach the source report for this figure."
+        )
     elif state == Status.APPROVED:
         rating = "partially_achieved" if kind == ValueKind.TEXT and not value.is_missing else ""
         services.value_approve(value=value, actor=reviewer, rating=rating)
@@ -234,28 +275,49 @@ def load_programme_plan():
         "performance measures (baselines, targets) are not in the source.",
     )
     levels = {
-        code: services.level_upsert(plan=plan, depth=d, code=code, actor=None, name_en=en,
-                                    name_zh=zh)
+        code: services.level_upsert(
+            plan=plan, depth=d, code=code, actor=None, name_en=en, name_zh=zh
+        )
         for d, (code, en, zh) in enumerate(PPB_LEVELS)
     }
-    services.period_upsert(plan=plan, label="2016-2017", actor=None,
-                           start_date=date(2016, 1, 1), end_date=date(2017, 12, 31))
+    services.period_upsert(
+        plan=plan,
+        label="2016-2017",
+        actor=None,
+        start_date=date(2016, 1, 1),
+        end_date=date(2017, 12, 31),
+    )
     counter = {"order": 0, "indicator": 0}
 
     def node(code, level, parent, en, zh):
         counter["order"] += 1
-        return services.node_upsert(plan=plan, code=code, actor=None, level=levels[level],
-                                    parent=parent, title_en=en, title_zh=zh or "",
-                                    order=counter["order"])
+        return services.node_upsert(
+            plan=plan,
+            code=code,
+            actor=None,
+            level=levels[level],
+            parent=parent,
+            title_en=en,
+            title_zh=zh or "",
+            order=counter["order"],
+        )
 
     def accomplishments(parent, prefix, eas):
         for ea in eas:
-            ea_node = node(f"{prefix}({ea['letter']})", "expected_accomplishment", parent,
-                           ea["en"], ea.get("zh", ""))
+            ea_node = node(
+                f"{prefix}({ea['letter']})",
+                "expected_accomplishment",
+                parent,
+                ea["en"],
+                ea.get("zh", ""),
+            )
             for ioa in ea.get("indicators_of_achievement", []):
                 counter["indicator"] += 1
-                code = f"{prefix}{ioa['code']}" if ioa["code"].startswith("(") else (
-                    f"{prefix}({ea['letter']}){ioa['code']}")
+                code = (
+                    f"{prefix}{ioa['code']}"
+                    if ioa["code"].startswith("(")
+                    else (f"{prefix}({ea['letter']}){ioa['code']}")
+                )
                 services.indicator_save(
                     plan=plan,
                     code=code,
@@ -280,16 +342,26 @@ def load_programme_plan():
             sp_code = f"{p_code}.{sp['number']}"
             s = node(sp_code, "subprogramme", p, sp["title_en"], sp.get("title_zh"))
             if sp.get("objective"):
-                obj = node(f"{sp_code}.obj", "objective", s, sp["objective"]["en"],
-                           sp["objective"].get("zh"))
+                obj = node(
+                    f"{sp_code}.obj",
+                    "objective",
+                    s,
+                    sp["objective"]["en"],
+                    sp["objective"].get("zh"),
+                )
                 accomplishments(obj, f"{sp_code}", sp.get("expected_accomplishments", []))
             for comp in sp.get("components", []):
                 c_code = f"{sp_code}.{comp['number']}"
                 c = node(c_code, "component", s, comp["title_en"], comp.get("title_zh"))
                 parent = c
                 if comp.get("objective"):
-                    parent = node(f"{c_code}.obj", "objective", c, comp["objective"]["en"],
-                                  comp["objective"].get("zh"))
+                    parent = node(
+                        f"{c_code}.obj",
+                        "objective",
+                        c,
+                        comp["objective"]["en"],
+                        comp["objective"].get("zh"),
+                    )
                 accomplishments(parent, c_code, comp.get("expected_accomplishments", []))
     return plan
 

@@ -57,16 +57,19 @@ def template_rows(period, indicators):
         value = unparse_value(ind, current)
         if value and ind.value_kind in NUMERIC_KINDS:
             value = float(value) if "." in value else int(value)
-        yield ind.value_kind, [
-            ind.code,
-            ind.name,
-            ind.get_value_kind_display(),
-            unit,
-            display(ind, baseline) if baseline else "",
-            display(ind, target_for(ind, year)) if ind.targets.all() else "",
-            value,
-            current.footnote if current else "",
-        ]
+        yield (
+            ind.value_kind,
+            [
+                ind.code,
+                ind.name,
+                ind.get_value_kind_display(),
+                unit,
+                display(ind, baseline) if baseline else "",
+                display(ind, target_for(ind, year)) if ind.targets.all() else "",
+                value,
+                current.footnote if current else "",
+            ],
+        )
 
 
 def template_indicators(period):
@@ -93,12 +96,15 @@ def build_template(period, indicators=None):
     for col, width in zip("ABCDEFGH", (12, 60, 18, 14, 22, 22, 22, 40), strict=True):
         ws.column_dimensions[col].width = width
     validations = {
-        ValueKind.NUMBER: DataValidation(type="decimal", operator="between",
-                                         formula1="-1E+15", formula2="1E+15"),
-        ValueKind.CURRENCY: DataValidation(type="decimal", operator="between",
-                                           formula1="-1E+15", formula2="1E+15"),
-        ValueKind.PERCENT: DataValidation(type="decimal", operator="between",
-                                          formula1="0", formula2="100"),
+        ValueKind.NUMBER: DataValidation(
+            type="decimal", operator="between", formula1="-1E+15", formula2="1E+15"
+        ),
+        ValueKind.CURRENCY: DataValidation(
+            type="decimal", operator="between", formula1="-1E+15", formula2="1E+15"
+        ),
+        ValueKind.PERCENT: DataValidation(
+            type="decimal", operator="between", formula1="0", formula2="100"
+        ),
         ValueKind.YES_NO: DataValidation(type="list", formula1='"yes,no"'),
     }
     messages = {
@@ -124,9 +130,13 @@ def build_template(period, indicators=None):
         [_("Framework"), plan.code],
         [_("Period"), period.label],
         [],
-        [_("Fill in the column “Current value”. Leave it empty and write a footnote to report "
-           "a value as not available. Values in parts: name=number; name=number. Yes/no: yes "
-           "or no. Percent: a number from 0 to 100.")],
+        [
+            _(
+                "Fill in the column “Current value”. Leave it empty and write a footnote to report "
+                "a value as not available. Values in parts: name=number; name=number. Yes/no: yes "
+                "or no. Percent: a number from 0 to 100."
+            )
+        ],
     ):
         about.append([str(c) for c in row])
     if plan.is_illustrative:

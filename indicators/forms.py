@@ -65,8 +65,9 @@ class TypedInputMixin:
             self.initial.setdefault("source", initial_obj.source)
             if kind == ValueKind.PARTS:
                 for p in initial_obj.parts.all():
-                    self.initial.setdefault(f"part_{p.code}", format(p.numeric_value.normalize(),
-                                                                     "f"))
+                    self.initial.setdefault(
+                        f"part_{p.code}", format(p.numeric_value.normalize(), "f")
+                    )
             else:
                 self.initial.setdefault("value", unparse_value(indicator, initial_obj))
 
@@ -230,10 +231,12 @@ class IndicatorForm(forms.ModelForm):
 
 
 class BaselineForm(TypedInputMixin, forms.Form):
-    period_start = forms.DateField(label=_("Period start"), widget=forms.DateInput(
-        attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Period end"), widget=forms.DateInput(
-        attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, indicator, baseline=None, **kwargs):
         super().__init__(*args, **kwargs)

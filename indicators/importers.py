@@ -127,9 +127,9 @@ def check_rows(job, on_progress=None):
     }
     existing = {
         v.indicator_id: v
-        for v in Value.objects.filter(period=period).select_related("period").prefetch_related(
-            "parts"
-        )
+        for v in Value.objects.filter(period=period)
+        .select_related("period")
+        .prefetch_related("parts")
     }
     actor = job.created_by
     seen = {}

@@ -369,9 +369,7 @@ def typed_value_constraints(prefix):
         for kind in ValueKind.values
     ]
     constraints.append(
-        models.CheckConstraint(
-            condition=Q(kind__in=ValueKind.values), name=f"{prefix}_kind_known"
-        )
+        models.CheckConstraint(condition=Q(kind__in=ValueKind.values), name=f"{prefix}_kind_known")
     )
     return constraints
 
@@ -419,9 +417,12 @@ class TypedValue(models.Model):
                     errors["numeric_value"] = _(
                         "Use at most %(decimals)s decimal places for this indicator."
                     ) % {"decimals": indicator.decimals}
-            if kind == ValueKind.PERCENT and self.numeric_value is not None:
-                if not PERCENT_MIN <= self.numeric_value <= PERCENT_MAX:
-                    errors["numeric_value"] = _("A percent must be between 0 and 100.")
+            if (
+                kind == ValueKind.PERCENT
+                and self.numeric_value is not None
+                and not PERCENT_MIN <= self.numeric_value <= PERCENT_MAX
+            ):
+                errors["numeric_value"] = _("A percent must be between 0 and 100.")
             if kind == ValueKind.CURRENCY:
                 self.currency = self.currency or indicator.currency
                 if self.currency != indicator.currency:
@@ -433,9 +434,8 @@ class TypedValue(models.Model):
         elif kind == ValueKind.YES_NO:
             if self.bool_value is None:
                 errors["bool_value"] = _("Answer yes or no.")
-        elif kind == ValueKind.TEXT:
-            if not self.text_value.strip():
-                errors["text_value"] = _("Enter the qualitative value.")
+        elif kind == ValueKind.TEXT and not self.text_value.strip():
+            errors["text_value"] = _("Enter the qualitative value.")
         if kind not in (ValueKind.NUMBER, ValueKind.PERCENT, ValueKind.CURRENCY):
             if self.numeric_value is not None:
                 errors["numeric_value"] = _("This indicator does not take a number.")
@@ -457,6 +457,7 @@ class Baseline(TypedValue):
     objects = BaselineQuerySet.as_manager()
 
     class Meta:
+        ordering = ["indicator"]
         verbose_name = _("baseline")
         verbose_name_plural = _("baselines")
         constraints = [
@@ -692,4 +693,3 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return int(self.processed_rows * 100 / self.total_rows)
-

@@ -19,7 +19,7 @@ _GROUPING = re.compile(r"[\s\u00a0\u202f\u2009,]")
 
 def parse_number(raw, *, percent=False, currency=""):
     """A Decimal from a cell or a field; raises ValidationError in words."""
-    if isinstance(raw, bool) or isinstance(raw, (date, datetime)):
+    if isinstance(raw, (bool, date, datetime)):
         raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw})
     if isinstance(raw, int):
         return Decimal(raw)

@@ -31,7 +31,7 @@ READ_ROLES = frozenset(
 
 # action -> role -> statuses in which that role may take the action. Absent: never.
 MATRIX = {
-    Action.VIEW: {role: ALL_STATUSES for role in READ_ROLES},
+    Action.VIEW: dict.fromkeys(READ_ROLES, ALL_STATUSES),
     Action.EDIT: {Role.PROGRAMME_OFFICER: EDITABLE},
     Action.SUBMIT: {Role.PROGRAMME_OFFICER: EDITABLE},
     Action.ATTACH: {Role.PROGRAMME_OFFICER: EDITABLE | {Status.SUBMITTED}},
@@ -106,9 +106,7 @@ def can(user, action, value=None, *, indicator=None, period=None):
     """True if `user` may take `action` on `value` (or on the not-yet-entered value of
     `indicator` in `period`)."""
     if value is not None:
-        return decide(
-            user, action, indicator=value.indicator, status=value.status, value=value
-        )[0]
+        return decide(user, action, indicator=value.indicator, status=value.status, value=value)[0]
     return decide(user, action, indicator=indicator, period=period)[0]
 
 

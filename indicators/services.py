@@ -216,9 +216,7 @@ def indicator_save(*, plan, code, actor, data, indicator=None):
     if indicator is None:
         with _context(actor):
             indicator = _save(Indicator(plan=plan, code=code, **data))
-        event_record(
-            actor=actor, action="indicator.created", target=indicator, entity=plan.entity
-        )
+        event_record(actor=actor, action="indicator.created", target=indicator, entity=plan.entity)
         return indicator
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     changed = _changed(indicator, data)
@@ -516,19 +514,25 @@ def value_save(*, indicator, period, data, actor, expected_version=None):
 
 
 def _locked_value(value, expected_version):
-    current = Value.objects.select_for_update(of=("self",)).select_related(
-        "indicator__plan__entity", "period"
-    ).get(pk=value.pk)
+    current = (
+        Value.objects.select_for_update(of=("self",))
+        .select_related("indicator__plan__entity", "period")
+        .get(pk=value.pk)
+    )
     if expected_version is not None and int(expected_version) != current.version:
         raise StaleVersion(current)
     return current
 
 
-def _transition(value, actor, action, *, to_status, event, reason="", expected_version=None,
-                **changes):
+def _transition(
+    value, actor, action, *, to_status, event, reason="", expected_version=None, **changes
+):
     value = _locked_value(value, expected_version)
-    _refuse(permissions.decide(actor, action, indicator=value.indicator, status=value.status,
-                               value=value))
+    _refuse(
+        permissions.decide(
+            actor, action, indicator=value.indicator, status=value.status, value=value
+        )
+    )
     from_status = value.status
     value.status = to_status
     for k, v in changes.items():
@@ -637,8 +641,11 @@ def value_reopen(*, value, actor, reason, expected_version=None):
 
 @transaction.atomic
 def comment_add(*, value, actor, text):
-    _refuse(permissions.decide(actor, Action.COMMENT, indicator=value.indicator,
-                               status=value.status, value=value))
+    _refuse(
+        permissions.decide(
+            actor, Action.COMMENT, indicator=value.indicator, status=value.status, value=value
+        )
+    )
     comment = Comment(value=value, author=actor, text=(text or "").strip())
     _save(comment, exclude=["value", "author"])
     event_record(
@@ -710,8 +717,11 @@ def _check_upload(upload):
 @transaction.atomic
 def evidence_attach(*, value, actor, upload):
     """Attach an evidence file to a value (stored privately; streamed after a check)."""
-    _refuse(permissions.decide(actor, Action.ATTACH, indicator=value.indicator,
-                               status=value.status, value=value))
+    _refuse(
+        permissions.decide(
+            actor, Action.ATTACH, indicator=value.indicator, status=value.status, value=value
+        )
+    )
     name, content_type = _check_upload(upload)
     evidence = Evidence(
         value=value,
@@ -749,8 +759,10 @@ def import_job_create(*, period, upload, actor):
     max_bytes = getattr(settings, "INDICATORS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
     if upload.size > max_bytes:
         raise ValidationError(
-            {"file": _("The file is too large; the limit is %(limit)s MB.")
-             % {"limit": max_bytes // 1048576}}
+            {
+                "file": _("The file is too large; the limit is %(limit)s MB.")
+                % {"limit": max_bytes // 1048576}
+            }
         )
     head = upload.read(4)
     upload.seek(0)

@@ -114,8 +114,9 @@ def _entry_period(request, period_id):
 def _row_context(request, indicator, period, form=None, message="", conflict=None):
     value = selectors.current_value(indicator)
     if form is None:
-        form = ValueEntryForm(indicator=indicator, period=period, value=value,
-                              prefix=f"i{indicator.pk}")
+        form = ValueEntryForm(
+            indicator=indicator, period=period, value=value, prefix=f"i{indicator.pk}"
+        )
     allowed, why_not = permissions.decide(
         request.user,
         Action.EDIT,
@@ -170,8 +171,9 @@ def entry_check(request, period_id, indicator_id):
     period = _entry_period(request, period_id)
     indicator = _one_indicator(request, period, indicator_id)
     value = selectors.current_value(indicator)
-    form = ValueEntryForm(request.POST, indicator=indicator, period=period, value=value,
-                          prefix=f"i{indicator.pk}")
+    form = ValueEntryForm(
+        request.POST, indicator=indicator, period=period, value=value, prefix=f"i{indicator.pk}"
+    )
     ok = form.check(request.user)
     return render(request, "indicators/partials/entry_check.html", {"form": form, "ok": ok})
 
@@ -183,8 +185,9 @@ def entry_save(request, period_id, indicator_id):
     period = _entry_period(request, period_id)
     indicator = _one_indicator(request, period, indicator_id)
     value = selectors.current_value(indicator)
-    form = ValueEntryForm(request.POST, indicator=indicator, period=period, value=value,
-                          prefix=f"i{indicator.pk}")
+    form = ValueEntryForm(
+        request.POST, indicator=indicator, period=period, value=value, prefix=f"i{indicator.pk}"
+    )
     message, conflict = "", None
     if form.is_valid():
         try:
@@ -204,14 +207,18 @@ def entry_save(request, period_id, indicator_id):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
     indicator = _one_indicator(request, period, indicator_id)
-    context = _row_context(request, indicator, period, form=form, message=message,
-                           conflict=conflict)
+    context = _row_context(
+        request, indicator, period, form=form, message=message, conflict=conflict
+    )
     if not request.htmx:
         if message:
             messages.success(request, f"{indicator.code}: {message}")
         else:
-            messages.error(request, f"{indicator.code}: " + "; ".join(
-                str(e) for errs in form.errors.values() for e in errs))
+            messages.error(
+                request,
+                f"{indicator.code}: "
+                + "; ".join(str(e) for errs in form.errors.values() for e in errs),
+            )
         return redirect("indicators:entry", period_id=period.pk)
     return render(request, "indicators/partials/entry_row.html", {"row": context})
 
@@ -221,9 +228,9 @@ def entry_save(request, period_id, indicator_id):
 
 def _visible_value(request, pk):
     return get_object_or_404(
-        Value.objects.visible_to(request.user).with_related().select_related(
-            "indicator__node__level", "indicator__baseline"
-        ),
+        Value.objects.visible_to(request.user)
+        .with_related()
+        .select_related("indicator__node__level", "indicator__baseline"),
         pk=pk,
     )
 
@@ -282,8 +289,12 @@ def value_transition(request, pk, action):
         return redirect("indicators:value", pk=value.pk)
     kwargs = {k: v for k, v in form.cleaned_data.items() if k in ("reason", "rating")}
     try:
-        service(value=value, actor=request.user,
-                expected_version=form.cleaned_data.get("version"), **kwargs)
+        service(
+            value=value,
+            actor=request.user,
+            expected_version=form.cleaned_data.get("version"),
+            **kwargs,
+        )
         messages.success(request, done)
     except services.StaleVersion as exc:
         messages.error(request, str(exc))
@@ -316,8 +327,9 @@ def evidence_upload(request, pk):
         messages.error(request, _("Choose a file."))
     else:
         try:
-            services.evidence_attach(value=value, actor=request.user,
-                                     upload=form.cleaned_data["file"])
+            services.evidence_attach(
+                value=value, actor=request.user, upload=form.cleaned_data["file"]
+            )
             messages.success(request, _("Evidence attached."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -356,9 +368,7 @@ def review_queue(request):
     data.setdefault("status", Status.SUBMITTED)
     filterset = ValueFilter(data, queryset=qs)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    template = (
-        "indicators/partials/review_rows.html" if request.htmx else "indicators/review.html"
-    )
+    template = "indicators/partials/review_rows.html" if request.htmx else "indicators/review.html"
     return render(request, template, {"filter": filterset, "page": page})
 
 
@@ -366,20 +376,19 @@ def review_queue(request):
 
 
 def _visible_indicator(request, pk):
-    return get_object_or_404(
-        Indicator.objects.visible_to(request.user).with_framework(), pk=pk
-    )
+    return get_object_or_404(Indicator.objects.visible_to(request.user).with_framework(), pk=pk)
 
 
 @login_required
 def indicator_detail(request, pk):
     indicator = _visible_indicator(request, pk)
     values = (
-        Value.objects.filter(indicator=indicator).select_related("period").prefetch_related(
-            "parts")
+        Value.objects.filter(indicator=indicator).select_related("period").prefetch_related("parts")
     )
-    can_history = permissions.can_maintain(request.user, indicator.plan) or permissions.decide(
-        request.user, Action.HISTORY, indicator=indicator)[0]
+    can_history = (
+        permissions.can_maintain(request.user, indicator.plan)
+        or permissions.decide(request.user, Action.HISTORY, indicator=indicator)[0]
+    )
     history = None
     if can_history:
         from audit.models import Event
@@ -425,8 +434,11 @@ def _maintain(request, indicator, form, title):
                         form.add_error(field if field in form.fields else None, err)
             else:
                 form.add_error(None, exc)
-    return render(request, "indicators/maintain_form.html",
-                  {"indicator": indicator, "form": form, "title": title})
+    return render(
+        request,
+        "indicators/maintain_form.html",
+        {"indicator": indicator, "form": form, "title": title},
+    )
 
 
 @login_required
@@ -439,8 +451,9 @@ def indicator_edit(request, pk):
 @login_required
 def baseline_edit(request, pk):
     indicator = _maintained_indicator(request, pk)
-    form = BaselineForm(request.POST or None, indicator=indicator,
-                        baseline=getattr(indicator, "baseline", None))
+    form = BaselineForm(
+        request.POST or None, indicator=indicator, baseline=getattr(indicator, "baseline", None)
+    )
     return _maintain(request, indicator, form, _("Baseline"))
 
 
@@ -494,8 +507,11 @@ def import_detail(request, pk):
     """The preview: every problem by row and column, progress while a job reads the file."""
     job = _visible_job(request, pk)
     running = job.status in (ImportStatus.PENDING, ImportStatus.PARSING, ImportStatus.COMMITTING)
-    context = {"job": job, "running": running,
-               "can_commit": job.status == ImportStatus.READY and job.created_by_id == request.user.pk}
+    context = {
+        "job": job,
+        "running": running,
+        "can_commit": job.status == ImportStatus.READY and job.created_by_id == request.user.pk,
+    }
     if request.htmx:
         return render(request, "indicators/partials/import_status.html", context)
     return render(request, "indicators/import_detail.html", context)
@@ -508,9 +524,7 @@ def import_commit(request, pk):
     try:
         job = services.import_commit(job=job, actor=request.user)
         if job.status == ImportStatus.COMMITTED:
-            messages.success(
-                request, _("%(n)s values written.") % {"n": job.written_rows}
-            )
+            messages.success(request, _("%(n)s values written.") % {"n": job.written_rows})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except PermissionDenied as exc:

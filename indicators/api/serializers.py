@@ -108,8 +108,13 @@ class TypedValueSerializer(serializers.ModelSerializer):
 class BaselineSerializer(TypedValueSerializer):
     class Meta:
         model = Baseline
-        fields = ["id", "indicator", *TypedValueSerializer.typed_fields, "period_start",
-                  "period_end"]
+        fields = [
+            "id",
+            "indicator",
+            *TypedValueSerializer.typed_fields,
+            "period_start",
+            "period_end",
+        ]
         read_only_fields = ["kind"]
 
 

@@ -51,8 +51,15 @@ from .serializers import (
     VersionSerializer,
 )
 
-TYPED_KEYS = ("numeric_value", "currency", "bool_value", "text_value", "is_missing", "footnote",
-              "source")
+TYPED_KEYS = (
+    "numeric_value",
+    "currency",
+    "bool_value",
+    "text_value",
+    "is_missing",
+    "footnote",
+    "source",
+)
 
 
 def conflict(exc):
@@ -153,7 +160,10 @@ class IndicatorViewSet(
         indicator = serializer.instance
         code = data.pop("code", indicator.code)
         serializer.instance = services.indicator_save(
-            plan=indicator.plan, code=code, actor=self.request.user, data=data,
+            plan=indicator.plan,
+            code=code,
+            actor=self.request.user,
+            data=data,
             indicator=indicator,
         )
 
@@ -337,26 +347,30 @@ class ValueViewSet(
             return conflict(exc)
         return self._respond(value)
 
-    @extend_schema(request=VersionSerializer, responses={200: ValueSerializer,
-                                                         409: ConflictSerializer})
+    @extend_schema(
+        request=VersionSerializer, responses={200: ValueSerializer, 409: ConflictSerializer}
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         return self._transition(request, services.value_submit, VersionSerializer)
 
-    @extend_schema(request=ApproveSerializer, responses={200: ValueSerializer,
-                                                         409: ConflictSerializer})
+    @extend_schema(
+        request=ApproveSerializer, responses={200: ValueSerializer, 409: ConflictSerializer}
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         return self._transition(request, services.value_approve, ApproveSerializer, rating=1)
 
-    @extend_schema(request=ReasonSerializer, responses={200: ValueSerializer,
-                                                        409: ConflictSerializer})
+    @extend_schema(
+        request=ReasonSerializer, responses={200: ValueSerializer, 409: ConflictSerializer}
+    )
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
         return self._transition(request, services.value_return, ReasonSerializer, reason=1)
 
-    @extend_schema(request=ReasonSerializer, responses={200: ValueSerializer,
-                                                        409: ConflictSerializer})
+    @extend_schema(
+        request=ReasonSerializer, responses={200: ValueSerializer, 409: ConflictSerializer}
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._transition(request, services.value_reopen, ReasonSerializer, reason=1)
@@ -396,11 +410,11 @@ class ImportJobViewSet(
             period=period, upload=serializer.validated_data["file"], actor=self.request.user
         )
 
-    @extend_schema(request=None, responses={200: ImportJobSerializer,
-                                            400: OpenApiResponse(description="not committable")})
+    @extend_schema(
+        request=None,
+        responses={200: ImportJobSerializer, 400: OpenApiResponse(description="not committable")},
+    )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
     def commit(self, request, pk=None):
         job = services.import_commit(job=self.get_object(), actor=request.user)
         return Response(ImportJobSerializer(job).data)
-
-

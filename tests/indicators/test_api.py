@@ -42,11 +42,13 @@ def test_officer_creates_value_and_submits(api, officer, indicator, period):
 def test_stale_version_gets_409_with_current_value(api, officer, indicator, period):
     value = value_in(indicator, period, officer=officer, number="3")
     auth(api, officer)
-    r = api.patch(f"/api/v1/values/{value.pk}/", {"numeric_value": "4", "version": 1},
-                  format="json")
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "4", "version": 1}, format="json"
+    )
     assert r.status_code == 200 and r.json()["version"] == 2
-    r = api.patch(f"/api/v1/values/{value.pk}/", {"numeric_value": "5", "version": 1},
-                  format="json")
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "5", "version": 1}, format="json"
+    )
     assert r.status_code == 409
     assert "changed by someone else" in r.json()["detail"]
     assert r.json()["current"]["numeric_value"] == "4.000000"
@@ -67,8 +69,9 @@ def test_create_over_existing_value_is_409(api, officer, indicator, period):
 
 def test_patch_without_version_is_refused(api, officer, indicator, period):
     value = value_in(indicator, period, officer=officer, number="3")
-    r = auth(api, officer).patch(f"/api/v1/values/{value.pk}/", {"numeric_value": "4"},
-                                 format="json")
+    r = auth(api, officer).patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "4"}, format="json"
+    )
     assert r.status_code == 400
     assert "version" in r.json()
     assert Value.objects.get().numeric_value == Decimal("3")
@@ -76,8 +79,9 @@ def test_patch_without_version_is_refused(api, officer, indicator, period):
 
 def test_return_needs_reason(api, officer, reviewer, indicator, period):
     value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
-    r = auth(api, reviewer).post(f"/api/v1/values/{value.pk}/return/", {"reason": ""},
-                                 format="json")
+    r = auth(api, reviewer).post(
+        f"/api/v1/values/{value.pk}/return/", {"reason": ""}, format="json"
+    )
     assert r.status_code == 400
     assert r.json()["reason"] == ["Give a reason."]
     assert Value.objects.get().status == Status.SUBMITTED
@@ -95,8 +99,9 @@ def test_officer_cannot_approve(api, officer, indicator, period):
     assert not Event.objects.filter(action="value.approved").exists()
 
 
-def test_auditor_reads_history_but_changes_nothing(api, auditor, officer, reviewer, indicator,
-                                                   period):
+def test_auditor_reads_history_but_changes_nothing(
+    api, auditor, officer, reviewer, indicator, period
+):
     value = value_in(indicator, period, Status.APPROVED, officer=officer, reviewer=reviewer)
     auth(api, auditor)
     r = api.get(f"/api/v1/values/{value.pk}/history/")
@@ -117,16 +122,18 @@ def test_officer_does_not_see_history(api, officer, indicator, period):
     assert r.json()["detail"] == "Only reviewers and auditors see a value's history."
 
 
-def test_undp_officer_sees_and_changes_nothing_of_unops(api, officer_undp, officer, reviewer,
-                                                        indicator, period):
+def test_undp_officer_sees_and_changes_nothing_of_unops(
+    api, officer_undp, officer, reviewer, indicator, period
+):
     value = value_in(indicator, period, officer=officer)
     auth(api, officer_undp)
     for url in ("plans", "nodes", "periods", "indicators", "baselines", "targets", "values"):
         assert api.get(f"/api/v1/{url}/").json()["count"] == 0, url
     assert api.get(f"/api/v1/values/{value.pk}/").status_code == 404
     assert api.get(f"/api/v1/indicators/{indicator.pk}/").status_code == 404
-    r = api.patch(f"/api/v1/values/{value.pk}/", {"numeric_value": "1", "version": 1},
-                  format="json")
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "1", "version": 1}, format="json"
+    )
     assert r.status_code == 404
     r = api.post(f"/api/v1/values/{value.pk}/submit/", {}, format="json")
     assert r.status_code == 404
@@ -155,8 +162,11 @@ def test_parts_value_through_api(api, officer, plan, period):
     indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS, decimals=0)
     r = auth(api, officer).post(
         "/api/v1/values/",
-        {"indicator": indicator.pk, "period": period.pk,
-         "parts": {"pooled": "59", "thematic": "27"}},
+        {
+            "indicator": indicator.pk,
+            "period": period.pk,
+            "parts": {"pooled": "59", "thematic": "27"},
+        },
         format="json",
     )
     assert r.status_code == 201, r.content
@@ -169,8 +179,14 @@ def test_reviewer_maintains_indicator_baseline_target(api, reviewer, officer, pl
     auth(api, reviewer)
     r = api.post(
         "/api/v1/indicators/",
-        {"plan": plan.pk, "node": node.pk, "code": "NEW-1", "name_en": "New",
-         "value_kind": "percent", "decimals": 1},
+        {
+            "plan": plan.pk,
+            "node": node.pk,
+            "code": "NEW-1",
+            "name_en": "New",
+            "value_kind": "percent",
+            "decimals": 1,
+        },
         format="json",
     )
     assert r.status_code == 201, r.content
@@ -179,8 +195,12 @@ def test_reviewer_maintains_indicator_baseline_target(api, reviewer, officer, pl
     assert r.status_code == 200 and r.json()["name_zh"] == "新指标"
     r = api.post(
         "/api/v1/baselines/",
-        {"indicator": ind_id, "numeric_value": "40", "period_start": "2025-01-01",
-         "period_end": "2025-12-31"},
+        {
+            "indicator": ind_id,
+            "numeric_value": "40",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
         format="json",
     )
     assert r.status_code == 201, r.content
@@ -203,8 +223,9 @@ def test_reviewer_maintains_indicator_baseline_target(api, reviewer, officer, pl
 @pytest.mark.parametrize(
     "url", ["plans", "nodes", "periods", "indicators", "baselines", "targets", "values"]
 )
-def test_list_query_count_does_not_grow(api, auditor, officer, plan, url,
-                                        django_assert_max_num_queries):
+def test_list_query_count_does_not_grow(
+    api, auditor, officer, plan, url, django_assert_max_num_queries
+):
     period = PeriodFactory(plan=plan)
 
     def make(n):
@@ -227,7 +248,11 @@ def test_list_query_count_does_not_grow(api, auditor, officer, plan, url,
 def test_schema_has_indicator_endpoints(api):
     r = api.get("/api/schema/", HTTP_ACCEPT="application/json")
     paths = r.json()["paths"]
-    for p in ("/api/v1/values/{id}/approve/", "/api/v1/values/{id}/history/",
-              "/api/v1/imports/{id}/commit/", "/api/v1/periods/{id}/template/"):
+    for p in (
+        "/api/v1/values/{id}/approve/",
+        "/api/v1/values/{id}/history/",
+        "/api/v1/imports/{id}/commit/",
+        "/api/v1/periods/{id}/template/",
+    ):
         assert p in paths
     assert Baseline.objects.count() == 0 and Target.objects.count() == 0

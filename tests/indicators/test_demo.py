@@ -16,8 +16,10 @@ def test_demo_frameworks_load_once_with_every_kind_and_state():
     load_programme_plan()
     unops = Plan.objects.get(code="sp-2026-2029")
     assert unops.is_illustrative
-    by_level = {lvl: Node.objects.filter(plan=unops, level__code=lvl).count()
-                for lvl in ("pillar", "goal", "principle")}
+    by_level = {
+        lvl: Node.objects.filter(plan=unops, level__code=lvl).count()
+        for lvl in ("pillar", "goal", "principle")
+    }
     assert by_level == {"pillar": 2, "goal": 7, "principle": 21}
     assert not Node.objects.filter(plan=unops, title_zh="").exists()
     indicators = Indicator.objects.filter(plan=unops)
@@ -30,7 +32,12 @@ def test_demo_frameworks_load_once_with_every_kind_and_state():
     assert Value.objects.filter(is_missing=True).exclude(footnote="").exists()
     ppb = Plan.objects.get(code="ppb-2016-2017")
     assert list(ppb.levels.values_list("code", flat=True)) == [
-        "programme", "subprogramme", "component", "objective", "expected_accomplishment"]
+        "programme",
+        "subprogramme",
+        "component",
+        "objective",
+        "expected_accomplishment",
+    ]
     assert Node.objects.filter(plan=ppb, level__code="expected_accomplishment").count() == 41
     assert Indicator.objects.filter(plan=ppb).count() == 64
     before = (Event.objects.count(), Value.objects.count(), Value.pgh_event_model.objects.count())

@@ -9,10 +9,10 @@ from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from indicators import exporters, services
-from indicators.choices import ImportStatus, Status, ValueKind
+from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from resultsframework.celery import app as celery_app
-from tests.indicators.factories import IndicatorFactory, value_in, with_framework
+from tests.indicators.factories import IndicatorFactory, with_framework
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +50,16 @@ def upload(content, name="values.xlsx"):
 def test_template_has_columns_rows_and_validation(period, kinds):
     wb = load_workbook(BytesIO(exporters.build_template(period)))
     ws = wb["Values"]
-    assert [c.value for c in ws[1]] == ["Code", "Indicator", "Kind", "Unit", "Baseline",
-                                        "Target", "Current value", "Footnote"]
+    assert [c.value for c in ws[1]] == [
+        "Code",
+        "Indicator",
+        "Kind",
+        "Unit",
+        "Baseline",
+        "Target",
+        "Current value",
+        "Footnote",
+    ]
     codes = [r[0].value for r in ws.iter_rows(min_row=2)]
     assert codes == [f"K-{k}" for k in ValueKind.values]
     number_row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "K-number")
@@ -63,14 +71,17 @@ def test_template_has_columns_rows_and_validation(period, kinds):
 
 
 def test_clean_file_previews_then_commits_through_the_service(officer, period, kinds):
-    content = workbook(period, {
-        "K-number": (12.5, None),
-        "K-percent": ("45.5%", None),
-        "K-currency": (1000000, None),
-        "K-yes_no": ("yes", None),
-        "K-text": ("On track in 3 regions", None),
-        "K-parts": ("pooled=59; thematic=27", None),
-    })
+    content = workbook(
+        period,
+        {
+            "K-number": (12.5, None),
+            "K-percent": ("45.5%", None),
+            "K-currency": (1000000, None),
+            "K-yes_no": ("yes", None),
+            "K-text": ("On track in 3 regions", None),
+            "K-parts": ("pooled=59; thematic=27", None),
+        },
+    )
     job = services.import_job_create(period=period, upload=upload(content), actor=officer)
     assert job.status == ImportStatus.READY, job.errors
     assert job.written_rows == 6
@@ -82,7 +93,9 @@ def test_clean_file_previews_then_commits_through_the_service(officer, period, k
     assert values["K-percent"].numeric_value == Decimal("45.5")
     assert values["K-yes_no"].bool_value is True
     assert {p.code: p.numeric_value for p in values["K-parts"].parts.all()} == {
-        "pooled": Decimal("59"), "thematic": Decimal("27")}
+        "pooled": Decimal("59"),
+        "thematic": Decimal("27"),
+    }
     assert Event.objects.filter(action="value.saved").count() == 6
     assert Event.objects.filter(action="import.committed").count() == 1
     # Committing twice writes nothing more.
@@ -101,8 +114,9 @@ def test_missing_value_with_footnote(officer, period, kinds):
 def test_every_problem_is_listed_by_row_and_column_and_nothing_is_written(
     officer, reviewer, period, kinds
 ):
-    approved = services.value_save(indicator=kinds["yes_no"], period=period,
-                                   data={"bool_value": True}, actor=officer)
+    approved = services.value_save(
+        indicator=kinds["yes_no"], period=period, data={"bool_value": True}, actor=officer
+    )
     approved = services.value_submit(value=approved, actor=officer)
     services.value_approve(value=approved, actor=reviewer)
     content = workbook(
@@ -121,8 +135,11 @@ def test_every_problem_is_listed_by_row_and_column_and_nothing_is_written(
     assert problems == {
         (2, "Current value", "“twelve” is not a number."),
         (3, "Current value", "A percent must be between 0 and 100."),
-        (5, "Current value",
-         "The value for this period is approved and locked; a reviewer must reopen it."),
+        (
+            5,
+            "Current value",
+            "The value for this period is approved and locked; a reviewer must reopen it.",
+        ),
         (7, "Current value", "Enter a number for: thematic funds."),
         (8, "Code", "Unknown indicator code “NOPE-1”."),
         (9, "Code", "Indicator K-number appears again (first on row 2)."),
@@ -155,8 +172,9 @@ def eager_celery():
 
 
 @override_settings(INDICATORS_IMPORT_INLINE_MAX_BYTES=0, INDICATORS_IMPORT_INLINE_ROWS=0)
-def test_large_file_is_read_and_committed_in_a_job(officer, period, kinds, eager_celery,
-                                                   django_capture_on_commit_callbacks):
+def test_large_file_is_read_and_committed_in_a_job(
+    officer, period, kinds, eager_celery, django_capture_on_commit_callbacks
+):
     content = workbook(period, {"K-number": (7, None)})
     with django_capture_on_commit_callbacks(execute=True):
         job = services.import_job_create(period=period, upload=upload(content), actor=officer)
@@ -173,24 +191,31 @@ def test_large_file_is_read_and_committed_in_a_job(officer, period, kinds, eager
 def test_import_through_api_and_page(api, client, officer, period, kinds):
     token, _ = Token.objects.get_or_create(user=officer)
     api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    r = api.post("/api/v1/imports/", {"period": period.pk,
-                                      "file": upload(workbook(period, {"K-number": ("x", None)}))},
-                 format="multipart")
+    r = api.post(
+        "/api/v1/imports/",
+        {"period": period.pk, "file": upload(workbook(period, {"K-number": ("x", None)}))},
+        format="multipart",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["status"] == "invalid"
     assert r.json()["errors"][0]["message"] == "“x” is not a number."
     r = api.post(f"/api/v1/imports/{r.json()['id']}/commit/")
     assert r.status_code == 400
-    r = api.post("/api/v1/imports/", {"period": period.pk,
-                                      "file": upload(workbook(period, {"K-number": (4, None)}))},
-                 format="multipart")
+    r = api.post(
+        "/api/v1/imports/",
+        {"period": period.pk, "file": upload(workbook(period, {"K-number": (4, None)}))},
+        format="multipart",
+    )
     r = api.post(f"/api/v1/imports/{r.json()['id']}/commit/")
     assert r.status_code == 200 and r.json()["status"] == "committed"
     assert Value.objects.get().numeric_value == Decimal("4")
     client.force_login(officer)
     r = client.get(f"/indicators/entry/{period.pk}/template.xlsx")
     assert r.status_code == 200 and r.content[:2] == b"PK"
-    r = client.post(f"/indicators/entry/{period.pk}/import/",
-                    {"file": upload(workbook(period, {"K-percent": (101, None)}))}, follow=True)
+    r = client.post(
+        f"/indicators/entry/{period.pk}/import/",
+        {"file": upload(workbook(period, {"K-percent": (101, None)}))},
+        follow=True,
+    )
     page = r.content.decode()
     assert "A percent must be between 0 and 100." in page and "data-problems" in page

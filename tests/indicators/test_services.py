@@ -39,9 +39,7 @@ def test_full_workflow(officer, reviewer, indicator, period):
     value = services.value_submit(value=value, actor=officer)
     value = services.value_approve(value=value, actor=reviewer)
     assert value.status == Status.APPROVED
-    actions = list(
-        Event.objects.for_target(value).order_by("id").values_list("action", flat=True)
-    )
+    actions = list(Event.objects.for_target(value).order_by("id").values_list("action", flat=True))
     assert actions == [
         "value.saved",
         "value.submitted",
@@ -115,7 +113,12 @@ def test_closed_period_refuses_entries(officer, reviewer, indicator, period):
 @pytest.mark.parametrize(
     "kind,data,field,message",
     [
-        (ValueKind.PERCENT, {"numeric_value": Decimal("101")}, "numeric_value", "between 0 and 100"),
+        (
+            ValueKind.PERCENT,
+            {"numeric_value": Decimal("101")},
+            "numeric_value",
+            "between 0 and 100",
+        ),
         (ValueKind.NUMBER, {"numeric_value": Decimal("1.25")}, "numeric_value", "decimal places"),
         (ValueKind.NUMBER, {"text_value": "many"}, "numeric_value", "Enter a number"),
         (ValueKind.YES_NO, {}, "bool_value", "yes or no"),
@@ -178,8 +181,11 @@ def test_part_needs_exactly_one_owner():
 
 
 def test_baseline_and_target_are_maintained_by_reviewers(reviewer, officer, indicator):
-    data = {"numeric_value": Decimal("5"), "period_start": date(2025, 1, 1),
-            "period_end": date(2025, 12, 31)}
+    data = {
+        "numeric_value": Decimal("5"),
+        "period_start": date(2025, 1, 1),
+        "period_end": date(2025, 12, 31),
+    }
     with pytest.raises(PermissionDenied):
         services.baseline_set(indicator=indicator, actor=officer, data=data)
     baseline = services.baseline_set(indicator=indicator, actor=reviewer, data=data)

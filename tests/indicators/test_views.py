@@ -30,21 +30,22 @@ def test_navigation_shows_entry_to_officer_and_review_to_reviewer(client, office
     assert 'data-nav="review"' in page and 'data-nav="data-entry"' not in page
 
 
-def test_entry_grid_shows_baseline_target_and_last_approved(client, officer, reviewer, plan,
-                                                            period):
+def test_entry_grid_shows_baseline_target_and_last_approved(
+    client, officer, reviewer, plan, period
+):
     from tests.indicators.factories import PeriodFactory
 
     ind = with_framework(IndicatorFactory(plan=plan, code="X1"))
-    earlier = PeriodFactory(plan=plan, label="2025", start_date="2025-01-01",
-                            end_date="2025-12-31")
+    earlier = PeriodFactory(plan=plan, label="2025", start_date="2025-01-01", end_date="2025-12-31")
     value_in(ind, earlier, Status.APPROVED, officer=officer, reviewer=reviewer, number="11")
     page = login(client, officer).get(entry_url(period)).content.decode()
     assert 'data-code="X1"' in page
     assert "10.0" in page and "20.0" in page and "11.0" in page
 
 
-def test_entry_grid_query_count_does_not_grow(client, officer, plan, period,
-                                              django_assert_max_num_queries):
+def test_entry_grid_query_count_does_not_grow(
+    client, officer, plan, period, django_assert_max_num_queries
+):
     for kind in ValueKind.values:
         ind = IndicatorFactory(plan=plan, value_kind=kind)
         if kind == ValueKind.NUMBER:
@@ -87,13 +88,19 @@ def test_inline_check_reports_error_and_writes_nothing(client, officer, plan, pe
 def test_save_draft_then_submit_from_grid(client, officer, indicator, period):
     login(client, officer)
     url = f"/indicators/entry/{period.pk}/{indicator.pk}/save/"
-    r = client.post(url, {f"i{indicator.pk}-value": "1 234.5", f"i{indicator.pk}-version": "0",
-                          "action": "save"}, HTTP_HX_REQUEST="true")
+    r = client.post(
+        url,
+        {f"i{indicator.pk}-value": "1 234.5", f"i{indicator.pk}-version": "0", "action": "save"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Draft saved." in r.content.decode()
     value = Value.objects.get()
     assert value.numeric_value == Decimal("1234.5") and value.status == Status.DRAFT
-    r = client.post(url, {f"i{indicator.pk}-value": "1234.5", f"i{indicator.pk}-version": "1",
-                          "action": "submit"}, HTTP_HX_REQUEST="true")
+    r = client.post(
+        url,
+        {f"i{indicator.pk}-value": "1234.5", f"i{indicator.pk}-version": "1", "action": "submit"},
+        HTTP_HX_REQUEST="true",
+    )
     assert "Submitted for review." in r.content.decode()
     assert Value.objects.get().status == Status.SUBMITTED
 
@@ -102,8 +109,13 @@ def test_stale_save_from_grid_shows_current_value(client, officer, indicator, pe
     value_in(indicator, period, officer=officer, number="7")
     from indicators import services
 
-    services.value_save(indicator=indicator, period=period,
-                        data={"numeric_value": Decimal("8")}, actor=officer, expected_version=1)
+    services.value_save(
+        indicator=indicator,
+        period=period,
+        data={"numeric_value": Decimal("8")},
+        actor=officer,
+        expected_version=1,
+    )
     r = login(client, officer).post(
         f"/indicators/entry/{period.pk}/{indicator.pk}/save/",
         {f"i{indicator.pk}-value": "9", f"i{indicator.pk}-version": "1", "action": "save"},
@@ -118,9 +130,13 @@ def test_stale_save_from_grid_shows_current_value(client, officer, indicator, pe
 def test_undp_officer_gets_404_on_unops_pages(client, officer_undp, officer, indicator, period):
     value = value_in(indicator, period, officer=officer)
     login(client, officer_undp)
-    for url in (f"/indicators/values/{value.pk}/", f"/indicators/indicators/{indicator.pk}/",
-                f"/indicators/plans/{period.plan.pk}/", entry_url(period),
-                f"/indicators/entry/{period.pk}/template.xlsx"):
+    for url in (
+        f"/indicators/values/{value.pk}/",
+        f"/indicators/indicators/{indicator.pk}/",
+        f"/indicators/plans/{period.plan.pk}/",
+        entry_url(period),
+        f"/indicators/entry/{period.pk}/template.xlsx",
+    ):
         assert client.get(url).status_code == 404, url
     r = client.post(f"/indicators/values/{value.pk}/submit/", {})
     assert r.status_code == 404
@@ -131,16 +147,18 @@ def test_undp_officer_gets_404_on_unops_pages(client, officer_undp, officer, ind
 def test_reviewer_returns_without_reason_is_refused(client, officer, reviewer, indicator, period):
     value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
     login(client, reviewer)
-    r = client.post(f"/indicators/values/{value.pk}/return/", {"reason": "", "version": 2},
-                    follow=True)
+    r = client.post(
+        f"/indicators/values/{value.pk}/return/", {"reason": "", "version": 2}, follow=True
+    )
     assert "Give a reason." in r.content.decode()
     assert Value.objects.get().status == Status.SUBMITTED
     client.post(f"/indicators/values/{value.pk}/return/", {"reason": "Source?", "version": 2})
     assert Value.objects.get().status == Status.RETURNED
 
 
-def test_value_page_shows_history_to_auditor_not_to_officer(client, officer, reviewer, auditor,
-                                                            indicator, period):
+def test_value_page_shows_history_to_auditor_not_to_officer(
+    client, officer, reviewer, auditor, indicator, period
+):
     value = value_in(indicator, period, Status.RETURNED, officer=officer, reviewer=reviewer)
     page = login(client, auditor).get(f"/indicators/values/{value.pk}/").content.decode()
     assert "data-history" in page and "Check the source" in page
@@ -149,15 +167,17 @@ def test_value_page_shows_history_to_auditor_not_to_officer(client, officer, rev
 
 
 @override_settings(INDICATORS_EVIDENCE_MAX_BYTES=1024)
-def test_evidence_upload_limits_and_private_download(client, officer, officer_undp, auditor,
-                                                     indicator, period):
+def test_evidence_upload_limits_and_private_download(
+    client, officer, officer_undp, auditor, indicator, period
+):
     value = value_in(indicator, period, officer=officer)
     login(client, officer)
     url = f"/indicators/values/{value.pk}/evidence/"
     r = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ...")}, follow=True)
     assert "Files of this type are not accepted" in r.content.decode()
-    r = client.post(url, {"file": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * 2000)},
-                    follow=True)
+    r = client.post(
+        url, {"file": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * 2000)}, follow=True
+    )
     assert "The file is too large" in r.content.decode()
     r = client.post(url, {"file": SimpleUploadedFile("fake.pdf", b"not a pdf")}, follow=True)
     assert "does not match its extension" in r.content.decode()
@@ -177,18 +197,34 @@ def test_evidence_upload_limits_and_private_download(client, officer, officer_un
 
 def test_reviewer_edits_indicator_baseline_target_in_app(client, reviewer, officer, indicator):
     login(client, reviewer)
-    r = client.post(f"/indicators/indicators/{indicator.pk}/edit/", {
-        "name_en": "Renamed", "name_zh": "改名", "definition": "", "data_source": "",
-        "frequency": "annual", "unit": "", "decimals": 1, "direction": "increase",
-        "is_active": "on"})
+    r = client.post(
+        f"/indicators/indicators/{indicator.pk}/edit/",
+        {
+            "name_en": "Renamed",
+            "name_zh": "改名",
+            "definition": "",
+            "data_source": "",
+            "frequency": "annual",
+            "unit": "",
+            "decimals": 1,
+            "direction": "increase",
+            "is_active": "on",
+        },
+    )
     assert r.status_code == 302
-    r = client.post(f"/indicators/indicators/{indicator.pk}/baseline/", {
-        "value": "abc", "period_start": "2025-01-01", "period_end": "2025-12-31"})
+    r = client.post(
+        f"/indicators/indicators/{indicator.pk}/baseline/",
+        {"value": "abc", "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
     assert "“abc” is not a number." in r.content.decode()
-    client.post(f"/indicators/indicators/{indicator.pk}/baseline/", {
-        "value": "4.5", "period_start": "2025-01-01", "period_end": "2025-12-31"})
-    client.post(f"/indicators/indicators/{indicator.pk}/targets/new/", {
-        "value": "9", "year": 2029, "target_kind": "end"})
+    client.post(
+        f"/indicators/indicators/{indicator.pk}/baseline/",
+        {"value": "4.5", "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    client.post(
+        f"/indicators/indicators/{indicator.pk}/targets/new/",
+        {"value": "9", "year": 2029, "target_kind": "end"},
+    )
     page = client.get(f"/indicators/indicators/{indicator.pk}/").content.decode()
     assert "Renamed" in page and "4.5" in page and "9.0" in page
     assert "baseline.set" in page and "target.set" in page
