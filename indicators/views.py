@@ -241,6 +241,7 @@ def value_detail(request, pk):
     user = request.user
     indicator = value.indicator
     can_history = permissions.can(user, Action.HISTORY, value)
+    actions = permissions.actions_for(user, value)
     return render(
         request,
         "indicators/value_detail.html",
@@ -252,7 +253,8 @@ def value_detail(request, pk):
                 Indicator.objects.with_framework().get(pk=indicator.pk),
                 value.period.end_date.year,
             ),
-            "actions": permissions.actions_for(user, value),
+            "actions": actions,
+            "why_not": [(Action(a).label, why) for a, (ok, why) in actions.items() if not ok],
             "can_comment": permissions.can(user, Action.COMMENT, value),
             "can_attach": permissions.can(user, Action.ATTACH, value),
             "comments": value.comments.select_related("author"),

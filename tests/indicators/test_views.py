@@ -230,3 +230,19 @@ def test_reviewer_edits_indicator_baseline_target_in_app(client, reviewer, offic
     assert "baseline.set" in page and "target.set" in page
     login(client, officer)
     assert client.get(f"/indicators/indicators/{indicator.pk}/edit/").status_code == 403
+
+
+def test_pages_in_chinese(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.RETURNED, officer=officer, reviewer=reviewer)
+    login(client, officer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(entry_url(period), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "数据填报" in page and "已退回" in page and "保存草稿" in page
+    page = client.get(f"/indicators/values/{value.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "您可以执行的操作" in page.content.decode()
+    r = client.post(
+        f"/indicators/entry/{period.pk}/{indicator.pk}/check/",
+        {f"i{indicator.pk}-value": "abc", f"i{indicator.pk}-version": "2"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "“abc”不是数字。" in r.content.decode()
