@@ -39,7 +39,8 @@ def value_history(value):
                 "action": e.action.removeprefix("value."),
                 "action_label": ACTION_LABELS.get(e.action.removeprefix("value."), e.action),
                 "status": p.get("status", ""),
-                "status_label": Status(p["status"]).label if p.get("status") in Status.values
+                "status_label": Status(p["status"]).label
+                if p.get("status") in Status.values
                 else "",
                 "old": display(indicator, p.get("old")) if p.get("old") else "",
                 "new": display(indicator, p.get("new")) if p.get("new") else "",
