@@ -149,8 +149,17 @@ def can_review_anywhere(user):
 
 
 def can_view_frameworks(user):
-    """Navigation: anyone with a role that reads results data somewhere."""
-    return user.is_authenticated and (user.is_superuser or bool(all_roles(user) & READ_ROLES))
+    """Navigation: anyone who may see at least one framework (one query, kept on the user for
+    the request)."""
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_rf_sees_plans", None)
+    if cached is None:
+        from .models import Plan
+
+        cached = Plan.objects.visible_to(user).exists()
+        user._rf_sees_plans = cached
+    return cached
 
 
 def entity_ids_for(user, roles):
