@@ -101,8 +101,10 @@ class Problems:
             self.items.append({"row": row, "column": title, "message": str(message)})
 
 
-def check_rows(job, on_progress=None):
-    """Every row checked as the service would: returns (rows for values_save, Problems)."""
+def check_rows(job, on_progress=None, validate=True):
+    """Every row read and checked as the service would: returns (rows for values_save,
+    Problems, total). With validate=False only the reading is done (commit: values_save checks
+    every row itself, so the rules are not run twice)."""
     from .services import StaleVersion, value_check
 
     period = job.period
@@ -168,6 +170,9 @@ def check_rows(job, on_progress=None):
             continue
         if data is None:
             continue  # nothing entered: the row leaves the value as it is
+        if not validate:
+            out.append({"indicator": indicator, "data": data, "row": excel_row})
+            continue
         try:
             value_check(
                 indicator=indicator,
@@ -253,7 +258,7 @@ def import_commit(*, job_id):
     if job.status == ImportStatus.COMMITTED:
         return job
     _update(job_id, status=ImportStatus.COMMITTING)
-    rows, problems, _total = check_rows(job)
+    rows, problems, _total = check_rows(job, validate=False)
     if problems.count:
         _update(job_id, status=ImportStatus.INVALID, errors=problems.items)
         job.refresh_from_db()

@@ -5,6 +5,7 @@ called with actor=None is the system itself (the demo loader, a migration); any 
 anonymous user is checked against permissions.py.
 """
 
+from contextlib import nullcontext
 from decimal import Decimal
 
 import pghistory
@@ -46,6 +47,7 @@ TYPED_FIELDS = (
 )
 # Foreign keys are checked by the database; validating them in Python costs a query per row.
 FK_FIELDS = ["indicator", "period", "entered_by", "submitted_by", "reviewed_by"]
+BULK_WITHOUT_CONTEXT = 500
 
 
 class StaleVersion(Exception):
@@ -479,7 +481,12 @@ def values_save(*, period, rows, actor, progress=None):
         events.append((value, {"old": before, "new": after, "status": value.status}))
         if progress and i % 1000 == 0:
             progress(i)
-    with _context(actor):
+    # pghistory attaches its context (the acting user) by rewriting every statement on the
+    # client, which costs more than the insert itself for a 50,000-row workbook. Large imports
+    # therefore rely on the audit events below (one per value, naming the actor) and on the
+    # import job for who did it; the triggers still record every row change.
+    context = _context(actor) if len(rows) <= BULK_WITHOUT_CONTEXT else nullcontext()
+    with context:
         Value.objects.bulk_create(creates, batch_size=2000)
         Value.objects.bulk_update(
             updates,

@@ -219,3 +219,15 @@ def test_import_through_api_and_page(api, client, officer, period, kinds):
     )
     page = r.content.decode()
     assert "A percent must be between 0 and 100." in page and "data-problems" in page
+
+
+def test_commit_refuses_when_something_changed_since_preview(officer, reviewer, period, kinds):
+    job = services.import_job_create(
+        period=period, upload=upload(workbook(period, {"K-number": (5, None)})), actor=officer
+    )
+    assert job.status == ImportStatus.READY
+    services.period_upsert(plan=period.plan, label=period.label, actor=reviewer, is_closed=True)
+    job = services.import_commit(job=job, actor=officer)
+    assert job.status == ImportStatus.INVALID
+    assert job.errors[0]["message"] == "The reporting period is closed."
+    assert not Value.objects.exists()
