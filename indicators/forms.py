@@ -278,3 +278,48 @@ class TargetForm(TypedInputMixin, forms.Form):
             actor=actor,
             data=data,
         )
+
+
+class IndicatorCreateForm(forms.ModelForm):
+    """A new indicator of a framework (values in parts are defined through the API, which takes
+    the part labels)."""
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "node",
+            "code",
+            "name_en",
+            "name_zh",
+            "definition",
+            "data_source",
+            "frequency",
+            "value_kind",
+            "unit",
+            "currency",
+            "decimals",
+            "direction",
+            "method_in_development",
+        ]
+        widgets = IndicatorForm.Meta.widgets
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.fields["node"].queryset = plan.nodes.select_related("level")
+        self.fields["value_kind"].choices = [
+            c for c in self.fields["value_kind"].choices if c[0] != ValueKind.PARTS
+        ]
+
+    def validate_unique(self):
+        """The service and the database check (framework, code)."""
+
+    def save_as(self, actor):
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields if f != "code"}
+        if Indicator.objects.filter(plan=self.plan, code=self.cleaned_data["code"]).exists():
+            raise ValidationError(
+                {"code": _("This framework already has an indicator with this code.")}
+            )
+        return services.indicator_save(
+            plan=self.plan, code=self.cleaned_data["code"], actor=actor, data=data
+        )

@@ -121,12 +121,14 @@ class ImportJobQuerySet(_ByEntity):
     entity_path = "period__plan__entity_id"
 
     def visible_to(self, user):
-        """An import is seen by the person who made it and the entity's reviewers."""
+        """An import is seen by the person who made it, the entity's reviewers and auditors."""
         from entities.choices import Role
 
         if not user or not user.is_authenticated:
             return self.none()
         return self.filter(
             models.Q(created_by=user)
-            | models.Q(pk__in=self.for_entity_roles(user, {Role.REVIEWER}).values("pk"))
+            | models.Q(
+                pk__in=self.for_entity_roles(user, {Role.REVIEWER, Role.AUDITOR}).values("pk")
+            )
         )

@@ -21,6 +21,7 @@ from .forms import (
     CommentForm,
     EvidenceForm,
     ImportForm,
+    IndicatorCreateForm,
     IndicatorForm,
     ReasonForm,
     TargetForm,
@@ -440,6 +441,28 @@ def _maintain(request, indicator, form, title):
         request,
         "indicators/maintain_form.html",
         {"indicator": indicator, "form": form, "title": title},
+    )
+
+
+@login_required
+def indicator_create(request, plan_id):
+    plan = get_object_or_404(Plan.objects.visible_to(request.user), pk=plan_id)
+    if not permissions.can_maintain(request.user, plan):
+        raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    form = IndicatorCreateForm(request.POST or None, plan=plan)
+    if request.method == "POST" and form.is_valid():
+        try:
+            indicator = form.save_as(request.user)
+            messages.success(request, _("Saved."))
+            return redirect("indicators:indicator", pk=indicator.pk)
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                for err in errs:
+                    form.add_error(field if field in form.fields else None, err)
+    return render(
+        request,
+        "indicators/maintain_form.html",
+        {"plan": plan, "form": form, "title": _("New indicator")},
     )
 
 

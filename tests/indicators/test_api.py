@@ -5,7 +5,7 @@ from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from indicators.choices import Status, ValueKind
-from indicators.models import Baseline, Indicator, Target, Value
+from indicators.models import Baseline, ImportJob, Indicator, Target, Value
 from tests.indicators.factories import (
     IndicatorFactory,
     NodeFactory,
@@ -221,7 +221,7 @@ def test_reviewer_maintains_indicator_baseline_target(api, reviewer, officer, pl
 
 
 @pytest.mark.parametrize(
-    "url", ["plans", "nodes", "periods", "indicators", "baselines", "targets", "values"]
+    "url", ["plans", "nodes", "periods", "indicators", "baselines", "targets", "values", "imports"]
 )
 def test_list_query_count_does_not_grow(
     api, auditor, officer, plan, url, django_assert_max_num_queries
@@ -232,6 +232,7 @@ def test_list_query_count_does_not_grow(
         for _ in range(n):
             ind = with_framework(IndicatorFactory(plan=plan))
             value_in(ind, period, officer=officer)
+            ImportJob.objects.create(period=period, file="imports/x.xlsx", created_by=officer)
         IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS)
 
     make(2)

@@ -246,3 +246,32 @@ def test_pages_in_chinese(client, officer, reviewer, indicator, period):
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert "“abc”不是数字。" in r.content.decode()
+
+
+def test_reviewer_creates_indicator_in_app(client, reviewer, officer, plan):
+    from indicators.models import Indicator
+    from tests.indicators.factories import NodeFactory
+
+    node = NodeFactory(plan=plan)
+    data = {
+        "node": node.pk,
+        "code": "NEW-1",
+        "name_en": "New indicator",
+        "name_zh": "新指标",
+        "frequency": "annual",
+        "value_kind": "currency",
+        "currency": "",
+        "decimals": 0,
+        "direction": "increase",
+    }
+    login(client, reviewer)
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", data)
+    assert "A currency amount needs an ISO 4217 currency code." in r.content.decode()
+    assert not Indicator.objects.filter(code="NEW-1").exists()
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", {**data, "currency": "USD"})
+    assert r.status_code == 302
+    assert Event.objects.filter(action="indicator.created").exists()
+    login(client, officer)
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", {**data, "code": "NEW-2"})
+    assert r.status_code == 403
+    assert not Indicator.objects.filter(code="NEW-2").exists()
