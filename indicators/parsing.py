@@ -12,9 +12,11 @@ from .choices import NUMERIC_KINDS, ValueKind
 
 YES = {"yes", "y", "true", "1", "是", "x"}
 NO = {"no", "n", "false", "0", "否"}
-# Spaces (incl. no-break and thin) and the thousands comma are written by people and by
-# locales; they carry no value.
-_GROUPING = re.compile(r"[\s\u00a0\u202f\u2009,]")
+# Spaces (incl. no-break and thin) are written by people and by locales; they carry no value.
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]")
+# A comma is accepted only as a thousands separator (1,234,567.8): "12,5" could be a decimal
+# comma, and guessing would store a number ten or a thousand times off.
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?%?$")
 
 
 def parse_number(raw, *, percent=False, currency=""):
@@ -30,7 +32,13 @@ def parse_number(raw, *, percent=False, currency=""):
         number = Decimal(repr(raw))
         return number.quantize(Decimal(1)) if number == number.to_integral() else number
     text = str(raw).strip()
-    cleaned = _GROUPING.sub("", text)
+    cleaned = _SPACES.sub("", text)
+    if "," in cleaned:
+        if not _GROUPED.match(cleaned.removeprefix(currency) if currency else cleaned):
+            raise ValidationError(
+                _("“%(value)s” is not a number (use a point for decimals).") % {"value": text}
+            )
+        cleaned = cleaned.replace(",", "")
     if percent and cleaned.endswith("%"):
         cleaned = cleaned[:-1]
     if currency and cleaned.upper().startswith(currency):

@@ -195,3 +195,24 @@ def test_baseline_and_target_are_maintained_by_reviewers(reviewer, officer, indi
     )
     assert target.year == 2027
     assert Event.objects.filter(action__in=["baseline.set", "target.set"]).count() == 2
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [("1 234.5", "1234.5"), ("1,234,567.25", "1234567.25"), ("45.5%", "45.5"), (59.0, "59")],
+)
+def test_numbers_people_write(plan, raw, expected):
+    from indicators.parsing import parse_value
+
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PERCENT)
+    assert parse_value(indicator, raw)["numeric_value"] == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["12,5", "1,23", "abc", "1.2.3", "NaN", "Infinity"])
+def test_numbers_refused_not_guessed(plan, raw):
+    from indicators.parsing import parse_value
+
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.NUMBER)
+    with pytest.raises(ValidationError) as exc:
+        parse_value(indicator, raw)
+    assert "is not a number" in exc.value.messages[0]
