@@ -181,6 +181,29 @@ def period_upsert(*, plan, label, actor, **fields):
     return period
 
 
+@transaction.atomic
+def period_set_closed(*, period, closed, actor):
+    """Close a reporting period (it then takes no entries, approvals or reopenings) or open it
+    again. Reviewers of the framework's entity only."""
+    period = (
+        ReportingPeriod.objects.select_for_update().select_related("plan__entity").get(pk=period.pk)
+    )
+    if actor is None or not permissions.can_maintain(actor, period.plan):
+        raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    if period.is_closed == closed:
+        return period
+    period.is_closed = closed
+    with _context(actor):
+        _save(period, exclude=["plan"])
+    event_record(
+        actor=actor,
+        action="period.closed" if closed else "period.opened",
+        target=period,
+        entity=period.plan.entity,
+    )
+    return period
+
+
 INDICATOR_FIELDS = (
     "node",
     "name_en",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.plan_list, name="plans"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:plan_id>/indicators/new/", views.indicator_create, name="indicator-new"),
+    path("periods/<int:pk>/close/", views.period_close, name="period-close"),
     path("entry/", views.entry_index, name="entry-index"),
     path("entry/<int:period_id>/", views.entry_grid, name="entry"),
     path("entry/<int:period_id>/<int:indicator_id>/check/", views.entry_check, name="entry-check"),

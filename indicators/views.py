@@ -86,6 +86,19 @@ def plan_detail(request, pk):
     )
 
 
+@login_required
+@require_POST
+def period_close(request, pk):
+    period = get_object_or_404(ReportingPeriod.objects.visible_to(request.user), pk=pk)
+    closed = request.POST.get("closed") == "1"
+    try:
+        services.period_set_closed(period=period, closed=closed, actor=request.user)
+    except PermissionDenied as exc:
+        return HttpResponse(str(exc), status=403)
+    messages.success(request, _("Period closed.") if closed else _("Period opened."))
+    return redirect("indicators:plan", pk=period.plan_id)
+
+
 # --- data entry -------------------------------------------------------------------------------
 
 

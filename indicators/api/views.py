@@ -111,6 +111,22 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return ReportingPeriod.objects.visible_to(self.request.user)
 
+    @extend_schema(request=None, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        period = services.period_set_closed(
+            period=self.get_object(), closed=True, actor=request.user
+        )
+        return Response(PeriodSerializer(period).data)
+
+    @extend_schema(request=None, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"], url_path="open")
+    def open_(self, request, pk=None):
+        period = services.period_set_closed(
+            period=self.get_object(), closed=False, actor=request.user
+        )
+        return Response(PeriodSerializer(period).data)
+
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def template(self, request, pk=None):

@@ -257,3 +257,22 @@ def test_schema_has_indicator_endpoints(api):
     ):
         assert p in paths
     assert Baseline.objects.count() == 0 and Target.objects.count() == 0
+
+
+def test_reviewer_closes_period_and_entries_are_refused(api, reviewer, officer, indicator, period):
+    r = auth(api, officer).post(f"/api/v1/periods/{period.pk}/close/")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Only the entity's reviewers maintain its framework."
+    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/close/")
+    assert r.status_code == 200 and r.json()["is_closed"] is True
+    r = auth(api, officer).post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "1"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert r.json()["period"] == ["The reporting period is closed."]
+    assert not Value.objects.exists()
+    assert Event.objects.filter(action="period.closed").count() == 1
+    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/open/")
+    assert r.json()["is_closed"] is False

@@ -275,3 +275,16 @@ def test_reviewer_creates_indicator_in_app(client, reviewer, officer, plan):
     r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", {**data, "code": "NEW-2"})
     assert r.status_code == 403
     assert not Indicator.objects.filter(code="NEW-2").exists()
+
+
+def test_reviewer_closes_period_on_plan_page(client, reviewer, officer, period):
+    login(client, officer)
+    assert (
+        client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"}).status_code == 403
+    )
+    login(client, reviewer)
+    page = client.get(f"/indicators/plans/{period.plan_id}/").content.decode()
+    assert 'data-period-toggle="2026"' in page
+    client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"})
+    period.refresh_from_db()
+    assert period.is_closed
