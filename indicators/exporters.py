@@ -3,6 +3,7 @@
 from io import BytesIO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -27,7 +28,7 @@ def column_titles():
         "kind": _("Kind"),
         "unit": _("Unit"),
         "baseline": _("Baseline"),
-        "target": _("Target"),
+        "target": pgettext("indicator value", "Target"),
         "value": _("Current value"),
         "footnote": _("Footnote"),
     }

@@ -16,7 +16,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from entities.models import track_history
@@ -487,7 +487,7 @@ class Target(TypedValue):
 
     class Meta:
         ordering = ["indicator", "year"]
-        verbose_name = _("target")
+        verbose_name = pgettext_lazy("indicator value", "target")
         verbose_name_plural = _("targets")
         constraints = [
             *typed_value_constraints("target"),

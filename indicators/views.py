@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from entities.choices import Role
@@ -500,7 +501,7 @@ def target_edit(request, pk, year=None):
     indicator = _maintained_indicator(request, pk)
     target = Target.objects.filter(indicator=indicator, year=year).first() if year else None
     form = TargetForm(request.POST or None, indicator=indicator, target=target)
-    return _maintain(request, indicator, form, _("Target"))
+    return _maintain(request, indicator, form, pgettext("indicator value", "Target"))
 
 
 # --- Excel ------------------------------------------------------------------------------------
