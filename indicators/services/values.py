@@ -4,7 +4,7 @@ comments."""
 from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,7 +148,18 @@ def values_save(*, period, rows, actor, progress=None):
     # import job for who did it; the triggers still record every row change.
     context = _context(actor) if len(rows) <= BULK_WITHOUT_CONTEXT else nullcontext()
     with context:
-        Value.objects.bulk_create(creates, batch_size=2000)
+        try:
+            with transaction.atomic():
+                Value.objects.bulk_create(creates, batch_size=2000)
+        except IntegrityError:
+            # Someone created one of these values between our read and our insert: the same
+            # situation as a stale version, so the caller sees the value that won.
+            created = Value.objects.filter(
+                period=period, indicator_id__in=[v.indicator_id for v in creates]
+            ).first()
+            if created is None:
+                raise
+            raise StaleVersion(created) from None
         Value.objects.bulk_update(
             updates,
             [*TYPED_FIELDS, "kind", "entered_by", "version", "updated_at"],

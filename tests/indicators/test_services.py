@@ -216,3 +216,29 @@ def test_numbers_refused_not_guessed(plan, raw):
     with pytest.raises(ValidationError) as exc:
         parse_value(indicator, raw)
     assert "is not a number" in exc.value.messages[0]
+
+
+def test_concurrent_create_is_a_conflict_not_an_error(officer, indicator, period, monkeypatch):
+    """Two officers create the same value at once: the second insert loses the race and is
+    told so with the value that won, as with a stale version."""
+    from indicators.services import values as value_services
+
+    real_check = value_services.value_check
+
+    def check_then_other_officer_saves(**kwargs):
+        result = real_check(**kwargs)
+        Value.objects.create(
+            indicator=indicator, period=period, kind="number", numeric_value=Decimal("99")
+        )
+        return result
+
+    monkeypatch.setattr(value_services, "value_check", check_then_other_officer_saves)
+    with pytest.raises(services.StaleVersion) as exc:
+        services.value_save(
+            indicator=indicator,
+            period=period,
+            data={"numeric_value": Decimal("1")},
+            actor=officer,
+            expected_version=0,
+        )
+    assert exc.value.value.numeric_value == Decimal("99")
