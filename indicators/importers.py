@@ -123,6 +123,7 @@ def check_rows(job, on_progress=None, validate=True):
         )
     if period.is_closed:
         problems.add(0, None, _("The reporting period is closed."))
+        return [], problems, len(rows)
     indicators = {
         i.code: i
         for i in Indicator.objects.filter(plan=period.plan, is_active=True).select_related("plan")

@@ -276,3 +276,14 @@ def test_reviewer_closes_period_and_entries_are_refused(api, reviewer, officer, 
     assert Event.objects.filter(action="period.closed").count() == 1
     r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/open/")
     assert r.json()["is_closed"] is False
+
+
+def test_transition_on_stale_version_is_409(api, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    r = auth(api, reviewer).post(
+        f"/api/v1/values/{value.pk}/approve/", {"version": value.version - 1}, format="json"
+    )
+    assert r.status_code == 409
+    assert r.json()["current"]["status"] == "submitted"
+    assert Value.objects.get().status == Status.SUBMITTED
+    assert not Event.objects.filter(action="value.approved").exists()
