@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from benchmarks.util import report
+
 ROWS = int(os.environ.get("INDICATORS_BENCH_ROWS", "50000"))
 
 
@@ -86,7 +88,8 @@ def _floor(path):
 
 
 def _rss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """The process's peak resident memory so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run():
@@ -125,16 +128,13 @@ def run():
     assert Value.objects.get(indicator__code="B000003").numeric_value == Decimal("4.5")
     total = preview_s + commit_s
     print(f"workbook: {ROWS} rows, {size_mb:.1f} MB", flush=True)
-    print(f"floor (calamine parse only):      {floor_s:8.2f} s", flush=True)
-    print(f"preview (read + check every row): {preview_s:8.2f} s", flush=True)
-    print(f"commit (re-check + write all):    {commit_s:8.2f} s", flush=True)
-    print(
-        f"preview + commit:                 {total:8.2f} s   "
-        f"ratio to floor {total / floor_s:6.1f}x",
-        flush=True,
-    )
-    print(
-        f"peak memory (process max RSS):    {_rss_mb():8.0f} MB "
-        f"(was {rss_before:.0f} MB before the import)",
-        flush=True,
+    report("floor: calamine parse only", floor_s)
+    report("preview: read and check every row", preview_s)
+    report("commit: write every row in one transaction", commit_s)
+    report(
+        "import: preview + commit",
+        total,
+        floor_s,
+        floor_label="calamine floor",
+        extra=f"peak RSS {_rss_mb():.0f} MB (before: {rss_before:.0f} MB)",
     )
