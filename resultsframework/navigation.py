@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import permissions as audit_permissions
 from entities import permissions as entity_permissions
+from indicators import permissions as indicator_permissions
 
 
 def signed_in(user):
@@ -37,6 +38,19 @@ NAV_ITEMS = [
         entity_permissions.can_view_governing_bodies,
     ),
     NavItem("team", "entities:team", _("Team"), entity_permissions.can_view_team),
+    NavItem(
+        "frameworks",
+        "indicators:plans",
+        _("Results framework"),
+        indicator_permissions.can_view_frameworks,
+    ),
+    NavItem(
+        "data-entry",
+        "indicators:entry-index",
+        _("Data entry"),
+        indicator_permissions.can_enter_anywhere,
+    ),
+    NavItem("review", "indicators:review", _("Review"), indicator_permissions.can_review_anywhere),
     NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
     NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),

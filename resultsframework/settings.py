@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "audit",
     "entities",
+    "indicators",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ValueKindEnum": "indicators.choices.ValueKind",
+        "PlanKindEnum": "indicators.choices.PlanKind",
+    },
 }
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own

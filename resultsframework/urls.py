@@ -8,6 +8,7 @@ from resultsframework.views import healthz
 
 api_v1 = [
     path("", include("entities.api.urls")),
+    path("", include("indicators.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),
+    path("indicators/", include("indicators.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,12 +10,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 COMMON = ["home", "entities", "api-docs"]
 EXPECTED_NAV = {
-    "officer": COMMON,
-    "reviewer": [*COMMON, "team"],
-    "secretariat": [*COMMON, "boards"],
-    "auditor": [*COMMON, "audit"],
-    "officer-undp": COMMON,
-    "admin": [*COMMON, "boards", "team", "audit", "admin"],
+    "officer": [*COMMON, "frameworks", "data-entry"],
+    "reviewer": [*COMMON, "team", "frameworks", "review"],
+    "secretariat": [*COMMON, "boards", "frameworks"],
+    "auditor": [*COMMON, "audit", "frameworks"],
+    "officer-undp": [*COMMON, "data-entry"],
+    "admin": [*COMMON, "boards", "team", "audit", "admin", "frameworks"],
 }
 LABELS = {
     "en": {

@@ -6,6 +6,8 @@ from django.utils.module_loading import import_string
 DEMO_LOADERS = [
     "entities.demo.load_entities",
     "entities.demo.load_users",
+    "indicators.demo.load_unops_plan",
+    "indicators.demo.load_programme_plan",
 ]
 
 

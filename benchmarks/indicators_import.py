@@ -1,0 +1,140 @@
+"""Excel import: a 50,000-row workbook through preview and commit, against a calamine-only floor.
+
+The floor parses the same workbook with python-calamine and does nothing else: the fastest
+reader available, so the ratio says what checking every row and writing it costs on top.
+"""
+
+import os
+import resource
+import tempfile
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from benchmarks.util import report
+
+ROWS = int(os.environ.get("INDICATORS_BENCH_ROWS", "50000"))
+
+
+def _setup(rows):
+    """An entity, an officer, a framework with `rows` indicators (a tenth of them percent)."""
+    from django.contrib.auth import get_user_model
+
+    from entities.choices import Role
+    from entities.models import Entity, Membership
+    from indicators.choices import ValueKind
+    from indicators.models import Indicator, Level, Node, Plan, ReportingPeriod
+
+    entity = Entity.objects.create(code="BENCH", name_en="Benchmark entity", entity_type="other")
+    officer = get_user_model().objects.create_user("bench-officer", password="x")
+    Membership.objects.create(user=officer, entity=entity, role=Role.PROGRAMME_OFFICER)
+    plan = Plan.objects.create(
+        entity=entity,
+        code="bench",
+        kind="strategic_plan",
+        title_en="Bench",
+        start_year=2026,
+        end_year=2029,
+    )
+    level = Level.objects.create(plan=plan, depth=0, code="goal", name_en="Goal")
+    node = Node.objects.create(plan=plan, level=level, code="G1", title_en="Goal 1")
+    period = ReportingPeriod.objects.create(
+        plan=plan, label="2026", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31)
+    )
+    Indicator.objects.bulk_create(
+        [
+            Indicator(
+                plan=plan,
+                node=node,
+                code=f"B{i:06d}",
+                name_en=f"Indicator {i}",
+                value_kind=ValueKind.PERCENT if i % 10 == 0 else ValueKind.NUMBER,
+                decimals=1,
+                order=i,
+            )
+            for i in range(rows)
+        ],
+        batch_size=5000,
+    )
+    return officer, period
+
+
+def _workbook(path, rows):
+    """The template's columns, one row per indicator, written in openpyxl's streaming mode."""
+    from openpyxl import Workbook
+
+    from indicators.exporters import COLUMNS, column_titles
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Values")
+    titles = column_titles()
+    ws.append([str(titles[c]) for c in COLUMNS])
+    for i in range(rows):
+        kind = "Percent" if i % 10 == 0 else "Number"
+        value = (i % 1000) / 10 if i % 10 == 0 else i * 1.5
+        ws.append([f"B{i:06d}", f"Indicator {i}", kind, "", "", "", value, ""])
+    about = wb.create_sheet("About")
+    about.append(["Period", "2026"])
+    wb.save(path)
+
+
+def _floor(path):
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Values").to_python()
+    return time.perf_counter() - started, len(rows) - 1
+
+
+def _rss_mb():
+    """The process's peak resident memory so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import override_settings
+
+    from indicators import services
+    from indicators.choices import ImportStatus
+    from indicators.models import Value
+
+    officer, period = _setup(ROWS)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "values.xlsx"
+        _workbook(path, ROWS)
+        size_mb = path.stat().st_size / 1048576
+        floor_s, floor_rows = _floor(path)
+        content = path.read_bytes()
+    assert floor_rows == ROWS
+    rss_before = _rss_mb()
+    # Inline here (no worker in a benchmark); the app hands files this large to Celery.
+    with override_settings(
+        INDICATORS_IMPORT_INLINE_MAX_BYTES=10**10, INDICATORS_IMPORT_INLINE_ROWS=10**9
+    ):
+        started = time.perf_counter()
+        job = services.import_job_create(
+            period=period, upload=SimpleUploadedFile("values.xlsx", content), actor=officer
+        )
+        preview_s = time.perf_counter() - started
+        assert job.status == ImportStatus.READY, job.errors[:3]
+        started = time.perf_counter()
+        job = services.import_commit(job=job, actor=officer)
+        commit_s = time.perf_counter() - started
+    assert job.status == ImportStatus.COMMITTED, job.errors[:3]
+    written = Value.objects.filter(period=period).count()
+    assert written == ROWS
+    assert Value.objects.get(indicator__code="B000003").numeric_value == Decimal("4.5")
+    total = preview_s + commit_s
+    print(f"workbook: {ROWS} rows, {size_mb:.1f} MB", flush=True)
+    report("floor: calamine parse only", floor_s)
+    report("preview: read and check every row", preview_s)
+    report("commit: write every row in one transaction", commit_s)
+    report(
+        "import: preview + commit",
+        total,
+        floor_s,
+        floor_label="calamine floor",
+        extra=f"peak RSS {_rss_mb():.0f} MB (before: {rss_before:.0f} MB)",
+    )

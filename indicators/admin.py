@@ -1,0 +1,53 @@
+"""The admin shows frameworks to operators, read-only: every write goes through the services
+(pages and API), so nothing here can skip validation, permissions or the audit trail."""
+
+from django.contrib import admin
+
+from .models import ImportJob, Indicator, Node, Plan, ReportingPeriod, Value
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(ReadOnlyAdmin):
+    list_display = ["entity", "code", "title_en", "start_year", "end_year", "is_illustrative"]
+    list_filter = ["entity", "kind"]
+
+
+@admin.register(Node)
+class NodeAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "code", "level", "title_en"]
+    list_filter = ["plan"]
+    search_fields = ["code", "title_en", "title_zh"]
+
+
+@admin.register(ReportingPeriod)
+class PeriodAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "label", "start_date", "end_date", "is_closed"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "code", "name_en", "value_kind", "direction", "is_active"]
+    list_filter = ["plan", "value_kind"]
+    search_fields = ["code", "name_en", "name_zh"]
+
+
+@admin.register(Value)
+class ValueAdmin(ReadOnlyAdmin):
+    list_display = ["indicator", "period", "status", "numeric_value", "version", "updated_at"]
+    list_filter = ["status", "period"]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ["original_name", "period", "status", "total_rows", "created_by", "created_at"]

@@ -1,0 +1,290 @@
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..formatting import display, plain
+from ..models import (
+    Baseline,
+    ImportJob,
+    Indicator,
+    Level,
+    Node,
+    Plan,
+    ReportingPeriod,
+    Target,
+    Value,
+)
+
+
+class LevelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Level
+        fields = ["depth", "code", "name_en", "name_zh"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    levels = LevelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Plan
+        fields = [
+            "id",
+            "entity",
+            "code",
+            "kind",
+            "title_en",
+            "title_zh",
+            "start_year",
+            "end_year",
+            "is_illustrative",
+            "note",
+            "levels",
+        ]
+
+
+class NodeSerializer(serializers.ModelSerializer):
+    level = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Node
+        fields = ["id", "plan", "parent", "level", "code", "title_en", "title_zh", "order"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportingPeriod
+        fields = ["id", "plan", "label", "start_date", "end_date", "is_closed"]
+
+
+@extend_schema_field(
+    {"type": "object", "additionalProperties": {"type": "string", "format": "decimal"}}
+)
+class PartsField(serializers.Field):
+    """Values in parts as {"pooled": "59", "thematic": "27"}."""
+
+    def to_representation(self, obj):
+        return {p.code: plain(p.numeric_value) for p in obj.all()}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Give the parts as an object: {code: number}.")
+        field = serializers.DecimalField(max_digits=24, decimal_places=6)
+        return {str(k): Decimal(str(field.to_internal_value(v))) for k, v in data.items()}
+
+
+class TypedValueSerializer(serializers.ModelSerializer):
+    """The typed columns; the service checks them against the indicator's kind."""
+
+    parts = PartsField(required=False)
+    display = serializers.SerializerMethodField()
+
+    typed_fields = [
+        "kind",
+        "numeric_value",
+        "currency",
+        "bool_value",
+        "text_value",
+        "is_missing",
+        "footnote",
+        "source",
+        "parts",
+        "display",
+    ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_display(self, obj):
+        return display(obj.indicator, obj)
+
+    def typed_data(self):
+        data = dict(self.validated_data)
+        for key in ("indicator", "period", "version", "year", "target_kind"):
+            data.pop(key, None)
+        return data
+
+
+class BaselineSerializer(TypedValueSerializer):
+    class Meta:
+        model = Baseline
+        fields = [
+            "id",
+            "indicator",
+            *TypedValueSerializer.typed_fields,
+            "period_start",
+            "period_end",
+        ]
+        read_only_fields = ["kind"]
+
+
+class TargetSerializer(TypedValueSerializer):
+    class Meta:
+        model = Target
+        fields = ["id", "indicator", "year", "target_kind", *TypedValueSerializer.typed_fields]
+        read_only_fields = ["kind"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    baseline = serializers.SerializerMethodField()
+    targets = serializers.SerializerMethodField()
+    responsible_entity = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Indicator
+        fields = [
+            "id",
+            "plan",
+            "node",
+            "code",
+            "name_en",
+            "name_zh",
+            "definition",
+            "data_source",
+            "frequency",
+            "responsible_entity",
+            "org_unit",
+            "value_kind",
+            "unit",
+            "currency",
+            "decimals",
+            "direction",
+            "method_in_development",
+            "disaggregation_en",
+            "disaggregation_zh",
+            "part_labels",
+            "is_illustrative",
+            "is_active",
+            "order",
+            "baseline",
+            "targets",
+        ]
+        # Uniqueness of (plan, code) is checked by the service and the database.
+        validators = []
+
+    @extend_schema_field(BaselineSerializer(allow_null=True))
+    def get_baseline(self, obj):
+        baseline = getattr(obj, "baseline", None)
+        return BaselineSerializer(baseline).data if baseline else None
+
+    @extend_schema_field(TargetSerializer(many=True))
+    def get_targets(self, obj):
+        return TargetSerializer(obj.targets.all(), many=True).data
+
+
+class IndicatorWriteSerializer(IndicatorSerializer):
+    class Meta(IndicatorSerializer.Meta):
+        fields = [f for f in IndicatorSerializer.Meta.fields if f not in ("baseline", "targets")]
+
+
+class ValueSerializer(TypedValueSerializer):
+    """A measured value. `version` must accompany every change; an older one is refused with
+    HTTP 409 and the current value."""
+
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    period_label = serializers.CharField(source="period.label", read_only=True)
+    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Value
+        fields = [
+            "id",
+            "indicator",
+            "indicator_code",
+            "period",
+            "period_label",
+            *TypedValueSerializer.typed_fields,
+            "status",
+            "rating",
+            "return_reason",
+            "version",
+            "entered_by",
+            "submitted_by",
+            "submitted_at",
+            "reviewed_by",
+            "reviewed_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "kind",
+            "status",
+            "rating",
+            "return_reason",
+            "submitted_at",
+            "reviewed_at",
+            "updated_at",
+        ]
+        validators = []
+        extra_kwargs = {"version": {"required": False}}
+
+
+class ValueUpdateSerializer(ValueSerializer):
+    class Meta(ValueSerializer.Meta):
+        read_only_fields = [*ValueSerializer.Meta.read_only_fields, "indicator", "period"]
+        extra_kwargs = {"version": {"required": True}}
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text="The version you saw.")
+
+
+class ApproveSerializer(VersionSerializer):
+    rating = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReasonSerializer(VersionSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current = ValueSerializer()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    time = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.CharField()
+    status = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+    old_data = serializers.JSONField(allow_null=True)
+    new_data = serializers.JSONField(allow_null=True)
+    reason = serializers.CharField()
+    comment = serializers.CharField()
+    file = serializers.CharField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "period",
+            "file",
+            "original_name",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "written_rows",
+            "progress_percent",
+            "errors",
+            "created_at",
+        ]
+        read_only_fields = [
+            "original_name",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "written_rows",
+            "errors",
+            "created_at",
+        ]

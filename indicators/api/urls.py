@@ -1,0 +1,15 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("plans", views.PlanViewSet, basename="plan")
+router.register("nodes", views.NodeViewSet, basename="node")
+router.register("periods", views.PeriodViewSet, basename="period")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("baselines", views.BaselineViewSet, basename="baseline")
+router.register("targets", views.TargetViewSet, basename="target")
+router.register("values", views.ValueViewSet, basename="value")
+router.register("imports", views.ImportJobViewSet, basename="import")
+
+urlpatterns = router.urls

@@ -1,0 +1,78 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PlanKind(models.TextChoices):
+    STRATEGIC_PLAN = "strategic_plan", _("Strategic plan")
+    PROGRAMME_PLAN = "programme_plan", _("Programme plan")
+
+
+class ValueKind(models.TextChoices):
+    NUMBER = "number", _("Number")
+    PERCENT = "percent", _("Percent")
+    CURRENCY = "currency", _("Currency amount")
+    YES_NO = "yes_no", _("Yes/no")
+    TEXT = "text", _("Qualitative text")
+    PARTS = "parts", _("Values in labelled parts")
+
+
+# Kinds whose value lives in numeric_value (the column the progress engine reads).
+NUMERIC_KINDS = {ValueKind.NUMBER, ValueKind.PERCENT, ValueKind.CURRENCY}
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", _("Increase")
+    DECREASE = "decrease", _("Decrease")
+    NONE = "none", _("None")
+
+
+class Frequency(models.TextChoices):
+    ANNUAL = "annual", _("Annual")
+    BIENNIAL = "biennial", _("Biennial")
+    QUARTERLY = "quarterly", _("Quarterly")
+    MONTHLY = "monthly", _("Monthly")
+    OTHER = "other", _("Other")
+
+
+class TargetKind(models.TextChoices):
+    MILESTONE = "milestone", _("Milestone")
+    END = "end", _("End target")
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
+class Rating(models.TextChoices):
+    """The reviewer's rating of a qualitative value."""
+
+    ACHIEVED = "achieved", _("Achieved")
+    PARTIALLY_ACHIEVED = "partially_achieved", _("Partially achieved")
+    NOT_ACHIEVED = "not_achieved", _("Not achieved")
+
+
+class Action(models.TextChoices):
+    """What a user may do with a value; the keys of the matrix in permissions.py."""
+
+    VIEW = "view", _("View")
+    EDIT = "edit", _("Enter or change")
+    SUBMIT = "submit", _("Submit")
+    APPROVE = "approve", _("Approve")
+    RETURN = "return", _("Return")
+    REOPEN = "reopen", _("Reopen")
+    COMMENT = "comment", _("Comment")
+    ATTACH = "attach", _("Attach evidence")
+    HISTORY = "history", _("See history")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be read")
+    PARSING = "parsing", _("Reading")
+    INVALID = "invalid", _("Has problems")
+    READY = "ready", _("Ready to commit")
+    COMMITTING = "committing", _("Writing")
+    COMMITTED = "committed", _("Written")
+    FAILED = "failed", _("Failed")

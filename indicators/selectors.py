@@ -1,0 +1,79 @@
+"""Reads that shape data for pages, the API and exports."""
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import Event
+
+from .choices import Status
+from .formatting import display
+
+ACTION_LABELS = {
+    "saved": _("saved"),
+    "submitted": _("submitted"),
+    "approved": _("approved"),
+    "returned": _("returned"),
+    "reopened": _("reopened"),
+    "commented": _("commented"),
+    "evidence_attached": _("evidence attached"),
+}
+
+
+def value_history(value):
+    """Every change of a value — who, when, old, new, reason, status — oldest first, from the
+    audit events its services wrote (row snapshots are also kept by pghistory)."""
+    events = (
+        Event.objects.for_target(value)
+        .filter(action__startswith="value.")
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    indicator = value.indicator
+    rows = []
+    for e in events:
+        p = e.payload or {}
+        rows.append(
+            {
+                "id": e.pk,
+                "time": e.created_at,
+                "actor": e.actor.get_username() if e.actor else "",
+                "action": e.action.removeprefix("value."),
+                "action_label": ACTION_LABELS.get(e.action.removeprefix("value."), e.action),
+                "status": p.get("status", ""),
+                "status_label": Status(p["status"]).label
+                if p.get("status") in Status.values
+                else "",
+                "old": display(indicator, p.get("old")) if p.get("old") else "",
+                "new": display(indicator, p.get("new")) if p.get("new") else "",
+                "old_data": p.get("old"),
+                "new_data": p.get("new"),
+                "reason": e.reason,
+                "comment": p.get("comment", ""),
+                "file": p.get("file", ""),
+            }
+        )
+    return rows
+
+
+def object_history(obj):
+    """Audit events about a framework object (indicator, baseline, target), newest first."""
+    return Event.objects.for_target(obj).select_related("actor").order_by("-created_at", "-id")
+
+
+def latest_approved(indicator):
+    """The last approved value among those prefetched by IndicatorQuerySet.for_entry()."""
+    values = getattr(indicator, "approved_values", None)
+    return values[0] if values else None
+
+
+def current_value(indicator):
+    values = getattr(indicator, "current_values", None)
+    return values[0] if values else None
+
+
+def target_for_year(indicator, year):
+    """The target of `year`, else the next one after it (prefetched targets)."""
+    targets = sorted(indicator.targets.all(), key=lambda t: t.year)
+    for target in targets:
+        if target.year >= year:
+            return target
+    return None

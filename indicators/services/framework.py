@@ -1,0 +1,271 @@
+"""Frameworks, levels, results, periods, indicators, baselines and targets."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.services import event_record
+
+from .. import permissions
+from ..choices import TargetKind
+from ..formatting import snapshot
+from ..models import (
+    Baseline,
+    Indicator,
+    Level,
+    Node,
+    Plan,
+    ReportingPeriod,
+    Target,
+)
+from ._common import (
+    _apply_typed,
+    _changed,
+    _check_maintainer,
+    _context,
+    _save,
+    _write_parts,
+)
+
+# --- the framework ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_upsert(*, entity, code, actor, **fields):
+    """Create or update a framework by (entity, code); unchanged rows are not written again."""
+    plan = Plan.objects.filter(entity=entity, code=code).first()
+    if plan is None:
+        if actor is not None:
+            _check_maintainer(actor, Plan(entity=entity))
+        with _context(actor):
+            plan = _save(Plan(entity=entity, code=code, **fields))
+        event_record(actor=actor, action="plan.created", target=plan, entity=entity)
+        return plan
+    _check_maintainer(actor, plan)
+    changed = _changed(plan, fields)
+    if changed:
+        for k, v in changed.items():
+            setattr(plan, k, v)
+        with _context(actor):
+            _save(plan)
+        event_record(
+            actor=actor,
+            action="plan.updated",
+            target=plan,
+            entity=entity,
+            payload={k: str(v) for k, v in changed.items()},
+        )
+    return plan
+
+
+@transaction.atomic
+def level_upsert(*, plan, depth, code, actor, **fields):
+    _check_maintainer(actor, plan)
+    level = Level.objects.filter(plan=plan, depth=depth).first()
+    if level is None:
+        with _context(actor):
+            level = _save(Level(plan=plan, depth=depth, code=code, **fields))
+        event_record(actor=actor, action="level.created", target=level, entity=plan.entity)
+    return level
+
+
+@transaction.atomic
+def node_upsert(*, plan, code, actor, **fields):
+    """Create or update a result node by (plan, code)."""
+    _check_maintainer(actor, plan)
+    node = Node.objects.filter(plan=plan, code=code).first()
+    if node is None:
+        with _context(actor):
+            node = _save(Node(plan=plan, code=code, **fields))
+        event_record(actor=actor, action="node.created", target=node, entity=plan.entity)
+        return node
+    changed = _changed(node, fields)
+    if changed:
+        for k, v in changed.items():
+            setattr(node, k, v)
+        with _context(actor):
+            _save(node)
+        event_record(
+            actor=actor,
+            action="node.updated",
+            target=node,
+            entity=plan.entity,
+            payload={k: str(v) for k, v in changed.items()},
+        )
+    return node
+
+
+@transaction.atomic
+def period_upsert(*, plan, label, actor, **fields):
+    _check_maintainer(actor, plan)
+    period = ReportingPeriod.objects.filter(plan=plan, label=label).first()
+    if period is None:
+        with _context(actor):
+            period = _save(ReportingPeriod(plan=plan, label=label, **fields))
+        event_record(actor=actor, action="period.created", target=period, entity=plan.entity)
+        return period
+    changed = _changed(period, fields)
+    if changed:
+        for k, v in changed.items():
+            setattr(period, k, v)
+        with _context(actor):
+            _save(period)
+        event_record(
+            actor=actor,
+            action="period.closed" if period.is_closed else "period.updated",
+            target=period,
+            entity=plan.entity,
+            payload={k: str(v) for k, v in changed.items()},
+        )
+    return period
+
+
+@transaction.atomic
+def period_set_closed(*, period, closed, actor):
+    """Close a reporting period (it then takes no entries, approvals or reopenings) or open it
+    again. Reviewers of the framework's entity only."""
+    period = (
+        ReportingPeriod.objects.select_for_update().select_related("plan__entity").get(pk=period.pk)
+    )
+    if actor is None or not permissions.can_maintain(actor, period.plan):
+        raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    if period.is_closed == closed:
+        return period
+    period.is_closed = closed
+    with _context(actor):
+        _save(period, exclude=["plan"])
+    event_record(
+        actor=actor,
+        action="period.closed" if closed else "period.opened",
+        target=period,
+        entity=period.plan.entity,
+    )
+    return period
+
+
+INDICATOR_FIELDS = (
+    "node",
+    "name_en",
+    "name_zh",
+    "definition",
+    "data_source",
+    "frequency",
+    "responsible_entity",
+    "org_unit",
+    "value_kind",
+    "unit",
+    "currency",
+    "decimals",
+    "direction",
+    "method_in_development",
+    "disaggregation_en",
+    "disaggregation_zh",
+    "part_labels",
+    "is_illustrative",
+    "is_active",
+    "order",
+)
+
+
+@transaction.atomic
+def indicator_save(*, plan, code, actor, data, indicator=None):
+    """Create an indicator (or change one, when `indicator` is given). Its value kind cannot
+    change once values exist: they would no longer match their columns."""
+    _check_maintainer(actor, plan)
+    unknown = set(data) - set(INDICATOR_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed.") for f in sorted(unknown)})
+    if indicator is None:
+        indicator = Indicator.objects.filter(plan=plan, code=code).first()
+    if indicator is None:
+        with _context(actor):
+            indicator = _save(Indicator(plan=plan, code=code, **data))
+        event_record(actor=actor, action="indicator.created", target=indicator, entity=plan.entity)
+        return indicator
+    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    changed = _changed(indicator, data)
+    if code != indicator.code:
+        changed["code"] = code
+    if not changed:
+        return indicator
+    if "value_kind" in changed and (
+        indicator.values.exists() or Baseline.objects.filter(indicator=indicator).exists()
+    ):
+        raise ValidationError(
+            {"value_kind": _("The value kind cannot change once values have been entered.")}
+        )
+    before = {k: str(getattr(indicator, k)) for k in changed}
+    for k, v in changed.items():
+        setattr(indicator, k, v)
+    with _context(actor):
+        _save(indicator)
+    event_record(
+        actor=actor,
+        action="indicator.updated",
+        target=indicator,
+        entity=plan.entity,
+        payload={"before": before, "after": {k: str(v) for k, v in changed.items()}},
+    )
+    return indicator
+
+
+@transaction.atomic
+def baseline_set(*, indicator, actor, data):
+    """Set an indicator's baseline: typed value (see TYPED_FIELDS, plus "parts") and period
+    (period_start, period_end)."""
+    _check_maintainer(actor, indicator.plan)
+    baseline = Baseline.objects.select_for_update().filter(indicator=indicator).first()
+    created = baseline is None
+    baseline = baseline or Baseline(indicator=indicator)
+    before = None if created else snapshot(baseline)
+    old_period = None if created else (baseline.period_start, baseline.period_end)
+    parts = _apply_typed(baseline, indicator, data)
+    baseline.period_start = data.get("period_start")
+    baseline.period_end = data.get("period_end")
+    baseline._prepared_parts = parts
+    after = snapshot(baseline, parts)
+    if after == before and old_period == (baseline.period_start, baseline.period_end):
+        return baseline
+    with _context(actor):
+        _save(baseline, exclude=["indicator"])
+        _write_parts("baseline", [(baseline, parts)])
+    event_record(
+        actor=actor,
+        action="baseline.set",
+        target=baseline,
+        entity=indicator.plan.entity,
+        payload={"old": before, "new": after, "period": [str(baseline.period_start)]},
+    )
+    return baseline
+
+
+@transaction.atomic
+def target_set(*, indicator, year, actor, data, target_kind=TargetKind.MILESTONE):
+    """Set the target of one year (a milestone, or the end target)."""
+    _check_maintainer(actor, indicator.plan)
+    target = Target.objects.select_for_update().filter(indicator=indicator, year=year).first()
+    created = target is None
+    target = target or Target(indicator=indicator, year=year)
+    before = None if created else snapshot(target)
+    parts = _apply_typed(target, indicator, data)
+    kind_changed = target.target_kind != target_kind
+    target.target_kind = target_kind
+    target._prepared_parts = parts
+    after = snapshot(target, parts)
+    if not created and after == before and not kind_changed:
+        return target
+    if target_kind == TargetKind.END:
+        other = Target.objects.filter(indicator=indicator, target_kind=TargetKind.END)
+        if other.exclude(pk=target.pk).exists():
+            raise ValidationError({"target_kind": _("The indicator already has an end target.")})
+    with _context(actor):
+        _save(target, exclude=["indicator"])
+        _write_parts("target", [(target, parts)])
+    event_record(
+        actor=actor,
+        action="target.set",
+        target=target,
+        entity=indicator.plan.entity,
+        payload={"old": before, "new": after, "year": year, "target_kind": target_kind},
+    )
+    return target

@@ -1,0 +1,133 @@
+"""The whole journey of a value, in a real browser: the officer enters it with evidence and
+submits; the reviewer returns it with a reason; the officer corrects and resubmits; the reviewer
+approves; the auditor sees the history; the UNDP officer can neither see nor change any of it."""
+
+import re
+
+import pytest
+
+from entities.choices import Role
+from indicators.choices import Status
+from indicators.models import Evidence, Value
+from tests.browser.conftest import sign_in
+from tests.factories import PASSWORD, EntityFactory, user_with_role
+from tests.indicators.factories import IndicatorFactory, PeriodFactory, PlanFactory, with_framework
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(transactional_db):
+    unops = EntityFactory(code="UNOPS")
+    undp = EntityFactory(code="UNDP")
+    plan = PlanFactory(entity=unops)
+    period = PeriodFactory(plan=plan)
+    indicator = with_framework(
+        IndicatorFactory(plan=plan, code="M3.2-a", name_en="Audit recommendations implemented")
+    )
+    return {
+        "period": period,
+        "indicator": indicator,
+        "officer": user_with_role(Role.PROGRAMME_OFFICER, unops, username="j-officer"),
+        "reviewer": user_with_role(Role.REVIEWER, unops, username="j-reviewer"),
+        "auditor": user_with_role(Role.AUDITOR, None, username="j-auditor"),
+        "officer_undp": user_with_role(Role.PROGRAMME_OFFICER, undp, username="j-undp"),
+    }
+
+
+def test_value_journey(new_page, world, tmp_path):
+    period, ind = world["period"], world["indicator"]
+    entry = f"/indicators/entry/{period.pk}/"
+    row = f"#row-{ind.pk}"
+    field = f"#id_i{ind.pk}-value"
+
+    # 1. The officer types a word (inline error), then a number; saves a draft.
+    officer = new_page()
+    sign_in(officer, "j-officer", PASSWORD)
+    officer.goto(entry)
+    officer.fill(field, "abc")
+    officer.wait_for_selector(f"#check-{ind.pk} .field-error")
+    assert "is not a number" in officer.inner_text(f"#check-{ind.pk}")
+    officer.fill(field, "42.5")
+    officer.wait_for_selector(f"#check-{ind.pk} .check-ok")
+    assert not Value.objects.exists()
+    officer.click(f"{row} button[value=save]")
+    officer.wait_for_selector(f"{row} >> text=Draft saved.")
+    value = Value.objects.get()
+    assert value.status == Status.DRAFT and str(value.numeric_value.normalize()) == "42.5"
+
+    # ... attaches evidence on the value's page and submits.
+    officer.click(f"{row} [data-value-link]")
+    evidence = tmp_path / "audit-report.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    officer.set_input_files("input[name=file]", str(evidence))
+    officer.click("[data-action=attach]")
+    officer.wait_for_selector("text=Evidence attached.")
+    assert officer.inner_text("[data-evidence]") == "audit-report.pdf"
+    officer.click("[data-action=submit]")
+    officer.wait_for_selector("[data-status=submitted]")
+
+    # 2. The reviewer finds it in the review queue and returns it with a reason.
+    reviewer = new_page()
+    sign_in(reviewer, "j-reviewer", PASSWORD)
+    reviewer.click('[data-nav="review"]')
+    reviewer.click(f"text={ind.code}")
+    reviewer.fill("#return-reason", "Attach the IAIG follow-up report, not the draft.")
+    reviewer.click("[data-action=return]")
+    reviewer.wait_for_selector("[data-status=returned]")
+
+    # 3. The officer sees the reason in the grid, corrects and resubmits.
+    officer.goto(entry)
+    assert "Attach the IAIG follow-up report" in officer.inner_text(row)
+    officer.fill(field, "43")
+    officer.click(f"{row} button[value=submit]")
+    officer.wait_for_selector(f"{row} >> text=Submitted for review.")
+    assert Value.objects.get().status == Status.SUBMITTED
+
+    # 4. The reviewer approves; the value is locked.
+    reviewer.reload()
+    reviewer.click("[data-action=approve]")
+    reviewer.wait_for_selector("[data-status=approved]")
+    officer.goto(entry)
+    assert officer.locator(f"{row} input[name$=-value]").count() == 0
+    assert "approved" in officer.inner_text(row).lower()
+
+    # 5. The auditor reads the whole history, and may change nothing.
+    auditor = new_page()
+    sign_in(auditor, "j-auditor", PASSWORD)
+    auditor.goto(f"/indicators/values/{value.pk}/")
+    history = auditor.inner_text("[data-history]")
+    for word in (
+        "saved",
+        "evidence attached",
+        "submitted",
+        "returned",
+        "approved",
+        "Attach the IAIG follow-up report",
+        "j-officer",
+        "j-reviewer",
+        "42.5",
+        "43.0",
+    ):
+        assert word in history, word
+    assert auditor.locator("[data-action]").count() == 0
+
+    # 6. The UNDP officer sees none of it and cannot change it.
+    undp = new_page()
+    sign_in(undp, "j-undp", PASSWORD)
+    assert undp.goto(f"/indicators/values/{value.pk}/").status == 404
+    assert undp.goto(entry).status == 404
+    evidence_id = Evidence.objects.get().pk
+    assert undp.goto(f"/indicators/values/{value.pk}/evidence/{evidence_id}/").status == 404
+    undp.goto("/indicators/")
+    assert not re.search(r"sp-2026|Strategic plan", undp.inner_text("main"))
+    csrf = next(c["value"] for c in undp.context.cookies() if c["name"] == "csrftoken")
+    response = undp.request.post(
+        f"/indicators/values/{value.pk}/reopen/",
+        form={"reason": "hijack", "version": str(Value.objects.get().version)},
+        headers={"X-CSRFToken": csrf, "Referer": undp.url},
+    )
+    assert response.status == 404
+    assert Value.objects.get().status == Status.APPROVED
+    for page in (officer, reviewer, auditor, undp):
+        assert page.foreign_requests == []

@@ -1,0 +1,289 @@
+from decimal import Decimal
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from audit.models import Event
+from indicators.choices import Status, ValueKind
+from indicators.models import Baseline, ImportJob, Indicator, Target, Value
+from tests.indicators.factories import (
+    IndicatorFactory,
+    NodeFactory,
+    PeriodFactory,
+    value_in,
+    with_framework,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def auth(api, user):
+    token, _ = Token.objects.get_or_create(user=user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+def test_officer_creates_value_and_submits(api, officer, indicator, period):
+    auth(api, officer)
+    r = api.post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "12.5"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["status"] == "draft" and body["version"] == 1
+    assert body["display"] == "12.5"
+    r = api.post(f"/api/v1/values/{body['id']}/submit/", {"version": 1}, format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "submitted" and r.json()["version"] == 2
+
+
+def test_stale_version_gets_409_with_current_value(api, officer, indicator, period):
+    value = value_in(indicator, period, officer=officer, number="3")
+    auth(api, officer)
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "4", "version": 1}, format="json"
+    )
+    assert r.status_code == 200 and r.json()["version"] == 2
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "5", "version": 1}, format="json"
+    )
+    assert r.status_code == 409
+    assert "changed by someone else" in r.json()["detail"]
+    assert r.json()["current"]["numeric_value"] == "4.000000"
+    assert r.json()["current"]["version"] == 2
+    assert Value.objects.get().numeric_value == Decimal("4")
+
+
+def test_create_over_existing_value_is_409(api, officer, indicator, period):
+    value_in(indicator, period, officer=officer, number="3")
+    r = auth(api, officer).post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "9"},
+        format="json",
+    )
+    assert r.status_code == 409
+    assert Value.objects.get().numeric_value == Decimal("3")
+
+
+def test_patch_without_version_is_refused(api, officer, indicator, period):
+    value = value_in(indicator, period, officer=officer, number="3")
+    r = auth(api, officer).patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "4"}, format="json"
+    )
+    assert r.status_code == 400
+    assert "version" in r.json()
+    assert Value.objects.get().numeric_value == Decimal("3")
+
+
+def test_return_needs_reason(api, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    r = auth(api, reviewer).post(
+        f"/api/v1/values/{value.pk}/return/", {"reason": ""}, format="json"
+    )
+    assert r.status_code == 400
+    assert r.json()["reason"] == ["Give a reason."]
+    assert Value.objects.get().status == Status.SUBMITTED
+    r = api.post(f"/api/v1/values/{value.pk}/return/", {"reason": "Source?"}, format="json")
+    assert r.status_code == 200
+    assert r.json()["status"] == "returned" and r.json()["return_reason"] == "Source?"
+
+
+def test_officer_cannot_approve(api, officer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    r = auth(api, officer).post(f"/api/v1/values/{value.pk}/approve/", {}, format="json")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Your role does not allow this."
+    assert Value.objects.get().status == Status.SUBMITTED
+    assert not Event.objects.filter(action="value.approved").exists()
+
+
+def test_auditor_reads_history_but_changes_nothing(
+    api, auditor, officer, reviewer, indicator, period
+):
+    value = value_in(indicator, period, Status.APPROVED, officer=officer, reviewer=reviewer)
+    auth(api, auditor)
+    r = api.get(f"/api/v1/values/{value.pk}/history/")
+    assert r.status_code == 200
+    rows = r.json()
+    assert [h["action"] for h in rows] == ["saved", "submitted", "approved"]
+    assert rows[0]["actor"] == "t-officer" and rows[0]["new"] == "12.5"
+    assert rows[2]["actor"] == "t-reviewer" and rows[2]["status"] == "approved"
+    r = api.post(f"/api/v1/values/{value.pk}/reopen/", {"reason": "x"}, format="json")
+    assert r.status_code == 403
+    assert Value.objects.get().status == Status.APPROVED
+
+
+def test_officer_does_not_see_history(api, officer, indicator, period):
+    value = value_in(indicator, period, officer=officer)
+    r = auth(api, officer).get(f"/api/v1/values/{value.pk}/history/")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Only reviewers and auditors see a value's history."
+
+
+def test_undp_officer_sees_and_changes_nothing_of_unops(
+    api, officer_undp, officer, reviewer, indicator, period
+):
+    value = value_in(indicator, period, officer=officer)
+    auth(api, officer_undp)
+    for url in ("plans", "nodes", "periods", "indicators", "baselines", "targets", "values"):
+        assert api.get(f"/api/v1/{url}/").json()["count"] == 0, url
+    assert api.get(f"/api/v1/values/{value.pk}/").status_code == 404
+    assert api.get(f"/api/v1/indicators/{indicator.pk}/").status_code == 404
+    r = api.patch(
+        f"/api/v1/values/{value.pk}/", {"numeric_value": "1", "version": 1}, format="json"
+    )
+    assert r.status_code == 404
+    r = api.post(f"/api/v1/values/{value.pk}/submit/", {}, format="json")
+    assert r.status_code == 404
+    r = api.post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "1"},
+        format="json",
+    )
+    assert r.status_code == 404
+    assert Value.objects.get().numeric_value == Decimal("12.5")
+
+
+def test_bad_value_in_api_is_400_with_message(api, officer, plan, period):
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PERCENT)
+    r = auth(api, officer).post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "120"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert r.json()["numeric_value"] == ["A percent must be between 0 and 100."]
+    assert not Value.objects.exists()
+
+
+def test_parts_value_through_api(api, officer, plan, period):
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS, decimals=0)
+    r = auth(api, officer).post(
+        "/api/v1/values/",
+        {
+            "indicator": indicator.pk,
+            "period": period.pk,
+            "parts": {"pooled": "59", "thematic": "27"},
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    assert r.json()["parts"] == {"pooled": "59", "thematic": "27"}
+    assert r.json()["display"] == "pooled funds: 59; thematic funds: 27"
+
+
+def test_reviewer_maintains_indicator_baseline_target(api, reviewer, officer, plan):
+    node = NodeFactory(plan=plan)
+    auth(api, reviewer)
+    r = api.post(
+        "/api/v1/indicators/",
+        {
+            "plan": plan.pk,
+            "node": node.pk,
+            "code": "NEW-1",
+            "name_en": "New",
+            "value_kind": "percent",
+            "decimals": 1,
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    ind_id = r.json()["id"]
+    r = api.patch(f"/api/v1/indicators/{ind_id}/", {"name_zh": "新指标"}, format="json")
+    assert r.status_code == 200 and r.json()["name_zh"] == "新指标"
+    r = api.post(
+        "/api/v1/baselines/",
+        {
+            "indicator": ind_id,
+            "numeric_value": "40",
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+        },
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    r = api.post(
+        "/api/v1/targets/",
+        {"indicator": ind_id, "year": 2029, "target_kind": "end", "numeric_value": "60"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    r = api.patch(f"/api/v1/targets/{r.json()['id']}/", {"numeric_value": "65"}, format="json")
+    assert r.status_code == 200 and r.json()["numeric_value"] == "65.000000"
+    assert Event.objects.filter(action="target.set").count() == 2
+    auth(api, officer)
+    r = api.patch(f"/api/v1/indicators/{ind_id}/", {"name_en": "Hijack"}, format="json")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Only the entity's reviewers maintain its framework."
+    assert Indicator.objects.get(pk=ind_id).name_en == "New"
+
+
+@pytest.mark.parametrize(
+    "url", ["plans", "nodes", "periods", "indicators", "baselines", "targets", "values", "imports"]
+)
+def test_list_query_count_does_not_grow(
+    api, auditor, officer, plan, url, django_assert_max_num_queries
+):
+    period = PeriodFactory(plan=plan)
+
+    def make(n):
+        for _ in range(n):
+            ind = with_framework(IndicatorFactory(plan=plan))
+            value_in(ind, period, officer=officer)
+            ImportJob.objects.create(period=period, file="imports/x.xlsx", created_by=officer)
+        IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS)
+
+    make(2)
+    auth(api, auditor)
+    with django_assert_max_num_queries(12) as few:
+        api.get(f"/api/v1/{url}/")
+    make(12)
+    PeriodFactory(plan=plan, label="2027")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = api.get(f"/api/v1/{url}/")
+    assert r.status_code == 200 and r.json()["count"] >= 1
+
+
+def test_schema_has_indicator_endpoints(api):
+    r = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    paths = r.json()["paths"]
+    for p in (
+        "/api/v1/values/{id}/approve/",
+        "/api/v1/values/{id}/history/",
+        "/api/v1/imports/{id}/commit/",
+        "/api/v1/periods/{id}/template/",
+    ):
+        assert p in paths
+    assert Baseline.objects.count() == 0 and Target.objects.count() == 0
+
+
+def test_reviewer_closes_period_and_entries_are_refused(api, reviewer, officer, indicator, period):
+    r = auth(api, officer).post(f"/api/v1/periods/{period.pk}/close/")
+    assert r.status_code == 403
+    assert r.json()["detail"] == "Only the entity's reviewers maintain its framework."
+    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/close/")
+    assert r.status_code == 200 and r.json()["is_closed"] is True
+    r = auth(api, officer).post(
+        "/api/v1/values/",
+        {"indicator": indicator.pk, "period": period.pk, "numeric_value": "1"},
+        format="json",
+    )
+    assert r.status_code == 400
+    assert r.json()["period"] == ["The reporting period is closed."]
+    assert not Value.objects.exists()
+    assert Event.objects.filter(action="period.closed").count() == 1
+    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/open/")
+    assert r.json()["is_closed"] is False
+
+
+def test_transition_on_stale_version_is_409(api, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    r = auth(api, reviewer).post(
+        f"/api/v1/values/{value.pk}/approve/", {"version": value.version - 1}, format="json"
+    )
+    assert r.status_code == 409
+    assert r.json()["current"]["status"] == "submitted"
+    assert Value.objects.get().status == Status.SUBMITTED
+    assert not Event.objects.filter(action="value.approved").exists()

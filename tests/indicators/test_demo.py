@@ -1,0 +1,47 @@
+import pytest
+
+from audit.models import Event
+from entities.demo import load_entities, load_users
+from indicators.choices import Status, ValueKind
+from indicators.demo import load_programme_plan, load_unops_plan
+from indicators.models import Indicator, Node, Plan, Value
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_frameworks_load_once_with_every_kind_and_state():
+    load_entities()
+    load_users(password="demo-pass-123")
+    load_unops_plan()
+    load_programme_plan()
+    unops = Plan.objects.get(code="sp-2026-2029")
+    assert unops.is_illustrative
+    by_level = {
+        lvl: Node.objects.filter(plan=unops, level__code=lvl).count()
+        for lvl in ("pillar", "goal", "principle")
+    }
+    assert by_level == {"pillar": 2, "goal": 7, "principle": 21}
+    assert not Node.objects.filter(plan=unops, title_zh="").exists()
+    indicators = Indicator.objects.filter(plan=unops)
+    assert indicators.count() >= 42 and all(i.is_illustrative for i in indicators)
+    assert set(indicators.values_list("value_kind", flat=True)) == set(ValueKind.values)
+    for principle in Node.objects.filter(plan=unops, level__code="principle"):
+        assert 2 <= principle.indicators.count() <= 3
+    states = set(Value.objects.filter(indicator__plan=unops).values_list("status", flat=True))
+    assert states == set(Status.values)
+    assert Value.objects.filter(is_missing=True).exclude(footnote="").exists()
+    ppb = Plan.objects.get(code="ppb-2016-2017")
+    assert list(ppb.levels.values_list("code", flat=True)) == [
+        "programme",
+        "subprogramme",
+        "component",
+        "objective",
+        "expected_accomplishment",
+    ]
+    assert Node.objects.filter(plan=ppb, level__code="expected_accomplishment").count() == 41
+    assert Indicator.objects.filter(plan=ppb).count() == 64
+    before = (Event.objects.count(), Value.objects.count(), Value.pgh_event_model.objects.count())
+    load_unops_plan()
+    load_programme_plan()
+    after = (Event.objects.count(), Value.objects.count(), Value.pgh_event_model.objects.count())
+    assert before == after

@@ -1,0 +1,244 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from audit.models import Event
+from indicators import services
+from indicators.choices import Status, ValueKind
+from indicators.models import Part, Value
+from tests.indicators.factories import IndicatorFactory, value_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_officer_saves_draft_with_event_and_history(officer, indicator, period):
+    value = services.value_save(
+        indicator=indicator, period=period, data={"numeric_value": Decimal("12.5")}, actor=officer
+    )
+    assert value.status == Status.DRAFT and value.version == 1
+    assert value.numeric_value == Decimal("12.5")
+    event = Event.objects.get(action="value.saved")
+    assert event.actor == officer and event.payload["new"]["numeric_value"] == "12.5"
+    assert [e.pgh_label for e in value.events.all()] == ["insert"]
+
+
+def test_full_workflow(officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    value = services.value_return(value=value, actor=reviewer, reason="Wrong source")
+    assert value.status == Status.RETURNED and value.return_reason == "Wrong source"
+    value = services.value_save(
+        indicator=indicator,
+        period=period,
+        data={"numeric_value": Decimal("13")},
+        actor=officer,
+        expected_version=value.version,
+    )
+    value = services.value_submit(value=value, actor=officer)
+    value = services.value_approve(value=value, actor=reviewer)
+    assert value.status == Status.APPROVED
+    actions = list(Event.objects.for_target(value).order_by("id").values_list("action", flat=True))
+    assert actions == [
+        "value.saved",
+        "value.submitted",
+        "value.returned",
+        "value.saved",
+        "value.submitted",
+        "value.approved",
+    ]
+
+
+def test_approved_value_is_locked_until_reopened(officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.APPROVED, officer=officer, reviewer=reviewer)
+    with pytest.raises(ValidationError) as exc:
+        services.value_save(
+            indicator=indicator, period=period, data={"numeric_value": Decimal("1")}, actor=officer
+        )
+    assert "approved and locked" in str(exc.value)
+    with pytest.raises(ValidationError):
+        services.value_reopen(value=value, actor=reviewer, reason="  ")
+    value = services.value_reopen(value=value, actor=reviewer, reason="Typo in the figure")
+    assert value.status == Status.RETURNED
+    services.value_save(
+        indicator=indicator, period=period, data={"numeric_value": Decimal("1")}, actor=officer
+    )
+
+
+def test_reviewer_cannot_approve_own_entry(reviewer, officer, indicator, period, unops):
+    from entities.choices import Role
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=reviewer, entity=unops, role=Role.PROGRAMME_OFFICER)
+    value = value_in(indicator, period, Status.SUBMITTED, officer=reviewer)
+    with pytest.raises(PermissionDenied, match="entered or submitted yourself"):
+        services.value_approve(value=value, actor=reviewer)
+    assert Value.objects.get().status == Status.SUBMITTED
+
+
+def test_stale_version_is_refused(officer, indicator, period):
+    value = services.value_save(
+        indicator=indicator, period=period, data={"numeric_value": Decimal("1")}, actor=officer
+    )
+    services.value_save(
+        indicator=indicator,
+        period=period,
+        data={"numeric_value": Decimal("2")},
+        actor=officer,
+        expected_version=1,
+    )
+    with pytest.raises(services.StaleVersion) as exc:
+        services.value_save(
+            indicator=indicator,
+            period=period,
+            data={"numeric_value": Decimal("3")},
+            actor=officer,
+            expected_version=value.version,
+        )
+    assert exc.value.value.numeric_value == Decimal("2")
+    assert Value.objects.get().numeric_value == Decimal("2")
+
+
+def test_closed_period_refuses_entries(officer, reviewer, indicator, period):
+    services.period_upsert(plan=period.plan, label=period.label, actor=reviewer, is_closed=True)
+    period.refresh_from_db()
+    with pytest.raises(ValidationError, match="closed"):
+        services.value_save(
+            indicator=indicator, period=period, data={"numeric_value": Decimal("1")}, actor=officer
+        )
+    assert not Value.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "kind,data,field,message",
+    [
+        (
+            ValueKind.PERCENT,
+            {"numeric_value": Decimal("101")},
+            "numeric_value",
+            "between 0 and 100",
+        ),
+        (ValueKind.NUMBER, {"numeric_value": Decimal("1.25")}, "numeric_value", "decimal places"),
+        (ValueKind.NUMBER, {"text_value": "many"}, "numeric_value", "Enter a number"),
+        (ValueKind.YES_NO, {}, "bool_value", "yes or no"),
+        (ValueKind.TEXT, {"text_value": "  "}, "text_value", "qualitative"),
+        (ValueKind.CURRENCY, {"numeric_value": Decimal("5"), "currency": "EUR"}, "currency", "USD"),
+        (ValueKind.NUMBER, {"is_missing": True}, "footnote", "footnote"),
+        (ValueKind.PARTS, {"parts": {"pooled": Decimal("1")}}, "parts", "thematic"),
+    ],
+)
+def test_bad_values_are_refused_with_message(officer, plan, period, kind, data, field, message):
+    indicator = IndicatorFactory(plan=plan, value_kind=kind, decimals=1)
+    with pytest.raises(ValidationError) as exc:
+        services.value_save(indicator=indicator, period=period, data=data, actor=officer)
+    assert message in " ".join(exc.value.message_dict[field])
+    assert not Value.objects.exists()
+    assert not Event.objects.filter(action="value.saved").exists()
+
+
+def test_parts_value_stores_child_rows(officer, plan, period):
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS, decimals=0)
+    value = services.value_save(
+        indicator=indicator,
+        period=period,
+        data={"parts": {"pooled": Decimal("59"), "thematic": Decimal("27")}},
+        actor=officer,
+    )
+    assert {p.code: p.numeric_value for p in value.parts.all()} == {
+        "pooled": Decimal("59"),
+        "thematic": Decimal("27"),
+    }
+    assert value.numeric_value is None
+
+
+@pytest.mark.parametrize(
+    "kind,columns",
+    [
+        (ValueKind.NUMBER, {"bool_value": True}),
+        (ValueKind.PERCENT, {"numeric_value": Decimal("150")}),
+        (ValueKind.YES_NO, {"numeric_value": Decimal("1")}),
+        (ValueKind.TEXT, {"text_value": ""}),
+        (ValueKind.CURRENCY, {"numeric_value": Decimal("1"), "currency": ""}),
+        (ValueKind.PARTS, {"numeric_value": Decimal("1")}),
+    ],
+)
+def test_database_refuses_columns_that_do_not_match_kind(officer, plan, period, kind, columns):
+    indicator = IndicatorFactory(plan=plan, value_kind=kind)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Value.objects.create(indicator=indicator, period=period, kind=kind, **columns)
+
+
+def test_database_refuses_missing_without_footnote(plan, period):
+    indicator = IndicatorFactory(plan=plan)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Value.objects.create(indicator=indicator, period=period, kind="number", is_missing=True)
+
+
+def test_part_needs_exactly_one_owner():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Part.objects.create(code="x", numeric_value=1)
+
+
+def test_baseline_and_target_are_maintained_by_reviewers(reviewer, officer, indicator):
+    data = {
+        "numeric_value": Decimal("5"),
+        "period_start": date(2025, 1, 1),
+        "period_end": date(2025, 12, 31),
+    }
+    with pytest.raises(PermissionDenied):
+        services.baseline_set(indicator=indicator, actor=officer, data=data)
+    baseline = services.baseline_set(indicator=indicator, actor=reviewer, data=data)
+    assert baseline.numeric_value == Decimal("5")
+    target = services.target_set(
+        indicator=indicator, year=2027, actor=reviewer, data={"numeric_value": Decimal("7")}
+    )
+    assert target.year == 2027
+    assert Event.objects.filter(action__in=["baseline.set", "target.set"]).count() == 2
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [("1 234.5", "1234.5"), ("1,234,567.25", "1234567.25"), ("45.5%", "45.5"), (59.0, "59")],
+)
+def test_numbers_people_write(plan, raw, expected):
+    from indicators.parsing import parse_value
+
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PERCENT)
+    assert parse_value(indicator, raw)["numeric_value"] == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["12,5", "1,23", "abc", "1.2.3", "NaN", "Infinity"])
+def test_numbers_refused_not_guessed(plan, raw):
+    from indicators.parsing import parse_value
+
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.NUMBER)
+    with pytest.raises(ValidationError) as exc:
+        parse_value(indicator, raw)
+    assert "is not a number" in exc.value.messages[0]
+
+
+def test_concurrent_create_is_a_conflict_not_an_error(officer, indicator, period, monkeypatch):
+    """Two officers create the same value at once: the second insert loses the race and is
+    told so with the value that won, as with a stale version."""
+    from indicators.services import values as value_services
+
+    real_check = value_services.value_check
+
+    def check_then_other_officer_saves(**kwargs):
+        result = real_check(**kwargs)
+        Value.objects.create(
+            indicator=indicator, period=period, kind="number", numeric_value=Decimal("99")
+        )
+        return result
+
+    monkeypatch.setattr(value_services, "value_check", check_then_other_officer_saves)
+    with pytest.raises(services.StaleVersion) as exc:
+        services.value_save(
+            indicator=indicator,
+            period=period,
+            data={"numeric_value": Decimal("1")},
+            actor=officer,
+            expected_version=0,
+        )
+    assert exc.value.value.numeric_value == Decimal("99")

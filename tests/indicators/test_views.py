@@ -1,0 +1,290 @@
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from audit.models import Event
+from indicators.choices import Status, ValueKind
+from indicators.models import Evidence, Value
+from tests.indicators.factories import IndicatorFactory, value_in, with_framework
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def entry_url(period):
+    return f"/indicators/entry/{period.pk}/"
+
+
+def test_navigation_shows_entry_to_officer_and_review_to_reviewer(client, officer, reviewer):
+    page = login(client, officer).get("/").content.decode()
+    assert 'data-nav="data-entry"' in page and 'data-nav="review"' not in page
+    page = login(client, reviewer).get("/").content.decode()
+    assert 'data-nav="review"' in page and 'data-nav="data-entry"' not in page
+
+
+def test_entry_grid_shows_baseline_target_and_last_approved(
+    client, officer, reviewer, plan, period
+):
+    from tests.indicators.factories import PeriodFactory
+
+    ind = with_framework(IndicatorFactory(plan=plan, code="X1"))
+    earlier = PeriodFactory(plan=plan, label="2025", start_date="2025-01-01", end_date="2025-12-31")
+    value_in(ind, earlier, Status.APPROVED, officer=officer, reviewer=reviewer, number="11")
+    page = login(client, officer).get(entry_url(period)).content.decode()
+    assert 'data-code="X1"' in page
+    assert "10.0" in page and "20.0" in page and "11.0" in page
+
+
+def test_entry_grid_query_count_does_not_grow(
+    client, officer, plan, period, django_assert_max_num_queries
+):
+    for kind in ValueKind.values:
+        ind = IndicatorFactory(plan=plan, value_kind=kind)
+        if kind == ValueKind.NUMBER:
+            with_framework(ind)
+            value_in(ind, period, officer=officer)
+    login(client, officer)
+    with django_assert_max_num_queries(25) as few:
+        assert client.get(entry_url(period)).status_code == 200
+    for _ in range(15):
+        ind = with_framework(IndicatorFactory(plan=plan))
+        value_in(ind, period, officer=officer)
+        IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(entry_url(period)).status_code == 200
+
+
+def test_inline_check_reports_error_and_writes_nothing(client, officer, plan, period):
+    ind = IndicatorFactory(plan=plan, value_kind=ValueKind.PERCENT)
+    r = login(client, officer).post(
+        f"/indicators/entry/{period.pk}/{ind.pk}/check/",
+        {f"i{ind.pk}-value": "150", f"i{ind.pk}-version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "A percent must be between 0 and 100." in r.content.decode()
+    r = client.post(
+        f"/indicators/entry/{period.pk}/{ind.pk}/check/",
+        {f"i{ind.pk}-value": "abc", f"i{ind.pk}-version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "“abc” is not a number." in r.content.decode()
+    r = client.post(
+        f"/indicators/entry/{period.pk}/{ind.pk}/check/",
+        {f"i{ind.pk}-value": "45.5", f"i{ind.pk}-version": "0"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Looks good" in r.content.decode()
+    assert not Value.objects.exists()
+
+
+def test_save_draft_then_submit_from_grid(client, officer, indicator, period):
+    login(client, officer)
+    url = f"/indicators/entry/{period.pk}/{indicator.pk}/save/"
+    r = client.post(
+        url,
+        {f"i{indicator.pk}-value": "1 234.5", f"i{indicator.pk}-version": "0", "action": "save"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Draft saved." in r.content.decode()
+    value = Value.objects.get()
+    assert value.numeric_value == Decimal("1234.5") and value.status == Status.DRAFT
+    r = client.post(
+        url,
+        {f"i{indicator.pk}-value": "1234.5", f"i{indicator.pk}-version": "1", "action": "submit"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Submitted for review." in r.content.decode()
+    assert Value.objects.get().status == Status.SUBMITTED
+
+
+def test_stale_save_from_grid_shows_current_value(client, officer, indicator, period):
+    value_in(indicator, period, officer=officer, number="7")
+    from indicators import services
+
+    services.value_save(
+        indicator=indicator,
+        period=period,
+        data={"numeric_value": Decimal("8")},
+        actor=officer,
+        expected_version=1,
+    )
+    r = login(client, officer).post(
+        f"/indicators/entry/{period.pk}/{indicator.pk}/save/",
+        {f"i{indicator.pk}-value": "9", f"i{indicator.pk}-version": "1", "action": "save"},
+        HTTP_HX_REQUEST="true",
+    )
+    page = r.content.decode()
+    assert "changed by someone else" in page
+    assert "data-conflict" in page and "8.0" in page
+    assert Value.objects.get().numeric_value == Decimal("8")
+
+
+def test_undp_officer_gets_404_on_unops_pages(client, officer_undp, officer, indicator, period):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer_undp)
+    for url in (
+        f"/indicators/values/{value.pk}/",
+        f"/indicators/indicators/{indicator.pk}/",
+        f"/indicators/plans/{period.plan.pk}/",
+        entry_url(period),
+        f"/indicators/entry/{period.pk}/template.xlsx",
+    ):
+        assert client.get(url).status_code == 404, url
+    r = client.post(f"/indicators/values/{value.pk}/submit/", {})
+    assert r.status_code == 404
+    assert client.get("/indicators/").content.decode().count("sp-2026") == 0
+    assert Value.objects.get().status == Status.DRAFT
+
+
+def test_reviewer_returns_without_reason_is_refused(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    login(client, reviewer)
+    r = client.post(
+        f"/indicators/values/{value.pk}/return/", {"reason": "", "version": 2}, follow=True
+    )
+    assert "Give a reason." in r.content.decode()
+    assert Value.objects.get().status == Status.SUBMITTED
+    client.post(f"/indicators/values/{value.pk}/return/", {"reason": "Source?", "version": 2})
+    assert Value.objects.get().status == Status.RETURNED
+
+
+def test_value_page_shows_history_to_auditor_not_to_officer(
+    client, officer, reviewer, auditor, indicator, period
+):
+    value = value_in(indicator, period, Status.RETURNED, officer=officer, reviewer=reviewer)
+    page = login(client, auditor).get(f"/indicators/values/{value.pk}/").content.decode()
+    assert "data-history" in page and "Check the source" in page
+    page = login(client, officer).get(f"/indicators/values/{value.pk}/").content.decode()
+    assert "data-history" not in page
+
+
+@override_settings(INDICATORS_EVIDENCE_MAX_BYTES=1024)
+def test_evidence_upload_limits_and_private_download(
+    client, officer, officer_undp, auditor, indicator, period
+):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer)
+    url = f"/indicators/values/{value.pk}/evidence/"
+    r = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ...")}, follow=True)
+    assert "Files of this type are not accepted" in r.content.decode()
+    r = client.post(
+        url, {"file": SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * 2000)}, follow=True
+    )
+    assert "The file is too large" in r.content.decode()
+    r = client.post(url, {"file": SimpleUploadedFile("fake.pdf", b"not a pdf")}, follow=True)
+    assert "does not match its extension" in r.content.decode()
+    assert not Evidence.objects.exists()
+    client.post(url, {"file": SimpleUploadedFile("report.pdf", PDF)})
+    evidence = Evidence.objects.get()
+    assert "report" not in evidence.file.name  # stored under a random name
+    download = f"/indicators/values/{value.pk}/evidence/{evidence.pk}/"
+    r = client.get(download)
+    assert r.status_code == 200 and b"".join(r.streaming_content) == PDF
+    assert login(client, auditor).get(download).status_code == 200
+    assert login(client, officer_undp).get(download).status_code == 404
+    client.logout()
+    assert client.get(download).status_code == 302
+    assert Event.objects.filter(action="value.evidence_attached").count() == 1
+
+
+def test_reviewer_edits_indicator_baseline_target_in_app(client, reviewer, officer, indicator):
+    login(client, reviewer)
+    r = client.post(
+        f"/indicators/indicators/{indicator.pk}/edit/",
+        {
+            "name_en": "Renamed",
+            "name_zh": "改名",
+            "definition": "",
+            "data_source": "",
+            "frequency": "annual",
+            "unit": "",
+            "decimals": 1,
+            "direction": "increase",
+            "is_active": "on",
+        },
+    )
+    assert r.status_code == 302
+    r = client.post(
+        f"/indicators/indicators/{indicator.pk}/baseline/",
+        {"value": "abc", "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    assert "“abc” is not a number." in r.content.decode()
+    client.post(
+        f"/indicators/indicators/{indicator.pk}/baseline/",
+        {"value": "4.5", "period_start": "2025-01-01", "period_end": "2025-12-31"},
+    )
+    client.post(
+        f"/indicators/indicators/{indicator.pk}/targets/new/",
+        {"value": "9", "year": 2029, "target_kind": "end"},
+    )
+    page = client.get(f"/indicators/indicators/{indicator.pk}/").content.decode()
+    assert "Renamed" in page and "4.5" in page and "9.0" in page
+    assert "baseline.set" in page and "target.set" in page
+    login(client, officer)
+    assert client.get(f"/indicators/indicators/{indicator.pk}/edit/").status_code == 403
+
+
+def test_pages_in_chinese(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, Status.RETURNED, officer=officer, reviewer=reviewer)
+    login(client, officer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(entry_url(period), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "数据填报" in page and "已退回" in page and "保存草稿" in page
+    page = client.get(f"/indicators/values/{value.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "您可以执行的操作" in page.content.decode()
+    r = client.post(
+        f"/indicators/entry/{period.pk}/{indicator.pk}/check/",
+        {f"i{indicator.pk}-value": "abc", f"i{indicator.pk}-version": "2"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "“abc”不是数字。" in r.content.decode()
+
+
+def test_reviewer_creates_indicator_in_app(client, reviewer, officer, plan):
+    from indicators.models import Indicator
+    from tests.indicators.factories import NodeFactory
+
+    node = NodeFactory(plan=plan)
+    data = {
+        "node": node.pk,
+        "code": "NEW-1",
+        "name_en": "New indicator",
+        "name_zh": "新指标",
+        "frequency": "annual",
+        "value_kind": "currency",
+        "currency": "",
+        "decimals": 0,
+        "direction": "increase",
+    }
+    login(client, reviewer)
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", data)
+    assert "A currency amount needs an ISO 4217 currency code." in r.content.decode()
+    assert not Indicator.objects.filter(code="NEW-1").exists()
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", {**data, "currency": "USD"})
+    assert r.status_code == 302
+    assert Event.objects.filter(action="indicator.created").exists()
+    login(client, officer)
+    r = client.post(f"/indicators/plans/{plan.pk}/indicators/new/", {**data, "code": "NEW-2"})
+    assert r.status_code == 403
+    assert not Indicator.objects.filter(code="NEW-2").exists()
+
+
+def test_reviewer_closes_period_on_plan_page(client, reviewer, officer, period):
+    login(client, officer)
+    assert (
+        client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"}).status_code == 403
+    )
+    login(client, reviewer)
+    page = client.get(f"/indicators/plans/{period.plan_id}/").content.decode()
+    assert 'data-period-toggle="2026"' in page
+    client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"})
+    period.refresh_from_db()
+    assert period.is_closed

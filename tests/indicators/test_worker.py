@@ -1,0 +1,45 @@
+"""A large workbook is read and written by a real Celery worker, and the job shows progress."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from indicators import services
+from indicators.choices import ImportStatus, ValueKind
+from indicators.models import ImportJob, Value
+from tests.indicators.factories import IndicatorFactory
+from tests.indicators.test_excel import workbook
+from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
+
+
+def wait_for(job_id, statuses, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status in statuses:
+            return job
+        time.sleep(0.2)
+    pytest.fail(f"import {job_id} stayed {job.status}")
+
+
+@pytest.mark.worker
+@override_settings(INDICATORS_IMPORT_INLINE_MAX_BYTES=0, INDICATORS_IMPORT_INLINE_ROWS=0)
+def test_worker_reads_and_writes_an_import(worker, officer, plan, period):  # noqa: F811
+    for i in range(30):
+        IndicatorFactory(plan=plan, code=f"W{i:02d}", value_kind=ValueKind.NUMBER, order=i)
+    edits = {f"W{i:02d}": (i + 0.5, None) for i in range(30)}
+    job = services.import_job_create(
+        period=period, upload=SimpleUploadedFile("w.xlsx", workbook(period, edits)), actor=officer
+    )
+    assert job.status == ImportStatus.PENDING
+    job = wait_for(job.pk, {ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED})
+    assert job.status == ImportStatus.READY, job.errors
+    assert job.processed_rows == job.total_rows == 30
+    services.import_commit(job=job, actor=officer)
+    job = wait_for(job.pk, {ImportStatus.COMMITTED, ImportStatus.INVALID})
+    assert job.status == ImportStatus.COMMITTED
+    assert Value.objects.count() == 30
+    assert Value.objects.get(indicator__code="W07").numeric_value == Decimal("7.5")
