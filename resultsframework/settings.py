@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "axes",
     "audit",
     "entities",
+    "oversight",
 ]
 
 MIDDLEWARE = [

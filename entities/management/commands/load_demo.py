@@ -6,6 +6,9 @@ from django.utils.module_loading import import_string
 DEMO_LOADERS = [
     "entities.demo.load_entities",
     "entities.demo.load_users",
+    "oversight.demo.load_recommendations",
+    "oversight.demo.load_resolutions",
+    "oversight.demo.load_action_plan",
 ]
 
 
