@@ -4,7 +4,7 @@ visible_to(user), so no surface shows what another hides."""
 import datetime
 
 from django.db import models
-from django.db.models import Case, ExpressionWrapper, F, IntegerField, Q, Value, When
+from django.db.models import Case, DateField, F, Func, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,6 +22,15 @@ def _scope(user):
     if user.is_superuser or has_global_role(user):
         return True, None, None
     return False, member_entity_ids(user), auditor_body_ids(user)
+
+
+class DaysBetween(Func):
+    """end - start in days: PostgreSQL subtracts two dates into an integer (Django's own
+    date subtraction would return an interval)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+    output_field = IntegerField()
 
 
 def today():
@@ -64,15 +73,14 @@ class RecommendationQuerySet(models.QuerySet):
         """days_open: from issue to implementation (or to `on` while open);
         days_overdue: days past the target date of an open recommendation (else null)."""
         on = on or today()
-        end = Coalesce(F("implementation_date"), Value(on))
+        on_value = Value(on, output_field=DateField())
+        end = Coalesce(F("implementation_date"), on_value, output_field=DateField())
         closed = Q(status__in=CLOSED_STATUSES)
         return self.annotate(
-            days_open=ExpressionWrapper(end - F("issued_on"), output_field=IntegerField()),
+            days_open=DaysBetween(end, F("issued_on")),
             days_overdue=Case(
                 When(closed | Q(target_date__isnull=True) | Q(target_date__gte=on), then=None),
-                default=ExpressionWrapper(
-                    Value(on) - F("target_date"), output_field=IntegerField()
-                ),
+                default=DaysBetween(on_value, F("target_date")),
                 output_field=IntegerField(),
             ),
         )

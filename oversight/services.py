@@ -402,8 +402,9 @@ def recommendation_return_closure(*, recommendation, actor, reason):
 @transaction.atomic
 def recommendations_import(*, rows, actor):
     """Write rows already validated by importers.validate_rows (dicts of model values keyed by
-    field, with body/report/entity/org_unit as instances). Existing (body, reference) pairs
-    are updated; new ones created. All or nothing."""
+    field, with body/report/entity/org_unit as instances; a report without a pk is new and
+    created here, once). Existing (body, reference) pairs are updated; new ones created.
+    All or nothing."""
     if not rows:
         return {"created": 0, "updated": 0}
     if actor is not None:
@@ -414,6 +415,9 @@ def recommendations_import(*, rows, actor):
     for row in rows:
         fields = dict(row)
         body, reference = fields.pop("body"), fields.pop("reference")
+        if fields["report"].pk is None:  # a report first named in this file
+            fields["report"] = _save(fields["report"])
+            event_record(actor=actor, action="oversight.report.saved", target=fields["report"])
         existing = Recommendation.objects.filter(body=body, reference=reference).first()
         if existing is None:
             rec = _save(Recommendation(body=body, reference=reference, **fields))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit import permissions as audit_permissions
 from entities import permissions as entity_permissions
+from oversight import permissions as oversight_permissions
 
 
 def signed_in(user):
@@ -38,6 +39,24 @@ NAV_ITEMS = [
     ),
     NavItem("team", "entities:team", _("Team"), entity_permissions.can_view_team),
     NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),
+    NavItem(
+        "oversight",
+        "oversight:list",
+        _("Recommendations"),
+        oversight_permissions.can_view_oversight,
+    ),
+    NavItem(
+        "oversight-statistics",
+        "oversight:statistics",
+        _("Oversight statistics"),
+        oversight_permissions.can_view_statistics,
+    ),
+    NavItem(
+        "oversight-resolutions",
+        "oversight:resolutions",
+        _("Resolutions"),
+        oversight_permissions.can_view_mandates,
+    ),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
     NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),
 ]

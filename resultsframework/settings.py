@@ -179,6 +179,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Each app names its own choice sets in the schema (added here, one line per app).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "RecommendationStatusEnum": "oversight.choices.Status",
+        "ResolutionStatusEnum": "oversight.choices.ResolutionStatus",
+        "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
+    }
+)
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own
 # models; the result backend only serves `AsyncResult` for operators.

@@ -7,6 +7,7 @@ from entities.views import home
 
 api_v1 = [
     path("", include("entities.api.urls")),
+    path("", include("oversight.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),
+    path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
