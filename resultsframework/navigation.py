@@ -54,7 +54,7 @@ NAV_ITEMS = [
     NavItem(
         "oversight-resolutions",
         "oversight:resolutions",
-        _("Resolutions"),
+        _("Tracked resolutions"),
         oversight_permissions.can_view_mandates,
     ),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
