@@ -267,3 +267,21 @@ def test_resolution_pages(client, auditor, unops):
     r = client.get(f"/oversight/resolutions/{res.pk}/")
     assert [h.pgh_label for h in r.context["history"]] == ["update", "insert"]
     assert client.get("/oversight/action-plans/").status_code == 200
+
+
+def test_chinese_catalogue_is_complete_and_used(client, auditor, rec):
+    from pathlib import Path
+
+    import polib
+
+    import oversight
+
+    po = polib.pofile(
+        str(Path(oversight.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po")
+    )
+    assert po.percent_translated() == 100
+    assert not po.fuzzy_entries()
+    client.force_login(auditor)
+    r = client.get("/oversight/recommendations/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "监督机构的建议" in r.text
+    assert "导出为 Excel" in r.text
