@@ -276,9 +276,7 @@ def test_chinese_catalogue_is_complete_and_used(client, auditor, rec):
 
     import oversight
 
-    po = polib.pofile(
-        str(Path(oversight.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po")
-    )
+    po = polib.pofile(str(Path(oversight.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"))
     assert po.percent_translated() == 100
     assert not po.fuzzy_entries()
     client.force_login(auditor)
