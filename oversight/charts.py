@@ -23,6 +23,8 @@ def rate_chart(stats, max_rows=2):
     title = escape(_("Cumulative implementation rate by period"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {HEIGHT + TOP + 40}" '
+        f'width="{width * 2}" height="{(HEIGHT + TOP + 40) * 2}" '
+        f'style="max-width:100%;height:auto" '
         f'role="img" class="rate-chart" aria-label="{title}">'
     ]
     for tick in (0, 50, 100):
