@@ -31,8 +31,7 @@ format: $(STAMP)
 
 # Regenerate the message catalogues after changing user-facing strings (needs GNU gettext).
 messages: $(STAMP)
-	$(PY) scripts/dev.py exec $(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.run --ignore=staticfiles
-	$(PY) scripts/dev.py exec $(PY) manage.py compilemessages --ignore=.venv
+	scripts/messages.sh
 
 clean:
 	rm -rf $(VENV) staticfiles

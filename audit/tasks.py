@@ -7,7 +7,7 @@ from django.utils import timezone
 HEARTBEAT_KEY = "worker-heartbeat"
 
 
-@shared_task(name="audit.tasks.record_heartbeat", ignore_result=True)
+@shared_task(name="audit.tasks.record_heartbeat")
 def record_heartbeat():
     """Beat runs this every five minutes; the home page shows administrators when the worker
     last ran a task, so a stopped worker is noticed. Writing the same key twice is harmless."""

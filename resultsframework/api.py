@@ -24,3 +24,15 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
+
+
+def lockout_response(request, response=None, credentials=None, *args, **kwargs):
+    """django-axes lockout: JSON for API clients, the locked-out page for people (HTTP 429)."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        message = _("Too many failed sign-in attempts. Try again later.")
+        return JsonResponse({"detail": message}, status=429)
+    return render(request, "registration/locked_out.html", status=429)

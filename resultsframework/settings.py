@@ -5,6 +5,7 @@ DJANGO_DEBUG=false and the variables that `manage.py check --deploy` asks for.
 """
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,8 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
-    default="insecure-development-key-set-DJANGO_SECRET_KEY-in-production",
+    # The "django-insecure-" prefix makes `check --deploy` flag a production without its own key.
+    default="django-insecure-development-key-set-DJANGO_SECRET_KEY-in-production",
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -91,6 +93,9 @@ DATABASES = {
         "DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/resultsframework"
     )
 }
+# A unix-socket directory is written percent-encoded in the URL's host
+# (postgres://user@%2Fpath%2Fto%2Fdir/name); django-environ leaves it encoded.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=0)
 
@@ -126,7 +131,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "resultsframework.api.lockout_response"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -220,7 +226,7 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -229,4 +235,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; lockouts still show as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

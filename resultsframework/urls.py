@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from entities.views import home
+from resultsframework.views import healthz
 
 api_v1 = [
     path("", include("entities.api.urls")),
@@ -12,6 +13,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz/", healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

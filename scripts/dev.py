@@ -166,7 +166,11 @@ def cmd_run(args):
             stop_process(proc, name)
 
     atexit.register(shutdown)
-    signal.signal(signal.SIGTERM, lambda *_a: sys.exit(0))
+    # Ctrl-C raises KeyboardInterrupt even when started from a shell that ignored SIGINT for
+    # background jobs; SIGTERM and SIGHUP (terminal closed) stop everything the same way.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_a: sys.exit(0))
     sys.path.insert(0, str(ROOT))
     from resultsframework import defaults
 

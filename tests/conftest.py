@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -30,8 +31,12 @@ def chromium_path():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (throttling counters, axes, heartbeats)."""
-    cache.clear()
+    """Each test starts with an empty cache (throttling counters, heartbeats). Only this
+    suite's keys are deleted: a FLUSHDB would also wipe the Celery broker's queues."""
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+    if keys:
+        client.delete(*keys)
     yield
 
 

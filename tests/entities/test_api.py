@@ -94,6 +94,11 @@ def test_administrator_changes_entity_with_event_and_history(api, unops_admin, u
     history = unops.events.order_by("pgh_id")
     assert [h.pgh_label for h in history] == ["insert", "update"]
     assert history.last().name_zh == "联合国项目事务署"
+    # The row history names the acting user and the request, though the API authenticated by
+    # token inside the view.
+    context = history.last().pgh_context.metadata
+    assert context["user"] == unops_admin.pk
+    assert context["url"] == "/api/v1/entities/UNOPS/"
 
 
 def test_invalid_value_is_refused_and_nothing_written(api, unops_admin, unops):
