@@ -3,12 +3,11 @@ opens a recommendation with its history; the focal point proposes closure with e
 auditor accepts it."""
 
 import datetime
-import os
 
 import pytest
 
 from entities.choices import Role
-from tests.conftest import chromium_path, require_system_package
+from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, EntityFactory, user_with_role
 from tests.oversight.conftest import PDF
 from tests.oversight.factories import (
@@ -20,47 +19,14 @@ from tests.oversight.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture
-def page():
-    require_system_package(chromium_path(), "chromium", "the browser tests drive it")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form [type=submit]")
-    page.wait_for_url(f"{base}/")
-
 
 def sign_out(page):
     page.click("[data-nav=sign-out]")
     page.wait_for_url("**/accounts/login/**")
 
 
-def test_auditor_and_focal_point_close_a_recommendation(page, live_server, tmp_path):
-    base = live_server.url
+def test_auditor_and_focal_point_close_a_recommendation(new_page, tmp_path):
+    page = new_page()
     unops = EntityFactory(code="UNOPS")
     oios = OversightBodyFactory(code="oios", name_en="OIOS")
     boa = OversightBodyFactory(code="boa", name_en="Board of Auditors")
@@ -88,8 +54,8 @@ def test_auditor_and_focal_point_close_a_recommendation(page, live_server, tmp_p
     )
 
     # The auditor filters by body, searches in Chinese, and opens the recommendation.
-    sign_in(page, base, "amina")
-    page.goto(f"{base}/oversight/recommendations/")
+    sign_in(page, "amina", PASSWORD)
+    page.goto("/oversight/recommendations/")
     assert page.locator("#rec-count").inner_text().startswith("3")
     page.select_option("#id_body", "oios")
     page.wait_for_function("document.querySelector('#rec-count').innerText.startsWith('2')")
@@ -105,8 +71,8 @@ def test_auditor_and_focal_point_close_a_recommendation(page, live_server, tmp_p
     sign_out(page)
 
     # The focal point attaches evidence and proposes closure.
-    sign_in(page, base, "rafael")
-    page.goto(f"{base}/oversight/recommendations/{target.pk}/")
+    sign_in(page, "rafael", PASSWORD)
+    page.goto(f"/oversight/recommendations/{target.pk}/")
     evidence = tmp_path / "fuel-policy.pdf"
     evidence.write_bytes(PDF)
     page.click("#action-upload_evidence summary")
@@ -125,8 +91,8 @@ def test_auditor_and_focal_point_close_a_recommendation(page, live_server, tmp_p
     sign_out(page)
 
     # The auditor accepts the closure; the history shows the whole journey.
-    sign_in(page, base, "amina")
-    page.goto(f"{base}/oversight/recommendations/{target.pk}/")
+    sign_in(page, "amina", PASSWORD)
+    page.goto(f"/oversight/recommendations/{target.pk}/")
     page.click("#action-accept_closure summary")
     page.click("#action-accept_closure button[type=submit]")
     page.wait_for_selector("text=Closure accepted: the recommendation is closed.")
