@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import CLOSED_STATUSES, Status
-from .models import ActionPlanItem, Resolution
+from .models import ActionPlanItem, Recommendation, Resolution
+from .services import RECOMMENDATION_EDITABLE_FIELDS
 
 
 class ProgressForm(forms.Form):
@@ -72,3 +73,22 @@ class ActionPlanItemForm(forms.ModelForm):
             "progress_notes_en": forms.Textarea(attrs={"rows": 4}),
             "progress_notes_zh": forms.Textarea(attrs={"rows": 4}),
         }
+
+
+class RecommendationEditForm(forms.ModelForm):
+    """What the body's auditor may change; the workflow fields change only by the workflow."""
+
+    class Meta:
+        model = Recommendation
+        fields = list(RECOMMENDATION_EDITABLE_FIELDS)
+        widgets = {
+            "text_en": forms.Textarea(attrs={"rows": 3}),
+            "text_zh": forms.Textarea(attrs={"rows": 3}),
+            "management_response": forms.Textarea(attrs={"rows": 2}),
+            "issued_on": forms.DateInput(attrs={"type": "date"}),
+            "target_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = self.instance.entity.org_units.all()

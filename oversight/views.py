@@ -87,15 +87,23 @@ ACTION_FORMS = {
     permissions.PROPOSE_CLOSURE: forms.ProposeClosureForm,
     permissions.ACCEPT_CLOSURE: forms.AcceptClosureForm,
     permissions.RETURN_CLOSURE: forms.ReturnClosureForm,
+    permissions.EDIT: forms.RecommendationEditForm,
 }
+
+
+def _make_form(action, rec, data=None, files=None):
+    form_class = ACTION_FORMS[action]
+    if action == permissions.EDIT:
+        return form_class(data, files, instance=rec)
+    return form_class(data, files)
 
 
 def _detail_context(request, rec, bound=None):
     actions = permissions.available_actions(request.user, rec)
     action_forms = {}
-    for action, form_class in ACTION_FORMS.items():
+    for action in ACTION_FORMS:
         if actions[action] is None:
-            action_forms[action] = (bound or {}).get(action) or form_class()
+            action_forms[action] = (bound or {}).get(action) or _make_form(action, rec)
     return {
         "rec": rec,
         "actions": actions,
@@ -122,8 +130,12 @@ def recommendation_detail(request, pk):
     return render(request, "oversight/recommendation_detail.html", _detail_context(request, rec))
 
 
-def _call(action, rec, user, data, files):
-    if action == permissions.RECORD_PROGRESS:
+def _call(action, rec, user, form, files):
+    data = form.cleaned_data
+    if action == permissions.EDIT:
+        changed = {f: data[f] for f in form.changed_data}
+        services.recommendation_update(recommendation=rec, actor=user, data=changed)
+    elif action == permissions.RECORD_PROGRESS:
         services.recommendation_record_progress(
             recommendation=rec,
             actor=user,
@@ -155,6 +167,7 @@ DONE = {
     ),
     permissions.ACCEPT_CLOSURE: gettext_lazy("Closure accepted: the recommendation is closed."),
     permissions.RETURN_CLOSURE: gettext_lazy("Closure sent back to the focal point."),
+    permissions.EDIT: gettext_lazy("Recommendation updated."),
 }
 
 
@@ -166,10 +179,10 @@ def recommendation_act(request, pk, action):
     rec = _get_rec(request, pk)
     if action not in ACTION_FORMS:
         raise PermissionDenied
-    form = ACTION_FORMS[action](request.POST, request.FILES)
+    form = _make_form(action, rec, request.POST, request.FILES)
     if form.is_valid():
         try:
-            _call(action, rec, request.user, form.cleaned_data, request.FILES)
+            _call(action, rec, request.user, form, request.FILES)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():

@@ -88,7 +88,7 @@ def test_page_workflow(client, rec, reviewer, oios_auditor):
     assert client.get(f"/oversight/evidence/{evidence.pk}/").status_code == 200
     client.force_login(oios_auditor)
     r = client.get(f"/oversight/recommendations/{rec.pk}/")
-    assert set(r.context["forms"]) == {"comment", "accept_closure", "return_closure"}
+    assert set(r.context["forms"]) == {"comment", "accept_closure", "return_closure", "edit"}
     assert act(client, rec, "accept_closure", {"note": ""}).status_code == 302
     rec.refresh_from_db()
     assert rec.status == Status.IMPLEMENTED and rec.review_state == ReviewState.CLOSED
@@ -283,3 +283,45 @@ def test_chinese_catalogue_is_complete_and_used(client, auditor, rec):
     r = client.get("/oversight/recommendations/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "监督机构的建议" in r.text
     assert "导出为 Excel" in r.text
+
+
+def test_body_auditor_edits_on_the_page(client, rec, oios_auditor, boa_auditor):
+    data = {
+        "text_en": rec.text_en,
+        "text_zh": "新的中文案文。",
+        "org_unit": "",
+        "is_critical": "on",
+        "priority": "critical",
+        "issued_on": "2021-01-15",
+        "target_date": "2023-12-31",
+        "acceptance": "accepted",
+        "management_response": "",
+    }
+    client.force_login(boa_auditor)
+    assert act(client, rec, "edit", data).status_code == 403
+    client.force_login(oios_auditor)
+    r = act(client, rec, "edit", {**data, "priority": "urgent"})
+    assert r.status_code == 400
+    assert "Use one of the body" in r.text
+    assert act(client, rec, "edit", data).status_code == 302
+    rec.refresh_from_db()
+    assert rec.text_zh == "新的中文案文。" and rec.is_critical
+    assert rec.target_date.isoformat() == "2023-12-31"
+
+
+def test_import_command(tmp_path, oios, unops, oios_auditor):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "recs.csv"
+    path.write_text(
+        "body,report,report_title,report_date,reference,text_en,entity,issued_on\n"
+        "oios,2024/9,Audit,2024-01-02,X1,Do it,UNOPS,2024-01-02\n"
+        "oios,2024/9,,,X2,Do more,NOPE,2024-01-02\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="1 errors: nothing written"):
+        call_command("import_recommendations", str(path), user=oios_auditor.username, commit=True)
+    assert not Recommendation.objects.exists()
+    path.write_text(path.read_text().replace("NOPE", "UNOPS"), encoding="utf-8")
+    call_command("import_recommendations", str(path), user=oios_auditor.username, commit=True)
+    assert Recommendation.objects.count() == 2
