@@ -122,16 +122,10 @@ def validate_rows(rows, actor):
     """Check every row; resolve codes with a fixed number of queries. Returns ImportResult."""
     result = ImportResult()
     bodies = {b.code: b for b in OversightBody.objects.all()}
-    entities = {
-        e.code.lower(): e
-        for e in Entity.objects.visible_to(actor).filter(
-            code__in={r.get("entity", "") for r in rows}
-        )
-    }
-    units = {
-        (u.entity_id, u.code.lower()): u
-        for u in OrgUnit.objects.filter(entity__in=entities.values())
-    }
+    # Entities are few (tens): read them all, so codes match whatever their case.
+    entities = {e.code.lower(): e for e in Entity.objects.visible_to(actor)}
+    wanted = {entities[c].pk for c in {r.get("entity", "").lower() for r in rows} if c in entities}
+    units = {(u.entity_id, u.code.lower()): u for u in OrgUnit.objects.filter(entity_id__in=wanted)}
     reports = {
         (r.body_id, r.symbol): r
         for r in OversightReport.objects.filter(symbol__in={row.get("report", "") for row in rows})
@@ -221,9 +215,12 @@ def validate_rows(rows, actor):
                 implementation_date=values["implementation_date"],
                 management_response=raw.get("management_response", ""),
             )
+            existing_pk = existing.get((body.pk, rec.reference))
+            if existing_pk:
+                # An update: constraints are checked against the other rows, not this one.
+                rec.pk, rec._state.adding = existing_pk, False
             try:
-                # Uniqueness is how updates are recognised, so it is not an error here.
-                rec.full_clean(exclude=["report"], validate_unique=False)
+                rec.full_clean(exclude=["report"])
             except ValidationError as exc:
                 for column, messages in exc.message_dict.items():
                     err(column if column in COLUMNS else "reference", " ".join(messages))

@@ -427,8 +427,15 @@ def recommendations_import(*, rows, actor):
                 setattr(existing, k, v)
             rec = _save(existing)
             updated += 1
+        # The body's own record of the status decides the review state.
         if rec.status in CLOSED_STATUSES:
-            rec.review_state = ReviewState.CLOSED
+            review_state = ReviewState.CLOSED
+        elif rec.review_state == ReviewState.CLOSED:
+            review_state = ReviewState.OPEN
+        else:
+            review_state = rec.review_state
+        if review_state != rec.review_state:
+            rec.review_state = review_state
             rec.save(update_fields=["review_state"])
     event_record(
         actor=actor,

@@ -325,3 +325,20 @@ def test_import_command(tmp_path, oios, unops, oios_auditor):
     path.write_text(path.read_text().replace("NOPE", "UNOPS"), encoding="utf-8")
     call_command("import_recommendations", str(path), user=oios_auditor.username, commit=True)
     assert Recommendation.objects.count() == 2
+
+
+def test_import_updates_an_existing_reference(client, rec, oios_auditor):
+    client.force_login(oios_auditor)
+    csv = (
+        "body,report,reference,text_zh,entity,issued_on,status,implementation_date\n"
+        f"OIOS,{rec.report.symbol},{rec.reference},更新的案文。,unops,2021-01-15,implemented,"
+        "2021-09-30\n"
+    )
+    r = client.post("/oversight/import/", {"file": SimpleUploadedFile("u.csv", csv.encode())})
+    assert r.status_code == 200, r.context["result"].errors
+    assert [p["action"] for p in r.context["result"].preview] == ["update"]
+    client.post("/oversight/import/", {"confirm": r.context["confirm_token"]})
+    rec.refresh_from_db()
+    assert rec.text_zh == "更新的案文。"
+    assert rec.status == Status.IMPLEMENTED and rec.review_state == ReviewState.CLOSED
+    assert Recommendation.objects.count() == 1
