@@ -31,7 +31,7 @@ from .choices import (
     ReviewState,
     Status,
 )
-from .models import OversightBody, OversightReport, Recommendation, StatisticsPeriod
+from .models import OversightBody, OversightReport, Recommendation
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 D = datetime.date
@@ -209,11 +209,14 @@ def load_bodies():
     for label, start, end in BOA_PERIODS:
         services.period_upsert(body=bodies["boa"], label=label, actor=None, start=start, end=end)
     for label, start, end in JIU_WINDOWS:
-        period = services.period_upsert(
-            body=bodies["jiu"], label=label, actor=None, start=start, end=end
+        services.period_upsert(
+            body=bodies["jiu"],
+            label=label,
+            actor=None,
+            start=start,
+            end=end,
+            basis=PeriodBasis.ISSUE,
         )
-        if period.basis != PeriodBasis.ISSUE:
-            StatisticsPeriod.objects.filter(pk=period.pk).update(basis=PeriodBasis.ISSUE)
     entity = entity_services.entity_upsert(
         code=SECRETARIAT,
         actor=None,

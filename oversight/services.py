@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 
 from . import permissions as perms
-from .choices import CLOSED_STATUSES, CommentKind, ReviewState
+from .choices import CLOSED_STATUSES, CommentKind, PeriodBasis, ReviewState
 from .models import (
     ActionPlan,
     ActionPlanItem,
@@ -150,9 +150,12 @@ def body_auditor_add(*, body, user, actor):
 
 
 @transaction.atomic
-def period_upsert(*, body, label, actor, start, end):
+def period_upsert(*, body, label, actor, start, end, basis=PeriodBasis.IMPLEMENTATION):
+    """A column of the body's published statistics (see StatisticsPeriod)."""
     period, written = _upsert(
-        StatisticsPeriod, {"body": body, "label": label}, {"start": start, "end": end}
+        StatisticsPeriod,
+        {"body": body, "label": label},
+        {"start": start, "end": end, "basis": basis},
     )
     if written:
         event_record(actor=actor, action="oversight.period.saved", target=period)
@@ -451,6 +454,7 @@ def recommendations_import(*, rows, actor):
 
 @transaction.atomic
 def resolution_upsert(*, governing_body, session, row, actor, **fields):
+    """Create or update a tracked resolution by (governing body, session, row)."""
     if actor is not None and not perms.can_edit_mandates(actor):
         raise PermissionDenied(_("You may not change tracked resolutions."))
     resolution, written = _upsert(
@@ -488,6 +492,7 @@ def resolution_update(*, resolution, actor, data):
 
 @transaction.atomic
 def action_plan_upsert(*, code, actor, **fields):
+    """Create or update an action plan by code (loaders)."""
     plan, written = _upsert(ActionPlan, {"code": code}, fields)
     if written:
         event_record(actor=actor, action="oversight.action_plan.saved", target=plan)
@@ -496,6 +501,7 @@ def action_plan_upsert(*, code, actor, **fields):
 
 @transaction.atomic
 def action_plan_item_upsert(*, plan, number, actor, **fields):
+    """Create or update an action-plan activity by (plan, number) (loaders)."""
     item, written = _upsert(ActionPlanItem, {"plan": plan, "number": number}, fields)
     if written:
         event_record(actor=actor, action="oversight.action_plan_item.saved", target=item)
