@@ -94,7 +94,11 @@ def test_page_workflow(client, rec, reviewer, oios_auditor):
     assert rec.status == Status.IMPLEMENTED and rec.review_state == ReviewState.CLOSED
     r = client.get(f"/oversight/recommendations/{rec.pk}/")
     assert "closure_accepted" in [c.kind for c in r.context["comments"]]
-    assert len(r.context["history"]) >= 4
+    history = r.context["history"]
+    assert len(history) >= 4
+    # pghistory's middleware names who made each change.
+    assert {"t-reviewer", "t-oios-auditor"} <= {h["user"] for h in history}
+    assert any(h["changes"].get("status") == ("in_progress", "implemented") for h in history)
 
 
 def test_page_refusals(client, rec, reviewer, boa_auditor, oios_auditor, officer_undp):
