@@ -337,7 +337,8 @@ def recommendation_history(rec):
         rows.append(
             {
                 "when": ev.pgh_created_at,
-                "what": ev.pgh_label,
+                "event": ev.pgh_label,
+                "what": history_label(ev.pgh_label),
                 "object": _("recommendation"),
                 "changes": changes,
                 "user": _context_user(ev),
@@ -349,7 +350,8 @@ def recommendation_history(rec):
             rows.append(
                 {
                     "when": ev.pgh_created_at,
-                    "what": ev.pgh_label,
+                    "event": ev.pgh_label,
+                    "what": history_label(ev.pgh_label),
                     "object": label,
                     "changes": {},
                     "user": _context_user(ev),
@@ -361,6 +363,18 @@ def recommendation_history(rec):
     for r in rows:
         r["user"] = names.get(r["user"])
     return rows
+
+
+HISTORY_LABELS = {
+    "insert": _("created"),
+    "update": _("changed"),
+    "delete": _("deleted"),
+}
+
+
+def history_label(label):
+    """A pghistory event label in the reader's language."""
+    return HISTORY_LABELS.get(label, label)
 
 
 def _context_user(event):

@@ -190,7 +190,8 @@ class ReturnClosureSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     when = serializers.DateTimeField()
-    what = serializers.CharField()
+    event = serializers.CharField(help_text="insert, update or delete")
+    what = serializers.CharField(help_text="the event in the reader's language")
     object = serializers.CharField()
     user = serializers.CharField(allow_null=True)
     changes = serializers.DictField(child=serializers.ListField())

@@ -192,6 +192,7 @@ class RecommendationViewSet(
         for r in rows:
             r["changes"] = {k: [str(a), str(b)] for k, (a, b) in r["changes"].items()}
             r["object"] = str(r["object"])
+            r["what"] = str(r["what"])
         return Response(HistoryEntrySerializer(rows, many=True).data)
 
     @extend_schema(
