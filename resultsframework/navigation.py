@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from audit import permissions as audit_permissions
 from entities import permissions as entity_permissions
 from indicators import permissions as indicator_permissions
+from oversight import permissions as oversight_permissions
 
 
 def signed_in(user):
@@ -52,6 +53,24 @@ NAV_ITEMS = [
     ),
     NavItem("review", "indicators:review", _("Review"), indicator_permissions.can_review_anywhere),
     NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),
+    NavItem(
+        "oversight",
+        "oversight:list",
+        _("Recommendations"),
+        oversight_permissions.can_view_oversight,
+    ),
+    NavItem(
+        "oversight-statistics",
+        "oversight:statistics",
+        _("Oversight statistics"),
+        oversight_permissions.can_view_statistics,
+    ),
+    NavItem(
+        "oversight-resolutions",
+        "oversight:resolutions",
+        _("Tracked resolutions"),
+        oversight_permissions.can_view_mandates,
+    ),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
     NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "audit",
     "entities",
     "indicators",
+    "oversight",
 ]
 
 MIDDLEWARE = [
@@ -188,6 +190,14 @@ SPECTACULAR_SETTINGS = {
         "PlanKindEnum": "indicators.choices.PlanKind",
     },
 }
+# Each app names its own choice sets in the schema (added here, one line per app).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "RecommendationStatusEnum": "oversight.choices.Status",
+        "ResolutionStatusEnum": "oversight.choices.ResolutionStatus",
+        "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
+    }
+)
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own
 # models; the result backend only serves `AsyncResult` for operators.

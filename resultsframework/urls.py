@@ -9,6 +9,7 @@ from resultsframework.views import healthz
 api_v1 = [
     path("", include("entities.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("oversight.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),
     path("indicators/", include("indicators.urls")),
+    path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

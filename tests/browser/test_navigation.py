@@ -8,7 +8,9 @@ from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-COMMON = ["home", "entities", "api-docs"]
+# Every role follows oversight recommendations (focal points, auditors, readers alike).
+OVERSIGHT = ["oversight", "oversight-statistics", "oversight-resolutions"]
+COMMON = ["home", "entities", "api-docs", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
     "reviewer": [*COMMON, "team", "frameworks", "review"],

@@ -145,8 +145,8 @@ def test_load_demo_is_idempotent(db):
     assert (Entity.objects.count(), Membership.objects.count()) == counts
     assert Entity.objects.filter(code="UNOPS", governing_body__code="undp-unfpa-unops").exists()
     assert Entity.objects.get(code="UNOPS").name_zh == "联合国项目事务署"
-    # 39 from the entities table, plus the UN Secretariat that owns the programme plan
-    # 2016-2017 (indicators demo).
+    # 39 from Table 1 and the Executive Boards, plus the UN Secretariat (UNSEC) that owns the
+    # programme plan 2016-2017 and the recommendations of the oversight demo.
     assert counts[0] == 40
 
 

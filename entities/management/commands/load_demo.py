@@ -8,6 +8,9 @@ DEMO_LOADERS = [
     "entities.demo.load_users",
     "indicators.demo.load_unops_plan",
     "indicators.demo.load_programme_plan",
+    "oversight.demo.load_recommendations",
+    "oversight.demo.load_resolutions",
+    "oversight.demo.load_action_plan",
 ]
 
 

@@ -1,0 +1,323 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from entities.models import Entity, OrgUnit
+
+from .. import permissions as perms
+from ..choices import CLOSED_STATUSES, Status
+from ..models import (
+    ActionPlanItem,
+    Comment,
+    Evidence,
+    OversightBody,
+    OversightReport,
+    Recommendation,
+    Resolution,
+)
+
+
+class OversightBodySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OversightBody
+        fields = ["code", "name_en", "name_zh", "kind", "priority_scale", "tracks_acceptance"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    entity = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OversightReport
+        fields = [
+            "id",
+            "body",
+            "symbol",
+            "title_en",
+            "title_zh",
+            "issued_on",
+            "volume",
+            "entity",
+            "is_illustrative",
+        ]
+
+
+class RecommendationSerializer(serializers.ModelSerializer):
+    body = serializers.SlugRelatedField(slug_field="code", queryset=OversightBody.objects.all())
+    report = serializers.PrimaryKeyRelatedField(queryset=OversightReport.objects.all())
+    report_symbol = serializers.CharField(source="report.symbol", read_only=True)
+    entity = serializers.SlugRelatedField(slug_field="code", queryset=Entity.objects.all())
+    org_unit = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.all(), allow_null=True, required=False
+    )
+    is_illustrative = serializers.BooleanField(source="report.is_illustrative", read_only=True)
+    days_open = serializers.IntegerField(read_only=True, allow_null=True)
+    days_overdue = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "id",
+            "body",
+            "report",
+            "report_symbol",
+            "entity",
+            "org_unit",
+            "reference",
+            "text_en",
+            "text_zh",
+            "is_critical",
+            "priority",
+            "issued_on",
+            "target_date",
+            "acceptance",
+            "status",
+            "implementation_date",
+            "management_response",
+            "review_state",
+            "proposed_status",
+            "proposed_implementation_date",
+            "is_illustrative",
+            "days_open",
+            "days_overdue",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "status",
+            "implementation_date",
+            "review_state",
+            "proposed_status",
+            "proposed_implementation_date",
+            "created_at",
+            "updated_at",
+        ]
+        # Uniqueness of (body, reference) is checked by the service's full_clean.
+        validators = []
+
+
+class RecommendationUpdateSerializer(RecommendationSerializer):
+    class Meta(RecommendationSerializer.Meta):
+        read_only_fields = [
+            *RecommendationSerializer.Meta.read_only_fields,
+            "body",
+            "report",
+            "entity",
+            "reference",
+        ]
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "description",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+
+    def get_download_url(self, obj) -> str:
+        return reverse("oversight-evidence-download", args=[obj.pk])
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "kind", "body", "author", "created_at"]
+
+
+class ActionAvailabilitySerializer(serializers.Serializer):
+    action = serializers.CharField()
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True)
+
+
+class RecommendationDetailSerializer(RecommendationSerializer):
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    comments = CommentSerializer(many=True, read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(RecommendationSerializer.Meta):
+        fields = [*RecommendationSerializer.Meta.fields, "evidence", "comments", "actions"]
+
+    def get_actions(self, obj) -> ActionAvailabilitySerializer(many=True):
+        user = self.context["request"].user
+        return [
+            {"action": a, "allowed": why is None, "reason": None if why is None else str(why)}
+            for a, why in perms.available_actions(user, obj).items()
+        ]
+
+
+class ProgressSerializer(serializers.Serializer):
+    note = serializers.CharField()
+    management_response = serializers.CharField(required=False, allow_blank=True)
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    text = serializers.CharField()
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    description = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ProposeClosureSerializer(serializers.Serializer):
+    proposed_status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in Status if s in CLOSED_STATUSES]
+    )
+    implementation_date = serializers.DateField()
+    note = serializers.CharField()
+
+
+class AcceptClosureSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReturnClosureSerializer(serializers.Serializer):
+    # Blank is let through to the service, which refuses it with the same message as the page.
+    reason = serializers.CharField(allow_blank=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    when = serializers.DateTimeField()
+    event = serializers.CharField(help_text="insert, update or delete")
+    what = serializers.CharField(help_text="the event in the reader's language")
+    object = serializers.CharField()
+    user = serializers.CharField(allow_null=True)
+    changes = serializers.DictField(child=serializers.ListField())
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="An .xlsx or .csv file with the documented columns.")
+    commit = serializers.BooleanField(
+        default=False, help_text="False (default): check only. True: write if clean."
+    )
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    column = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    errors = ImportErrorSerializer(many=True)
+    created = serializers.IntegerField(allow_null=True)
+    updated = serializers.IntegerField(allow_null=True)
+
+
+class PeriodColumnSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    implemented = serializers.IntegerField()
+    issued_to_date = serializers.IntegerField()
+    closed_to_date = serializers.IntegerField()
+    implementation_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, coerce_to_string=False
+    )
+
+
+class StatisticsRowSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    volume = serializers.CharField(allow_blank=True)
+    segment = serializers.CharField()
+    issued = serializers.IntegerField()
+    implemented = serializers.IntegerField()
+    no_longer_applicable = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    not_implemented = serializers.IntegerField()
+    implementation_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, coerce_to_string=False
+    )
+    periods = PeriodColumnSerializer(many=True)
+
+
+class AcceptanceWindowSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    issued = serializers.IntegerField()
+    accepted = serializers.IntegerField()
+    accepted_implemented = serializers.IntegerField()
+    acceptance_rate = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, coerce_to_string=False
+    )
+    implementation_rate_of_accepted = serializers.DecimalField(
+        max_digits=6, decimal_places=2, allow_null=True, coerce_to_string=False
+    )
+
+
+class BodyStatisticsSerializer(serializers.Serializer):
+    body = serializers.CharField()
+    name = serializers.CharField()
+    period_labels = serializers.ListField(child=serializers.CharField())
+    rows = StatisticsRowSerializer(many=True)
+    acceptance = AcceptanceWindowSerializer(many=True)
+
+
+class ResolutionSerializer(serializers.ModelSerializer):
+    governing_body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Resolution
+        fields = [
+            "id",
+            "governing_body",
+            "session",
+            "row",
+            "agenda_item_number",
+            "agenda_item_en",
+            "agenda_item_zh",
+            "number",
+            "title_en",
+            "title_zh",
+            "reports_or_actions_zh",
+            "report_symbols",
+            "action_kind",
+            "summary_en",
+            "summary_zh",
+            "status",
+        ]
+        read_only_fields = [
+            "id",
+            "governing_body",
+            "session",
+            "row",
+            "agenda_item_number",
+            "agenda_item_en",
+            "agenda_item_zh",
+            "number",
+            "title_en",
+            "title_zh",
+        ]
+
+
+class ActionPlanItemSerializer(serializers.ModelSerializer):
+    plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ActionPlanItem
+        fields = [
+            "id",
+            "plan",
+            "number",
+            "activity_en",
+            "activity_zh",
+            "implementation_date_en",
+            "implementation_date_zh",
+            "status",
+            "status_text_en",
+            "status_text_zh",
+            "document_refs",
+            "progress_notes_en",
+            "progress_notes_zh",
+        ]
+        read_only_fields = ["id", "plan", "number"]

@@ -1,0 +1,313 @@
+"""The oversight API: as thin as the pages, through the same services, filters and selectors."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import exporters, importers, permissions, selectors, services
+from ..filters import ActionPlanItemFilter, RecommendationFilter, ReportFilter, ResolutionFilter
+from ..models import (
+    ActionPlanItem,
+    Evidence,
+    OversightBody,
+    OversightReport,
+    Recommendation,
+    Resolution,
+)
+from ..views import evidence_response
+from .serializers import (
+    AcceptClosureSerializer,
+    ActionPlanItemSerializer,
+    BodyStatisticsSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
+    HistoryEntrySerializer,
+    ImportRequestSerializer,
+    ImportResultSerializer,
+    OversightBodySerializer,
+    ProgressSerializer,
+    ProposeClosureSerializer,
+    RecommendationDetailSerializer,
+    RecommendationSerializer,
+    RecommendationUpdateSerializer,
+    ReportSerializer,
+    ResolutionSerializer,
+    ReturnClosureSerializer,
+)
+
+
+class OversightBodyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Oversight bodies (OIOS, Board of Auditors, JIU, internal audit, ...)."""
+
+    queryset = OversightBody.objects.all()
+    serializer_class = OversightBodySerializer
+    lookup_field = "code"
+    filterset_class = None
+
+
+class ReportViewSet(viewsets.ReadOnlyModelViewSet):
+    """Oversight reports that the caller may see."""
+
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+
+    def get_queryset(self):
+        return OversightReport.objects.visible_to(self.request.user).select_related(
+            "body", "entity"
+        )
+
+
+class RecommendationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Recommendations visible to the caller, with the same filters as the page.
+
+    Auditors of a body create and change its recommendations; the entity's focal points record
+    progress, attach evidence and propose closure; the body's auditors accept or return it."""
+
+    filterset_class = RecommendationFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = (
+            Recommendation.objects.visible_to(self.request.user)
+            .with_ageing()
+            .select_related("body", "report", "entity", "org_unit")
+        )
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("evidence__uploaded_by", "comments__author")
+        return qs
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return RecommendationDetailSerializer
+        if self.action in ("update", "partial_update"):
+            return RecommendationUpdateSerializer
+        return RecommendationSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        serializer.instance = services.recommendation_create(actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.recommendation_update(
+            recommendation=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )
+
+    def _done(self, rec, code=status.HTTP_200_OK):
+        rec = self.get_queryset().prefetch_related("evidence", "comments").get(pk=rec.pk)
+        return Response(
+            RecommendationDetailSerializer(rec, context=self.get_serializer_context()).data,
+            status=code,
+        )
+
+    def _input(self, serializer_class):
+        s = serializer_class(data=self.request.data)
+        s.is_valid(raise_exception=True)
+        return s.validated_data
+
+    @extend_schema(request=ProgressSerializer, responses=RecommendationDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        """Record progress (focal point of the entity)."""
+        data = self._input(ProgressSerializer)
+        rec = self.get_object()
+        services.recommendation_record_progress(
+            recommendation=rec,
+            actor=request.user,
+            note=data["note"],
+            management_response=data.get("management_response"),
+        )
+        return self._done(rec)
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    @action(detail=True, methods=["post"])
+    def comment(self, request, pk=None):
+        data = self._input(CommentCreateSerializer)
+        comment = services.comment_add(
+            recommendation=self.get_object(), actor=request.user, text=data["text"]
+        )
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        """Attach an evidence file (focal point; PDF, image, Office, text; size-limited)."""
+        data = self._input(EvidenceUploadSerializer)
+        evidence = services.evidence_add(
+            recommendation=self.get_object(),
+            actor=request.user,
+            upload=data["file"],
+            description=data.get("description", ""),
+        )
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ProposeClosureSerializer, responses=RecommendationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="propose-closure")
+    def propose_closure(self, request, pk=None):
+        data = self._input(ProposeClosureSerializer)
+        rec = self.get_object()
+        services.recommendation_propose_closure(recommendation=rec, actor=request.user, **data)
+        return self._done(rec)
+
+    @extend_schema(request=AcceptClosureSerializer, responses=RecommendationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="accept-closure")
+    def accept_closure(self, request, pk=None):
+        data = self._input(AcceptClosureSerializer)
+        rec = self.get_object()
+        services.recommendation_accept_closure(
+            recommendation=rec, actor=request.user, note=data.get("note", "")
+        )
+        return self._done(rec)
+
+    @extend_schema(request=ReturnClosureSerializer, responses=RecommendationDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="return-closure")
+    def return_closure(self, request, pk=None):
+        data = self._input(ReturnClosureSerializer)
+        rec = self.get_object()
+        services.recommendation_return_closure(
+            recommendation=rec, actor=request.user, reason=data["reason"]
+        )
+        return self._done(rec)
+
+    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """Row history of the recommendation, its evidence and comments, newest first."""
+        rows = selectors.recommendation_history(self.get_object())
+        for r in rows:
+            r["changes"] = {k: [str(a), str(b)] for k, (a, b) in r["changes"].items()}
+            r["object"] = str(r["object"])
+            r["what"] = str(r["what"])
+        return Response(HistoryEntrySerializer(rows, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImportRequestSerializer},
+        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        filterset_class=None,
+    )
+    def import_file(self, request):
+        """Check (commit=false) or import (commit=true) an .xlsx/.csv file of recommendations.
+        Any row error: 400 with the errors, nothing written."""
+        data = self._input(ImportRequestSerializer)
+        if not permissions.can_import(request.user):
+            raise PermissionDenied(str(permissions.WHY_NOT[permissions.EDIT]))
+        result, counts = importers.import_file(data["file"], request.user, commit=data["commit"])
+        body = {
+            "rows": len(result.preview),
+            "errors": result.errors,
+            "created": counts["created"] if counts else None,
+            "updated": counts["updated"] if counts else None,
+        }
+        code = status.HTTP_200_OK if not result.errors and result.rows else 400
+        if not result.rows and not result.errors:
+            body["errors"] = [{"row": 1, "column": "", "message": "The file has no rows."}]
+        return Response(ImportResultSerializer(body).data, status=code)
+
+    @extend_schema(responses={(200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY)})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """The filtered list as an Excel workbook (same columns as the import)."""
+        qs = self.filter_queryset(self.get_queryset())
+        response = HttpResponse(exporters.recommendations_xlsx(qs), content_type=exporters.XLSX)
+        response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
+        return response
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evidence files of recommendations the caller may see."""
+
+    serializer_class = EvidenceSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return Evidence.objects.visible_to(self.request.user).select_related("uploaded_by")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_name="download")
+    def download(self, request, pk=None):
+        return evidence_response(self.get_object())
+
+
+class StatisticsView(APIView):
+    """Implementation statistics per body as Annex III of A/76/644 publishes them, computed
+    from the recommendations (see the README for definitions)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("body", str, description="Body code, e.g. oios")],
+        responses=BodyStatisticsSerializer(many=True),
+    )
+    def get(self, request):
+        if not permissions.can_view_statistics(request.user):
+            raise PermissionDenied
+        bodies = OversightBody.objects.all()
+        if request.query_params.get("body"):
+            bodies = bodies.filter(code=request.query_params["body"])
+        stats = selectors.statistics(bodies, Recommendation.objects.visible_to(request.user))
+        return Response(BodyStatisticsSerializer([s.as_dict() for s in stats], many=True).data)
+
+
+class ResolutionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Governing-body resolutions whose implementation is tracked (Annex I)."""
+
+    serializer_class = ResolutionSerializer
+    filterset_class = ResolutionFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Resolution.objects.visible_to(self.request.user).select_related("governing_body")
+
+    def perform_update(self, serializer):
+        serializer.instance = services.resolution_update(
+            resolution=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )
+
+
+class ActionPlanItemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Action-plan activities (Annex II) with their status and progress notes."""
+
+    serializer_class = ActionPlanItemSerializer
+    filterset_class = ActionPlanItemFilter
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return ActionPlanItem.objects.visible_to(self.request.user).select_related("plan")
+
+    def perform_update(self, serializer):
+        serializer.instance = services.action_plan_item_update(
+            item=serializer.instance,
+            actor=self.request.user,
+            data=dict(serializer.validated_data),
+        )

@@ -1,0 +1,185 @@
+"""Excel exports (openpyxl, write-only mode so that large lists stream in constant memory)."""
+
+import io
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .choices import Acceptance, ReviewState, Status
+from .selectors import round_pct
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bold(ws, values):
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for v in values:
+        cell = WriteOnlyCell(ws, value=str(v))
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    ws.append(cells)
+
+
+def _save(wb):
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def recommendations_xlsx(queryset, on=None):
+    """Every recommendation of `queryset` (already filtered and scoped to the user), with the
+    import columns first so the file can be edited and imported again."""
+    on = on or timezone.localdate()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("Recommendations"))
+    _bold(
+        ws,
+        [
+            "body",
+            "report",
+            "volume",
+            "reference",
+            "text_en",
+            "text_zh",
+            "entity",
+            "org_unit",
+            "critical",
+            "priority",
+            "issued_on",
+            "target_date",
+            "acceptance",
+            "status",
+            "implementation_date",
+            "management_response",
+            _("Review state"),
+            _("Days open"),
+            _("Days overdue"),
+            _("Illustrative data"),
+        ],
+    )
+    status_labels = dict(Status.choices)
+    acceptance_labels = dict(Acceptance.choices)
+    review_labels = dict(ReviewState.choices)
+    rows = (
+        queryset.with_ageing(on)
+        .order_by("body__code", "reference")
+        .values_list(
+            "body__code",
+            "report__symbol",
+            "report__volume",
+            "reference",
+            "text_en",
+            "text_zh",
+            "entity__code",
+            "org_unit__code",
+            "is_critical",
+            "priority",
+            "issued_on",
+            "target_date",
+            "acceptance",
+            "status",
+            "implementation_date",
+            "management_response",
+            "review_state",
+            "days_open",
+            "days_overdue",
+            "report__is_illustrative",
+        )
+    )
+    for r in rows.iterator(chunk_size=5000):
+        r = list(r)
+        r[8] = "yes" if r[8] else "no"
+        r[7] = r[7] or ""
+        r[16] = str(review_labels.get(r[16], r[16]))
+        r[19] = _("yes") if r[19] else ""
+        ws.append(r)
+    legend = wb.create_sheet(_("Codes"))
+    _bold(legend, [_("Column"), _("Code"), _("Meaning")])
+    for code, label in status_labels.items():
+        legend.append(["status", code, str(label)])
+    for code, label in acceptance_labels.items():
+        legend.append(["acceptance", code, str(label)])
+    return _save(wb)
+
+
+def statistics_xlsx(all_statistics):
+    """The statistics tables as the page shows them: one sheet per body."""
+    wb = Workbook(write_only=True)
+    for stats in all_statistics:
+        ws = wb.create_sheet(stats.body.code.upper()[:31])
+        ws.append([str(stats.body.name)])
+        if stats.rows and stats.period_labels:
+            _bold(
+                ws,
+                [
+                    _("Category"),
+                    _("Issued"),
+                    *[_("Implemented: %(p)s") % {"p": p} for p in stats.period_labels],
+                    _("Implemented: total"),
+                    _("No longer applicable / overtaken by events"),
+                    _("In progress"),
+                    _("Not implemented"),
+                    _("Implementation rate (%)"),
+                ],
+            )
+            for row in stats.rows:
+                ws.append(
+                    [
+                        str(row.label),
+                        row.issued,
+                        *[p.implemented for p in row.periods],
+                        row.implemented,
+                        row.no_longer_applicable,
+                        row.in_progress,
+                        row.not_implemented,
+                        _num(round_pct(row.rate, 1)),
+                    ]
+                )
+                ws.append(
+                    [
+                        str(_("Cumulative implementation rate (%)")),
+                        "",
+                        *[_num(round_pct(p.rate, 1)) for p in row.periods],
+                    ]
+                )
+        elif stats.rows:
+            _bold(ws, [_("Category"), _("Issued"), _("Implemented"), _("Implementation rate (%)")])
+            for row in stats.rows:
+                ws.append(
+                    [str(row.label), row.issued, row.implemented, _num(round_pct(row.rate, 1))]
+                )
+        if stats.acceptance:
+            ws.append([])
+            _bold(
+                ws,
+                [
+                    _("Issued in"),
+                    _("Issued"),
+                    _("Accepted"),
+                    _("Accepted and implemented"),
+                    _("Acceptance rate (%)"),
+                    _("Implementation rate of accepted (%)"),
+                ],
+            )
+            for w in stats.acceptance:
+                ws.append(
+                    [
+                        w.label,
+                        w.issued,
+                        w.accepted,
+                        w.accepted_implemented,
+                        _num(round_pct(w.acceptance_rate, 1)),
+                        _num(round_pct(w.implementation_rate_of_accepted, 1)),
+                    ]
+                )
+    if not all_statistics:
+        wb.create_sheet(_("Statistics"))
+    return _save(wb)
+
+
+def _num(value):
+    return float(value) if value is not None else None

@@ -1,0 +1,533 @@
+"""Every write to oversight data: keyword-only, atomic, validated, audited.
+
+Views, API views, the importer and the demo loader all call these functions. Loaders pass
+actor=None (a system write); everything a person does passes the person, and the permission
+matrix in permissions.py decides.
+"""
+
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import event_record
+
+from . import permissions as perms
+from .choices import CLOSED_STATUSES, CommentKind, PeriodBasis, ReviewState
+from .models import (
+    ActionPlan,
+    ActionPlanItem,
+    Comment,
+    Evidence,
+    OversightBody,
+    OversightBodyMember,
+    OversightReport,
+    Recommendation,
+    Resolution,
+    StatisticsPeriod,
+)
+
+# Fields an auditor of the body may change on a recommendation (workflow fields change only
+# through the workflow services below).
+RECOMMENDATION_EDITABLE_FIELDS = (
+    "text_en",
+    "text_zh",
+    "org_unit",
+    "is_critical",
+    "priority",
+    "issued_on",
+    "target_date",
+    "acceptance",
+    "management_response",
+)
+RESOLUTION_EDITABLE_FIELDS = (
+    "reports_or_actions_zh",
+    "report_symbols",
+    "action_kind",
+    "summary_en",
+    "summary_zh",
+    "status",
+)
+ACTION_ITEM_EDITABLE_FIELDS = (
+    "activity_en",
+    "activity_zh",
+    "implementation_date_en",
+    "implementation_date_zh",
+    "status",
+    "status_text_en",
+    "status_text_zh",
+    "document_refs",
+    "progress_notes_en",
+    "progress_notes_zh",
+)
+
+# Evidence: what may be uploaded, by extension, with the leading bytes each kind starts with.
+# The client's declared content type is ignored; the type is derived from the name and checked
+# against the content.
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF",)),
+    ".png": ("image/png", (b"\x89PNG",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK",),
+    ),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK",)),
+    ".txt": ("text/plain", ()),
+    ".csv": ("text/csv", ()),
+}
+
+
+def evidence_max_bytes():
+    return getattr(settings, "OVERSIGHT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def _save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def _require(actor, rec, action):
+    """Refuse with PermissionDenied when the actor's relation does not allow `action`, and with
+    ValidationError when the recommendation is not in a state where it can happen."""
+    if not perms.allowed_by_role(actor, rec, action):
+        raise PermissionDenied(str(perms.WHY_NOT[action]))
+    reason = perms.why_not(actor, rec, action)
+    if reason:
+        raise ValidationError(str(reason))
+
+
+def _locked(rec):
+    return (
+        Recommendation.objects.select_for_update().select_related("body", "entity").get(pk=rec.pk)
+    )
+
+
+def _upsert(model, lookup, fields):
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return _save(model(**lookup, **fields)), True
+    changed = {k: v for k, v in fields.items() if getattr(obj, k) != v}
+    if not changed:
+        return obj, False
+    for k, v in changed.items():
+        setattr(obj, k, v)
+    return _save(obj), True
+
+
+# Bodies, auditors, periods, reports ---------------------------------------------------------
+
+
+@transaction.atomic
+def body_upsert(*, code, actor, **fields):
+    """Create or update an oversight body by code (idempotent, for loaders and admins)."""
+    body, written = _upsert(OversightBody, {"code": code}, fields)
+    if written:
+        event_record(actor=actor, action="oversight.body.saved", target=body, payload=fields)
+    return body
+
+
+@transaction.atomic
+def body_auditor_add(*, body, user, actor):
+    """Make `user` an auditor of `body`: they may then close its recommendations."""
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied(_("Only an administrator may name a body's auditors."))
+    member, created = OversightBodyMember.objects.get_or_create(body=body, user=user)
+    if created:
+        perms.forget_bodies(user)
+        event_record(
+            actor=actor,
+            action="oversight.body.auditor_added",
+            target=member,
+            payload={"user": user.username, "body": body.code},
+        )
+    return member
+
+
+@transaction.atomic
+def period_upsert(*, body, label, actor, start, end, basis=PeriodBasis.IMPLEMENTATION):
+    """A column of the body's published statistics (see StatisticsPeriod)."""
+    period, written = _upsert(
+        StatisticsPeriod,
+        {"body": body, "label": label},
+        {"start": start, "end": end, "basis": basis},
+    )
+    if written:
+        event_record(actor=actor, action="oversight.period.saved", target=period)
+    return period
+
+
+@transaction.atomic
+def report_upsert(*, body, symbol, actor, **fields):
+    """Create or update a report by (body, symbol). People need to audit the body."""
+    if actor is not None and not perms.can_create_in_body(actor, body):
+        raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    report, written = _upsert(OversightReport, {"body": body, "symbol": symbol}, fields)
+    if written:
+        event_record(
+            actor=actor, action="oversight.report.saved", target=report, entity=report.entity
+        )
+    return report
+
+
+# Recommendations ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def recommendation_create(*, actor, body, report, entity, reference, **fields):
+    """A new recommendation, by an auditor of its body (or a loader)."""
+    if actor is not None and not perms.can_create_in_body(actor, body):
+        raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    rec = _save(
+        Recommendation(body=body, report=report, entity=entity, reference=reference, **fields)
+    )
+    event_record(actor=actor, action="oversight.recommendation.created", target=rec, entity=entity)
+    return rec
+
+
+@transaction.atomic
+def recommendation_update(*, recommendation, actor, data):
+    """Change what the body issued (text, dates, priority, acceptance...). Only the body's
+    auditors may; workflow fields are refused here."""
+    rec = _locked(recommendation)
+    if actor is not None:
+        _require(actor, rec, perms.EDIT)
+    unknown = set(data) - set(RECOMMENDATION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            {field: _("This field cannot be changed here.") for field in sorted(unknown)}
+        )
+    before = {k: getattr(rec, k) for k in data}
+    for k, v in data.items():
+        setattr(rec, k, v)
+    _save(rec)
+    event_record(
+        actor=actor,
+        action="oversight.recommendation.updated",
+        target=rec,
+        entity=rec.entity,
+        payload={
+            "before": {k: str(v) for k, v in before.items()},
+            "after": {k: str(v) for k, v in data.items()},
+        },
+    )
+    return rec
+
+
+def _comment(rec, actor, kind, text):
+    return _save(Comment(recommendation=rec, kind=kind, body=text, author=actor))
+
+
+@transaction.atomic
+def comment_add(*, recommendation, actor, text):
+    """A comment by a focal point or an auditor of the body."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.COMMENT)
+    if not text.strip():
+        raise ValidationError({"text": _("Write the comment.")})
+    comment = _comment(rec, actor, CommentKind.COMMENT, text.strip())
+    event_record(actor=actor, action="oversight.comment.added", target=rec, entity=rec.entity)
+    return comment
+
+
+@transaction.atomic
+def recommendation_record_progress(*, recommendation, actor, note, management_response=None):
+    """The entity's focal point records progress (and may revise the management response)."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.RECORD_PROGRESS)
+    if not note.strip():
+        raise ValidationError({"note": _("Describe the progress made.")})
+    if management_response is not None and management_response != rec.management_response:
+        rec.management_response = management_response
+        _save(rec)
+    comment = _comment(rec, actor, CommentKind.PROGRESS, note.strip())
+    event_record(
+        actor=actor,
+        action="oversight.recommendation.progress",
+        target=rec,
+        entity=rec.entity,
+        payload={"note": note.strip()},
+    )
+    return comment
+
+
+def _check_upload(upload):
+    name = PurePath(upload.name or "").name
+    ext = PurePath(name).suffix.lower()
+    if ext not in EVIDENCE_TYPES:
+        raise ValidationError(
+            {
+                "file": _("Files of this type cannot be attached. Allowed: %(types)s.")
+                % {"types": ", ".join(sorted(EVIDENCE_TYPES))}
+            }
+        )
+    if upload.size > evidence_max_bytes():
+        raise ValidationError(
+            {
+                "file": _("The file is larger than %(mb)s MB.")
+                % {"mb": evidence_max_bytes() // (1024 * 1024)}
+            }
+        )
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    content_type, magics = EVIDENCE_TYPES[ext]
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if magics and not any(head.startswith(m) for m in magics):
+        raise ValidationError({"file": _("The file's content does not match its type.")})
+    return name, content_type
+
+
+@transaction.atomic
+def evidence_add(*, recommendation, actor, upload, description=""):
+    """Attach a private evidence file (type and size checked) to an open recommendation."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.UPLOAD_EVIDENCE)
+    name, content_type = _check_upload(upload)
+    evidence = Evidence(
+        recommendation=rec,
+        original_name=name[:255],
+        content_type=content_type,
+        size=upload.size,
+        description=description,
+        uploaded_by=actor,
+    )
+    evidence.file.save(name, upload, save=False)
+    stored = evidence.file.name
+    try:
+        _save(evidence)
+    except ValidationError:
+        # Nothing refers to the stored file: do not leave it behind.
+        evidence.file.storage.delete(stored)
+        raise
+    event_record(
+        actor=actor,
+        action="oversight.evidence.added",
+        target=rec,
+        entity=rec.entity,
+        payload={"file": name, "size": upload.size},
+    )
+    return evidence
+
+
+@transaction.atomic
+def recommendation_propose_closure(
+    *, recommendation, actor, proposed_status, implementation_date, note
+):
+    """The focal point proposes closure (implemented, or no longer applicable / overtaken by
+    events / reclassified), with evidence already attached and an explanation."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.PROPOSE_CLOSURE)
+    errors = {}
+    if proposed_status not in CLOSED_STATUSES:
+        errors["proposed_status"] = _("Propose a closing status.")
+    if not implementation_date:
+        errors["implementation_date"] = _("Give the date the recommendation was implemented.")
+    elif implementation_date > timezone.localdate():
+        errors["implementation_date"] = _("The implementation date cannot be in the future.")
+    elif implementation_date < rec.issued_on:
+        errors["implementation_date"] = _(
+            "The implementation date cannot be before the issue date."
+        )
+    if not (note or "").strip():
+        errors["note"] = _("Explain how the recommendation was addressed.")
+    if not rec.evidence.exists():
+        errors["evidence"] = _("Attach evidence before proposing closure.")
+    if errors:
+        raise ValidationError(errors)
+    rec.review_state = ReviewState.CLOSURE_PROPOSED
+    rec.proposed_status = proposed_status
+    rec.proposed_implementation_date = implementation_date
+    _save(rec)
+    _comment(rec, actor, CommentKind.CLOSURE_PROPOSED, note.strip())
+    event_record(
+        actor=actor,
+        action="oversight.recommendation.closure_proposed",
+        target=rec,
+        entity=rec.entity,
+        reason=note.strip(),
+        payload={"status": proposed_status, "implementation_date": str(implementation_date)},
+    )
+    return rec
+
+
+@transaction.atomic
+def recommendation_accept_closure(*, recommendation, actor, note=""):
+    """An auditor of the recommendation's body accepts the proposed closure."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.ACCEPT_CLOSURE)
+    rec.status = rec.proposed_status
+    rec.implementation_date = rec.proposed_implementation_date
+    rec.review_state = ReviewState.CLOSED
+    rec.proposed_status = ""
+    rec.proposed_implementation_date = None
+    _save(rec)
+    _comment(rec, actor, CommentKind.CLOSURE_ACCEPTED, note.strip() or _("Closure accepted."))
+    event_record(
+        actor=actor,
+        action="oversight.recommendation.closed",
+        target=rec,
+        entity=rec.entity,
+        reason=note.strip(),
+        payload={"status": rec.status, "implementation_date": str(rec.implementation_date)},
+    )
+    return rec
+
+
+@transaction.atomic
+def recommendation_return_closure(*, recommendation, actor, reason):
+    """An auditor of the body sends a proposed closure back, saying why."""
+    rec = _locked(recommendation)
+    _require(actor, rec, perms.RETURN_CLOSURE)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the closure is sent back.")})
+    rec.review_state = ReviewState.OPEN
+    rec.proposed_status = ""
+    rec.proposed_implementation_date = None
+    _save(rec)
+    _comment(rec, actor, CommentKind.CLOSURE_RETURNED, reason.strip())
+    event_record(
+        actor=actor,
+        action="oversight.recommendation.closure_returned",
+        target=rec,
+        entity=rec.entity,
+        reason=reason.strip(),
+    )
+    return rec
+
+
+@transaction.atomic
+def recommendations_import(*, rows, actor):
+    """Write rows already validated by importers.validate_rows (dicts of model values keyed by
+    field, with body/report/entity/org_unit as instances; a report without a pk is new and
+    created here, once). Existing (body, reference) pairs are updated; new ones created.
+    All or nothing."""
+    if not rows:
+        return {"created": 0, "updated": 0}
+    if actor is not None:
+        for body in {row["body"] for row in rows}:
+            if not perms.can_create_in_body(actor, body):
+                raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    created = updated = 0
+    for row in rows:
+        fields = dict(row)
+        body, reference = fields.pop("body"), fields.pop("reference")
+        if fields["report"].pk is None:  # a report first named in this file
+            fields["report"] = _save(fields["report"])
+            event_record(actor=actor, action="oversight.report.saved", target=fields["report"])
+        existing = Recommendation.objects.filter(body=body, reference=reference).first()
+        if existing is None:
+            rec = _save(Recommendation(body=body, reference=reference, **fields))
+            created += 1
+        else:
+            for k, v in fields.items():
+                setattr(existing, k, v)
+            rec = _save(existing)
+            updated += 1
+        # The body's own record of the status decides the review state.
+        if rec.status in CLOSED_STATUSES:
+            review_state = ReviewState.CLOSED
+        elif rec.review_state == ReviewState.CLOSED:
+            review_state = ReviewState.OPEN
+        else:
+            review_state = rec.review_state
+        if review_state != rec.review_state:
+            rec.review_state = review_state
+            rec.save(update_fields=["review_state"])
+    event_record(
+        actor=actor,
+        action="oversight.recommendations.imported",
+        target=rows[0]["body"],
+        payload={"created": created, "updated": updated},
+    )
+    return {"created": created, "updated": updated}
+
+
+# Resolutions (Annex I) and action plans (Annex II) ------------------------------------------
+
+
+@transaction.atomic
+def resolution_upsert(*, governing_body, session, row, actor, **fields):
+    """Create or update a tracked resolution by (governing body, session, row)."""
+    if actor is not None and not perms.can_edit_mandates(actor):
+        raise PermissionDenied(_("You may not change tracked resolutions."))
+    resolution, written = _upsert(
+        Resolution, {"governing_body": governing_body, "session": session, "row": row}, fields
+    )
+    if written:
+        event_record(actor=actor, action="oversight.resolution.saved", target=resolution)
+    return resolution
+
+
+@transaction.atomic
+def resolution_update(*, resolution, actor, data):
+    """Record what the Secretariat did about a resolution, and its status."""
+    if not perms.can_edit_mandates(actor):
+        raise PermissionDenied(_("You may not change tracked resolutions."))
+    resolution = Resolution.objects.select_for_update().get(pk=resolution.pk)
+    unknown = set(data) - set(RESOLUTION_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
+    before = {k: getattr(resolution, k) for k in data}
+    for k, v in data.items():
+        setattr(resolution, k, v)
+    _save(resolution)
+    event_record(
+        actor=actor,
+        action="oversight.resolution.updated",
+        target=resolution,
+        payload={
+            "before": {k: str(v) for k, v in before.items()},
+            "after": {k: str(v) for k, v in data.items()},
+        },
+    )
+    return resolution
+
+
+@transaction.atomic
+def action_plan_upsert(*, code, actor, **fields):
+    """Create or update an action plan by code (loaders)."""
+    plan, written = _upsert(ActionPlan, {"code": code}, fields)
+    if written:
+        event_record(actor=actor, action="oversight.action_plan.saved", target=plan)
+    return plan
+
+
+@transaction.atomic
+def action_plan_item_upsert(*, plan, number, actor, **fields):
+    """Create or update an action-plan activity by (plan, number) (loaders)."""
+    item, written = _upsert(ActionPlanItem, {"plan": plan, "number": number}, fields)
+    if written:
+        event_record(actor=actor, action="oversight.action_plan_item.saved", target=item)
+    return item
+
+
+@transaction.atomic
+def action_plan_item_update(*, item, actor, data):
+    """Record progress on an action-plan activity, or change its status."""
+    if not perms.can_edit_mandates(actor):
+        raise PermissionDenied(_("You may not change action plans."))
+    item = ActionPlanItem.objects.select_for_update().get(pk=item.pk)
+    unknown = set(data) - set(ACTION_ITEM_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: _("This field cannot be changed here.") for f in sorted(unknown)})
+    before = {k: getattr(item, k) for k in data}
+    for k, v in data.items():
+        setattr(item, k, v)
+    _save(item)
+    event_record(
+        actor=actor,
+        action="oversight.action_plan_item.updated",
+        target=item,
+        payload={
+            "before": {k: str(v) for k, v in before.items()},
+            "after": {k: str(v) for k, v in data.items()},
+        },
+    )
+    return item

@@ -1,0 +1,364 @@
+"""Oversight pages: thin — authorise, parse, call one service or selector, render."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import charts, exporters, forms, importers, permissions, selectors, services
+from .choices import OverdueBucket
+from .filters import RecommendationFilter, ResolutionFilter
+from .models import (
+    ActionPlan,
+    ActionPlanItem,
+    Evidence,
+    OversightBody,
+    Recommendation,
+    Resolution,
+)
+
+PAGE_SIZE = 50
+
+
+def _require(allowed):
+    if not allowed:
+        raise PermissionDenied
+
+
+def _recommendations(request):
+    """The user's visible recommendations, filtered by the shared FilterSet."""
+    qs = (
+        Recommendation.objects.visible_to(request.user)
+        .with_ageing()
+        .select_related("body", "report", "entity", "org_unit")
+    )
+    return RecommendationFilter(request.GET, queryset=qs, user=request.user)
+
+
+@login_required
+def recommendation_list(request):
+    _require(permissions.can_view_oversight(request.user))
+    filterset = _recommendations(request)
+    qs = filterset.qs
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "ageing": ageing,
+        "ageing_rows": [
+            (value, label, ageing.get(value, 0))
+            for value, label in OverdueBucket.choices
+            if value != OverdueBucket.NOT_DUE
+        ],
+        "query": request.GET.urlencode(),
+        "can_import": permissions.can_import(request.user),
+    }
+    if request.htmx:
+        return render(request, "oversight/partials/recommendation_rows.html", context)
+    return render(request, "oversight/recommendation_list.html", context)
+
+
+@login_required
+def recommendation_export(request):
+    _require(permissions.can_view_oversight(request.user))
+    filterset = _recommendations(request)
+    response = HttpResponse(
+        exporters.recommendations_xlsx(filterset.qs), content_type=exporters.XLSX
+    )
+    response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
+    return response
+
+
+ACTION_FORMS = {
+    permissions.RECORD_PROGRESS: forms.ProgressForm,
+    permissions.COMMENT: forms.CommentForm,
+    permissions.UPLOAD_EVIDENCE: forms.EvidenceForm,
+    permissions.PROPOSE_CLOSURE: forms.ProposeClosureForm,
+    permissions.ACCEPT_CLOSURE: forms.AcceptClosureForm,
+    permissions.RETURN_CLOSURE: forms.ReturnClosureForm,
+    permissions.EDIT: forms.RecommendationEditForm,
+}
+
+
+def _make_form(action, rec, data=None, files=None):
+    form_class = ACTION_FORMS[action]
+    if action == permissions.EDIT:
+        return form_class(data, files, instance=rec)
+    return form_class(data, files)
+
+
+def _detail_context(request, rec, bound=None):
+    actions = permissions.available_actions(request.user, rec)
+    action_forms = {}
+    for action in ACTION_FORMS:
+        if actions[action] is None:
+            action_forms[action] = (bound or {}).get(action) or _make_form(action, rec)
+    return {
+        "rec": rec,
+        "actions": actions,
+        "forms": action_forms,
+        "evidence": rec.evidence.select_related("uploaded_by"),
+        "comments": rec.comments.select_related("author"),
+        "history": selectors.recommendation_history(rec),
+    }
+
+
+def _get_rec(request, pk):
+    # Not visible and not existing look the same: 404.
+    return get_object_or_404(
+        Recommendation.objects.visible_to(request.user)
+        .with_ageing()
+        .select_related("body", "report", "entity", "org_unit"),
+        pk=pk,
+    )
+
+
+@login_required
+def recommendation_detail(request, pk):
+    rec = _get_rec(request, pk)
+    return render(request, "oversight/recommendation_detail.html", _detail_context(request, rec))
+
+
+def _call(action, rec, user, form, files):
+    data = form.cleaned_data
+    if action == permissions.EDIT:
+        changed = {f: data[f] for f in form.changed_data}
+        services.recommendation_update(recommendation=rec, actor=user, data=changed)
+    elif action == permissions.RECORD_PROGRESS:
+        services.recommendation_record_progress(
+            recommendation=rec,
+            actor=user,
+            note=data["note"],
+            management_response=data["management_response"] or None,
+        )
+    elif action == permissions.COMMENT:
+        services.comment_add(recommendation=rec, actor=user, text=data["text"])
+    elif action == permissions.UPLOAD_EVIDENCE:
+        services.evidence_add(
+            recommendation=rec, actor=user, upload=data["file"], description=data["description"]
+        )
+    elif action == permissions.PROPOSE_CLOSURE:
+        services.recommendation_propose_closure(recommendation=rec, actor=user, **data)
+    elif action == permissions.ACCEPT_CLOSURE:
+        services.recommendation_accept_closure(recommendation=rec, actor=user, note=data["note"])
+    elif action == permissions.RETURN_CLOSURE:
+        services.recommendation_return_closure(
+            recommendation=rec, actor=user, reason=data["reason"]
+        )
+
+
+DONE = {
+    permissions.RECORD_PROGRESS: gettext_lazy("Progress recorded."),
+    permissions.COMMENT: gettext_lazy("Comment added."),
+    permissions.UPLOAD_EVIDENCE: gettext_lazy("Evidence attached."),
+    permissions.PROPOSE_CLOSURE: gettext_lazy(
+        "Closure proposed; the oversight body will review it."
+    ),
+    permissions.ACCEPT_CLOSURE: gettext_lazy("Closure accepted: the recommendation is closed."),
+    permissions.RETURN_CLOSURE: gettext_lazy("Closure sent back to the focal point."),
+    permissions.EDIT: gettext_lazy("Recommendation updated."),
+}
+
+
+@login_required
+@require_POST
+def recommendation_act(request, pk, action):
+    """One of the workflow actions; the service decides whether it is allowed (403) and valid
+    (the page again with the errors, 400)."""
+    rec = _get_rec(request, pk)
+    if action not in ACTION_FORMS:
+        raise PermissionDenied
+    form = _make_form(action, rec, request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            _call(action, rec, request.user, form, request.FILES)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, str(DONE[action]))
+            return redirect("oversight:detail", pk=rec.pk)
+    rec = _get_rec(request, pk)
+    context = _detail_context(request, rec, bound={action: form})
+    context["failed_action"] = action
+    return render(request, "oversight/recommendation_detail.html", context, status=400)
+
+
+def evidence_response(evidence):
+    """Stream a private evidence file as a download (never rendered inline)."""
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def evidence_download(request, pk):
+    evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+    return evidence_response(evidence)
+
+
+@login_required
+def statistics(request):
+    _require(permissions.can_view_statistics(request.user))
+    stats = selectors.statistics(
+        OversightBody.objects.all(), Recommendation.objects.visible_to(request.user)
+    )
+    for s in stats:
+        s.chart = charts.rate_chart(s)
+    return render(request, "oversight/statistics.html", {"statistics": stats})
+
+
+@login_required
+def statistics_export(request):
+    _require(permissions.can_view_statistics(request.user))
+    stats = selectors.statistics(
+        OversightBody.objects.all(), Recommendation.objects.visible_to(request.user)
+    )
+    response = HttpResponse(exporters.statistics_xlsx(stats), content_type=exporters.XLSX)
+    response["Content-Disposition"] = 'attachment; filename="oversight-statistics.xlsx"'
+    return response
+
+
+def _import_dir():
+    path = Path(settings.MEDIA_ROOT) / "oversight" / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+def import_recommendations(request):
+    """Upload → preview with row-level errors → confirm. The file is kept privately between
+    preview and confirmation, under a random name remembered in the session."""
+    _require(permissions.can_import(request.user))
+    context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
+    if request.method == "POST" and request.POST.get("confirm"):
+        token = request.session.get("oversight_import")
+        if not token or token["id"] != request.POST["confirm"]:
+            messages.error(request, _("The upload has expired; upload the file again."))
+            return redirect("oversight:import")
+        path = _import_dir() / token["id"]
+        upload = SimpleUploadedFile(token["name"], path.read_bytes())
+        try:
+            result, counts = importers.import_file(upload, request.user, commit=True)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("oversight:import")
+        path.unlink(missing_ok=True)
+        del request.session["oversight_import"]
+        if counts is None:
+            context.update(result=result)
+            return render(request, "oversight/import.html", context, status=400)
+        messages.success(
+            request,
+            _("Imported: %(created)s created, %(updated)s updated.") % counts,
+        )
+        return redirect("oversight:list")
+    if request.method == "POST":
+        form = forms.ImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if not form.is_valid():
+            return render(request, "oversight/import.html", context, status=400)
+        upload = form.cleaned_data["file"]
+        try:
+            result, _counts = importers.import_file(upload, request.user, commit=False)
+        except ValidationError as exc:
+            form.add_error("file", exc.messages)
+            return render(request, "oversight/import.html", context, status=400)
+        context["result"] = result
+        if result.is_clean:
+            token = uuid.uuid4().hex
+            upload.seek(0)
+            (_import_dir() / token).write_bytes(upload.read())
+            request.session["oversight_import"] = {"id": token, "name": upload.name}
+            context["confirm_token"] = token
+            return render(request, "oversight/import.html", context)
+        return render(request, "oversight/import.html", context, status=400)
+    return render(request, "oversight/import.html", context)
+
+
+@login_required
+def resolution_list(request):
+    _require(permissions.can_view_mandates(request.user))
+    qs = Resolution.objects.visible_to(request.user).select_related("governing_body")
+    filterset = ResolutionFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, 100).get_page(request.GET.get("page"))
+    return render(request, "oversight/resolution_list.html", {"filter": filterset, "page": page})
+
+
+def _history(obj):
+    return list(obj.events.select_related("pgh_context").order_by("-pgh_id")[:50])
+
+
+@login_required
+def resolution_detail(request, pk):
+    _require(permissions.can_view_mandates(request.user))
+    resolution = get_object_or_404(Resolution.objects.visible_to(request.user), pk=pk)
+    can_edit = permissions.can_edit_mandates(request.user)
+    form = forms.ResolutionForm(instance=resolution) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        _require(can_edit)
+        form = forms.ResolutionForm(request.POST, instance=Resolution.objects.get(pk=pk))
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in form.changed_data}
+            services.resolution_update(resolution=resolution, actor=request.user, data=data)
+            messages.success(request, _("Saved."))
+            return redirect("oversight:resolution", pk=pk)
+        status = 400
+    return render(
+        request,
+        "oversight/resolution_detail.html",
+        {"resolution": resolution, "form": form, "history": _history(resolution)},
+        status=status,
+    )
+
+
+@login_required
+def action_plan(request):
+    _require(permissions.can_view_mandates(request.user))
+    plans = ActionPlan.objects.prefetch_related("items")
+    return render(request, "oversight/action_plan.html", {"plans": plans})
+
+
+@login_required
+def action_item_detail(request, pk):
+    _require(permissions.can_view_mandates(request.user))
+    item = get_object_or_404(ActionPlanItem.objects.visible_to(request.user), pk=pk)
+    can_edit = permissions.can_edit_mandates(request.user)
+    form = forms.ActionPlanItemForm(instance=item) if can_edit else None
+    status = 200
+    if request.method == "POST":
+        _require(can_edit)
+        form = forms.ActionPlanItemForm(request.POST, instance=ActionPlanItem.objects.get(pk=pk))
+        if form.is_valid():
+            data = {f: form.cleaned_data[f] for f in form.changed_data}
+            services.action_plan_item_update(item=item, actor=request.user, data=data)
+            messages.success(request, _("Saved."))
+            return redirect("oversight:action-item", pk=pk)
+        status = 400
+    return render(
+        request,
+        "oversight/action_item_detail.html",
+        {"item": item, "form": form, "history": _history(item)},
+        status=status,
+    )

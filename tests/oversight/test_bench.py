@@ -1,0 +1,24 @@
+"""The benchmark's requests keep a constant number of queries as recommendations grow, so its
+latencies measure the database work, not a growing number of round trips."""
+
+import pytest
+from django.test import Client
+
+from benchmarks.oversight import SCENARIOS, count_queries, generate
+from oversight.models import OversightReport, Recommendation
+from tests.oversight.factories import RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_benchmark_query_counts_do_not_grow_with_rows():
+    user = generate(n=40, n_reports=6)
+    client = Client()
+    client.force_login(user)
+    before = {label: count_queries(client, url, params) for label, url, params in SCENARIOS}
+    report = OversightReport.objects.first()
+    entity = Recommendation.objects.first().entity
+    RecommendationFactory.create_batch(120, report=report, entity=entity, text_zh="资产燃料管理")
+    after = {label: count_queries(client, url, params) for label, url, params in SCENARIOS}
+    assert after == before
+    assert Recommendation.objects.count() == 160
