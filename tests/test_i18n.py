@@ -56,9 +56,7 @@ def test_every_string_in_the_code_is_in_a_catalogue(tmp_path):
         fresh = polib.pofile(str(copy / rel))
         # makemessages marks a new string that resembles an old one as fuzzy, with the old
         # translation: that is missing too.
-        missing = sorted(
-            e.msgid for e in [*fresh.untranslated_entries(), *fresh.fuzzy_entries()]
-        )
+        missing = sorted(e.msgid for e in [*fresh.untranslated_entries(), *fresh.fuzzy_entries()])
         assert missing == [], f"strings missing from {rel}: run scripts/messages.sh and translate"
     new_catalogues = {
         p.relative_to(copy) for p in copy.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")

@@ -188,7 +188,7 @@ class ReturnClosureSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class HistoryEntrySerializer(serializers.Serializer):
+class RecommendationHistoryEntrySerializer(serializers.Serializer):
     when = serializers.DateTimeField()
     event = serializers.CharField(help_text="insert, update or delete")
     what = serializers.CharField(help_text="the event in the reader's language")

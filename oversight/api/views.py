@@ -29,13 +29,13 @@ from .serializers import (
     CommentSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
-    HistoryEntrySerializer,
     ImportRequestSerializer,
     ImportResultSerializer,
     OversightBodySerializer,
     ProgressSerializer,
     ProposeClosureSerializer,
     RecommendationDetailSerializer,
+    RecommendationHistoryEntrySerializer,
     RecommendationSerializer,
     RecommendationUpdateSerializer,
     ReportSerializer,
@@ -184,7 +184,7 @@ class RecommendationViewSet(
         )
         return self._done(rec)
 
-    @extend_schema(responses=HistoryEntrySerializer(many=True))
+    @extend_schema(responses=RecommendationHistoryEntrySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """Row history of the recommendation, its evidence and comments, newest first."""
@@ -193,7 +193,7 @@ class RecommendationViewSet(
             r["changes"] = {k: [str(a), str(b)] for k, (a, b) in r["changes"].items()}
             r["object"] = str(r["object"])
             r["what"] = str(r["what"])
-        return Response(HistoryEntrySerializer(rows, many=True).data)
+        return Response(RecommendationHistoryEntrySerializer(rows, many=True).data)
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
