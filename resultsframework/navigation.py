@@ -53,23 +53,10 @@ NAV_ITEMS = [
     ),
     NavItem("review", "indicators:review", _("Review"), indicator_permissions.can_review_anywhere),
     NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),
+    # One entry for oversight: its pages carry their own sub-navigation (recommendations,
+    # statistics, resolutions, action plans, import).
     NavItem(
-        "oversight",
-        "oversight:list",
-        _("Recommendations"),
-        oversight_permissions.can_view_oversight,
-    ),
-    NavItem(
-        "oversight-statistics",
-        "oversight:statistics",
-        _("Oversight statistics"),
-        oversight_permissions.can_view_statistics,
-    ),
-    NavItem(
-        "oversight-resolutions",
-        "oversight:resolutions",
-        _("Tracked resolutions"),
-        oversight_permissions.can_view_mandates,
+        "oversight", "oversight:list", _("Oversight"), oversight_permissions.can_view_oversight
     ),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
     NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),
@@ -83,6 +70,14 @@ def items_for(user, current_path=""):
         if not item.allowed(user):
             continue
         url = reverse(item.url_name)
-        current = current_path == url if url == "/" else current_path.startswith(url)
-        result.append({"key": item.key, "url": url, "label": item.label, "current": current})
+        result.append({"key": item.key, "url": url, "label": item.label, "current": False})
+    # The current item is the one whose URL is the longest prefix of the path (so
+    # /indicators/entry/ marks "Data entry", not also "Results framework").
+    matches = [
+        i
+        for i in result
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["current"] = True
     return result

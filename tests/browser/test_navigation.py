@@ -9,7 +9,7 @@ from tests.browser.conftest import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Every role follows oversight recommendations (focal points, auditors, readers alike).
-OVERSIGHT = ["oversight", "oversight-statistics", "oversight-resolutions"]
+OVERSIGHT = ["oversight"]
 COMMON = ["home", "entities", "api-docs", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
