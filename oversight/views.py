@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,12 +18,13 @@ from django.views.decorators.http import require_POST
 
 from . import charts, exporters, forms, importers, permissions, selectors, services
 from .choices import OverdueBucket
-from .filters import RecommendationFilter, ResolutionFilter
+from .filters import RecommendationFilter, ReportFilter, ResolutionFilter
 from .models import (
     ActionPlan,
     ActionPlanItem,
     Evidence,
     OversightBody,
+    OversightReport,
     Recommendation,
     Resolution,
 )
@@ -294,6 +296,20 @@ def import_recommendations(request):
             return render(request, "oversight/import.html", context)
         return render(request, "oversight/import.html", context, status=400)
     return render(request, "oversight/import.html", context)
+
+
+@login_required
+def report_list(request):
+    _require(permissions.can_view_oversight(request.user))
+    qs = (
+        OversightReport.objects.visible_to(request.user)
+        .select_related("body", "entity")
+        .annotate(n_recommendations=Count("recommendations"))
+        .order_by("-issued_on", "symbol")
+    )
+    filterset = ReportFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "oversight/report_list.html", {"filter": filterset, "page": page})
 
 
 @login_required
