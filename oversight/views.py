@@ -64,7 +64,6 @@ def recommendation_list(request):
             if value != OverdueBucket.NOT_DUE
         ],
         "query": request.GET.urlencode(),
-        "can_import": permissions.can_import(request.user),
     }
     if request.htmx:
         return render(request, "oversight/partials/recommendation_rows.html", context)
