@@ -1,5 +1,6 @@
 """Oversight pages: thin — authorise, parse, call one service or selector, render."""
 
+import time
 import uuid
 from pathlib import Path
 
@@ -241,8 +242,13 @@ def statistics_export(request):
 
 
 def _import_dir():
+    """Private storage of checked uploads awaiting confirmation; a day-old one is forgotten."""
     path = Path(settings.MEDIA_ROOT) / "oversight" / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.iterdir():
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
