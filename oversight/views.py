@@ -260,7 +260,11 @@ def import_recommendations(request):
     context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
     if request.method == "POST" and request.POST.get("confirm"):
         token = request.session.get("oversight_import")
-        if not token or token["id"] != request.POST["confirm"]:
+        if (
+            not token
+            or token["id"] != request.POST["confirm"]
+            or not (_import_dir() / token["id"]).exists()
+        ):
             messages.error(request, _("The upload has expired; upload the file again."))
             return redirect("oversight:import")
         path = _import_dir() / token["id"]

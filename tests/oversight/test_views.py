@@ -346,3 +346,10 @@ def test_import_updates_an_existing_reference(client, rec, oios_auditor):
     assert rec.text_zh == "更新的案文。"
     assert rec.status == Status.IMPLEMENTED and rec.review_state == ReviewState.CLOSED
     assert Recommendation.objects.count() == 1
+
+
+def test_import_confirmation_needs_the_previewed_upload(client, oios_auditor):
+    client.force_login(oios_auditor)
+    r = client.post("/oversight/import/", {"confirm": "0" * 32}, follow=True)
+    assert "The upload has expired; upload the file again." in r.text
+    assert not Recommendation.objects.exists()
