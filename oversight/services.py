@@ -175,6 +175,19 @@ def report_upsert(*, body, symbol, actor, **fields):
     return report
 
 
+@transaction.atomic
+def report_create(*, body, symbol, actor, **fields):
+    """A new report of `body`, by one of its auditors; a symbol the body already used is
+    refused by the model's constraint."""
+    if not perms.can_create_in_body(actor, body):
+        raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    report = _save(OversightReport(body=body, symbol=symbol, **fields))
+    event_record(
+        actor=actor, action="oversight.report.created", target=report, entity=report.entity
+    )
+    return report
+
+
 # Recommendations ----------------------------------------------------------------------------
 
 
