@@ -132,7 +132,7 @@ def recommendation_detail(request, pk):
     return render(request, "oversight/recommendation_detail.html", _detail_context(request, rec))
 
 
-def _call(action, rec, user, form, files):
+def _call(action, rec, user, form):
     data = form.cleaned_data
     if action == permissions.EDIT:
         changed = {f: data[f] for f in form.changed_data}
@@ -181,10 +181,13 @@ def recommendation_act(request, pk, action):
     rec = _get_rec(request, pk)
     if action not in ACTION_FORMS:
         raise PermissionDenied
+    if not permissions.allowed_by_role(request.user, rec, action):
+        # Refused before the input is even read: nothing about the form is revealed.
+        raise PermissionDenied(permissions.WHY_NOT[action])
     form = _make_form(action, rec, request.POST, request.FILES)
     if form.is_valid():
         try:
-            _call(action, rec, request.user, form, request.FILES)
+            _call(action, rec, request.user, form)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
