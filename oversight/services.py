@@ -103,8 +103,12 @@ def _require(actor, rec, action):
 
 
 def _locked(rec):
+    """The recommendation, re-read and locked for this transaction (its row only: the body
+    and entity rows read with it stay unlocked, so other recommendations are not held up)."""
     return (
-        Recommendation.objects.select_for_update().select_related("body", "entity").get(pk=rec.pk)
+        Recommendation.objects.select_for_update(of=("self",))
+        .select_related("body", "entity")
+        .get(pk=rec.pk)
     )
 
 
