@@ -353,3 +353,14 @@ def test_import_confirmation_needs_the_previewed_upload(client, oios_auditor):
     r = client.post("/oversight/import/", {"confirm": "0" * 32}, follow=True)
     assert "The upload has expired; upload the file again." in r.text
     assert not Recommendation.objects.exists()
+
+
+def test_semicolon_csv_is_read(client, oios, unops, oios_auditor):
+    client.force_login(oios_auditor)
+    csv = (
+        "body;report;report_title;report_date;reference;text_zh;entity;issued_on\n"
+        "oios;2024/7;审计;2024-03-01;S1;应加强控制，并报告进展。;UNOPS;2024-03-01\n"
+    )
+    r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv.encode())})
+    assert r.status_code == 200, r.context["result"].errors
+    assert r.context["result"].rows[0]["text_zh"] == "应加强控制，并报告进展。"
