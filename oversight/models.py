@@ -139,6 +139,7 @@ class OversightReport(models.Model):
         return _bilingual(self.title_en, self.title_zh)
 
 
+@track_history()
 class StatisticsPeriod(models.Model):
     """A column of the published statistics of a body.
 
