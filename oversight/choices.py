@@ -59,6 +59,11 @@ class OverdueBucket(models.TextChoices):
     OVER_365 = "365+", _("Overdue more than a year")
 
 
+class MandateKind(models.TextChoices):
+    RESOLUTION = "resolution", _("Resolution")
+    DECISION = "decision", _("Decision")
+
+
 class ResolutionStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
     PENDING = "pending", _("Pending (to be submitted)")

@@ -8,6 +8,7 @@ from entities.models import Entity, OrgUnit
 from .choices import (
     Acceptance,
     ActionItemStatus,
+    MandateKind,
     OverdueBucket,
     ResolutionStatus,
     ReviewState,
@@ -112,10 +113,11 @@ class ResolutionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ResolutionStatus.choices, label=_("Status"))
     agenda_item = django_filters.CharFilter(field_name="agenda_item_number", label=_("Agenda item"))
     session = django_filters.CharFilter(label=_("Session"))
+    kind = django_filters.ChoiceFilter(choices=MandateKind.choices, label=_("Kind"))
 
     class Meta:
         model = Resolution
-        fields = ["q", "status", "agenda_item", "session"]
+        fields = ["q", "status", "agenda_item", "session", "kind"]
 
     def search(self, queryset, name, value):
         return queryset.search(value)

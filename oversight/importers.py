@@ -88,7 +88,13 @@ def parse_upload(upload):
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
             table = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         elif name.endswith(".csv"):
-            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+            text = data.decode("utf-8-sig")
+            try:
+                # Excel writes ";" or tabs in some locales.
+                dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            except csv.Error:
+                dialect = csv.excel
+            table = list(csv.reader(io.StringIO(text), dialect))
         else:
             raise ValidationError(_("Upload an .xlsx or .csv file."))
     except (UnicodeDecodeError, csv.Error, ValueError) as exc:

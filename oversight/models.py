@@ -19,6 +19,7 @@ from .choices import (
     ActionKind,
     BodyKind,
     CommentKind,
+    MandateKind,
     PeriodBasis,
     ResolutionStatus,
     ReviewState,
@@ -138,6 +139,7 @@ class OversightReport(models.Model):
         return _bilingual(self.title_en, self.title_zh)
 
 
+@track_history()
 class StatisticsPeriod(models.Model):
     """A column of the published statistics of a body.
 
@@ -385,6 +387,9 @@ class Resolution(models.Model):
     agenda_item_number = models.CharField(_("agenda item"), max_length=20)
     agenda_item_en = models.CharField(_("agenda item (English)"), max_length=500, blank=True)
     agenda_item_zh = models.CharField(_("agenda item (Chinese)"), max_length=500, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MandateKind, default=MandateKind.RESOLUTION
+    )
     number = models.CharField(_("resolution"), max_length=40)
     title_en = models.TextField(_("title (English)"), blank=True)
     title_zh = models.TextField(_("title (Chinese)"), blank=True)

@@ -103,8 +103,12 @@ def _require(actor, rec, action):
 
 
 def _locked(rec):
+    """The recommendation, re-read and locked for this transaction (its row only: the body
+    and entity rows read with it stay unlocked, so other recommendations are not held up)."""
     return (
-        Recommendation.objects.select_for_update().select_related("body", "entity").get(pk=rec.pk)
+        Recommendation.objects.select_for_update(of=("self",))
+        .select_related("body", "entity")
+        .get(pk=rec.pk)
     )
 
 
@@ -172,6 +176,19 @@ def report_upsert(*, body, symbol, actor, **fields):
         event_record(
             actor=actor, action="oversight.report.saved", target=report, entity=report.entity
         )
+    return report
+
+
+@transaction.atomic
+def report_create(*, body, symbol, actor, **fields):
+    """A new report of `body`, by one of its auditors; a symbol the body already used is
+    refused by the model's constraint."""
+    if not perms.can_create_in_body(actor, body):
+        raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    report = _save(OversightReport(body=body, symbol=symbol, **fields))
+    event_record(
+        actor=actor, action="oversight.report.created", target=report, entity=report.entity
+    )
     return report
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("recommendations/", views.recommendation_list, name="list"),
     path("export.xlsx", views.recommendation_export, name="export"),
     path("import/", views.import_recommendations, name="import"),
+    path("reports/", views.report_list, name="reports"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics-export"),
     path("recommendations/<int:pk>/", views.recommendation_detail, name="detail"),

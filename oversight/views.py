@@ -1,5 +1,6 @@
 """Oversight pages: thin — authorise, parse, call one service or selector, render."""
 
+import time
 import uuid
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,12 +19,13 @@ from django.views.decorators.http import require_POST
 
 from . import charts, exporters, forms, importers, permissions, selectors, services
 from .choices import OverdueBucket
-from .filters import RecommendationFilter, ResolutionFilter
+from .filters import RecommendationFilter, ReportFilter, ResolutionFilter
 from .models import (
     ActionPlan,
     ActionPlanItem,
     Evidence,
     OversightBody,
+    OversightReport,
     Recommendation,
     Resolution,
 )
@@ -62,7 +65,6 @@ def recommendation_list(request):
             if value != OverdueBucket.NOT_DUE
         ],
         "query": request.GET.urlencode(),
-        "can_import": permissions.can_import(request.user),
     }
     if request.htmx:
         return render(request, "oversight/partials/recommendation_rows.html", context)
@@ -130,7 +132,7 @@ def recommendation_detail(request, pk):
     return render(request, "oversight/recommendation_detail.html", _detail_context(request, rec))
 
 
-def _call(action, rec, user, form, files):
+def _call(action, rec, user, form):
     data = form.cleaned_data
     if action == permissions.EDIT:
         changed = {f: data[f] for f in form.changed_data}
@@ -179,10 +181,13 @@ def recommendation_act(request, pk, action):
     rec = _get_rec(request, pk)
     if action not in ACTION_FORMS:
         raise PermissionDenied
+    if not permissions.allowed_by_role(request.user, rec, action):
+        # Refused before the input is even read: nothing about the form is revealed.
+        raise PermissionDenied(permissions.WHY_NOT[action])
     form = _make_form(action, rec, request.POST, request.FILES)
     if form.is_valid():
         try:
-            _call(action, rec, request.user, form, request.FILES)
+            _call(action, rec, request.user, form)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for field, errors in exc.message_dict.items():
@@ -240,8 +245,13 @@ def statistics_export(request):
 
 
 def _import_dir():
+    """Private storage of checked uploads awaiting confirmation; a day-old one is forgotten."""
     path = Path(settings.MEDIA_ROOT) / "oversight" / "imports"
     path.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in path.iterdir():
+        if old.stat().st_mtime < stale:
+            old.unlink(missing_ok=True)
     return path
 
 
@@ -253,7 +263,11 @@ def import_recommendations(request):
     context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
     if request.method == "POST" and request.POST.get("confirm"):
         token = request.session.get("oversight_import")
-        if not token or token["id"] != request.POST["confirm"]:
+        if (
+            not token
+            or token["id"] != request.POST["confirm"]
+            or not (_import_dir() / token["id"]).exists()
+        ):
             messages.error(request, _("The upload has expired; upload the file again."))
             return redirect("oversight:import")
         path = _import_dir() / token["id"]
@@ -294,6 +308,20 @@ def import_recommendations(request):
             return render(request, "oversight/import.html", context)
         return render(request, "oversight/import.html", context, status=400)
     return render(request, "oversight/import.html", context)
+
+
+@login_required
+def report_list(request):
+    _require(permissions.can_view_oversight(request.user))
+    qs = (
+        OversightReport.objects.visible_to(request.user)
+        .select_related("body", "entity")
+        .annotate(n_recommendations=Count("recommendations"))
+        .order_by("-issued_on", "symbol")
+    )
+    filterset = ReportFilter(request.GET, queryset=qs)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "oversight/report_list.html", {"filter": filterset, "page": page})
 
 
 @login_required

@@ -23,8 +23,10 @@ class OversightBodySerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    body = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    entity = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    body = serializers.SlugRelatedField(slug_field="code", queryset=OversightBody.objects.all())
+    entity = serializers.SlugRelatedField(
+        slug_field="code", queryset=Entity.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = OversightReport
@@ -39,6 +41,9 @@ class ReportSerializer(serializers.ModelSerializer):
             "entity",
             "is_illustrative",
         ]
+        read_only_fields = ["id", "is_illustrative"]
+        # Uniqueness of (body, symbol) is checked by the service's full_clean.
+        validators = []
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
@@ -276,6 +281,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "agenda_item_number",
             "agenda_item_en",
             "agenda_item_zh",
+            "kind",
             "number",
             "title_en",
             "title_zh",
@@ -294,6 +300,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "agenda_item_number",
             "agenda_item_en",
             "agenda_item_zh",
+            "kind",
             "number",
             "title_en",
             "title_zh",

@@ -53,11 +53,21 @@ class OversightBodyViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = None
 
 
-class ReportViewSet(viewsets.ReadOnlyModelViewSet):
-    """Oversight reports that the caller may see."""
+class ReportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Oversight reports that the caller may see; a body's auditors add its reports."""
 
     serializer_class = ReportSerializer
     filterset_class = ReportFilter
+
+    def perform_create(self, serializer):
+        serializer.instance = services.report_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def get_queryset(self):
         return OversightReport.objects.visible_to(self.request.user).select_related(

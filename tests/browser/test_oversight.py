@@ -101,3 +101,4 @@ def test_auditor_and_focal_point_close_a_recommendation(new_page, tmp_path):
     assert page.locator("#history tbody tr").count() >= 5
     target.refresh_from_db()
     assert target.status == "implemented"
+    assert page.foreign_requests == []

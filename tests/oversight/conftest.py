@@ -14,6 +14,12 @@ from tests.oversight.factories import (
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Evidence files of each test go to its own directory, removed with it."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def oios(db):
     return OversightBodyFactory(

@@ -266,3 +266,27 @@ def test_export_xlsx(api, auditor, rec):
     rows = CalamineWorkbook.from_filelike(io.BytesIO(r.content)).get_sheet_by_index(0).to_python()
     assert rows[0][:4] == ["body", "report", "volume", "reference"]
     assert rows[1][3] == rec.reference
+
+
+def test_reports_are_added_by_the_bodys_auditors(api, oios, unops, oios_auditor, boa_auditor):
+    from oversight.models import OversightReport
+
+    payload = {
+        "body": "oios",
+        "symbol": "A/76/5 (Vol. I)",
+        "title_en": "Audit of fuel management",
+        "title_zh": "燃料管理审计",
+        "issued_on": "2021-07-01",
+        "volume": "I",
+        "entity": "UNOPS",
+    }
+    r = auth(api, boa_auditor).post("/api/v1/oversight/reports/", payload, format="json")
+    assert r.status_code == 403
+    assert not OversightReport.objects.exists()
+    r = auth(api, oios_auditor).post("/api/v1/oversight/reports/", payload, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["entity"] == "UNOPS" and r.json()["is_illustrative"] is False
+    r = api.post("/api/v1/oversight/reports/", payload, format="json")
+    assert r.status_code == 400
+    assert OversightReport.objects.count() == 1
+    assert Event.objects.filter(action="oversight.report.created").count() == 1

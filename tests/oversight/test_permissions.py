@@ -102,3 +102,22 @@ def test_entity_scoped_body_auditor_sees_own_body(oios, rec, undp_rec, undp):
 
     OversightBodyMember.objects.create(body=oios, user=user)
     assert Recommendation.objects.visible_to(user).count() == 2
+
+
+def test_auditor_reads_results_data_and_its_trail_but_changes_nothing(
+    client, api, oios_auditor, rec, unops, undp, reviewer
+):
+    """Auditors see everything (entities, the audit trail, every recommendation) and change
+    nothing outside their own body's recommendations."""
+    from oversight import services
+    from tests.oversight.conftest import auth
+
+    services.comment_add(recommendation=rec, actor=reviewer, text="Update")
+    client.force_login(oios_auditor)
+    assert client.get("/entities/UNDP/").status_code == 200
+    r = client.get("/audit/", {"action": "oversight."})
+    assert r.status_code == 200 and "oversight.comment.added" in r.text
+    r = auth(api, oios_auditor).patch("/api/v1/entities/UNOPS/", {"name_en": "X"}, format="json")
+    assert r.status_code == 403
+    unops.refresh_from_db()
+    assert unops.name_en != "X"

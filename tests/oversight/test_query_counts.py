@@ -47,6 +47,7 @@ def grow_mandates(n):
         "/api/v1/oversight/action-plan-items/",
         "/api/v1/oversight/statistics/",
         "/oversight/resolutions/",
+        "/oversight/reports/",
         "/oversight/action-plans/",
         "/oversight/statistics/",
         "/oversight/statistics.xlsx",

@@ -346,3 +346,21 @@ def test_import_updates_an_existing_reference(client, rec, oios_auditor):
     assert rec.text_zh == "更新的案文。"
     assert rec.status == Status.IMPLEMENTED and rec.review_state == ReviewState.CLOSED
     assert Recommendation.objects.count() == 1
+
+
+def test_import_confirmation_needs_the_previewed_upload(client, oios_auditor):
+    client.force_login(oios_auditor)
+    r = client.post("/oversight/import/", {"confirm": "0" * 32}, follow=True)
+    assert "The upload has expired; upload the file again." in r.text
+    assert not Recommendation.objects.exists()
+
+
+def test_semicolon_csv_is_read(client, oios, unops, oios_auditor):
+    client.force_login(oios_auditor)
+    csv = (
+        "body;report;report_title;report_date;reference;text_zh;entity;issued_on\n"
+        "oios;2024/7;审计;2024-03-01;S1;应加强控制，并报告进展。;UNOPS;2024-03-01\n"
+    )
+    r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv.encode())})
+    assert r.status_code == 200, r.context["result"].errors
+    assert r.context["result"].rows[0]["text_zh"] == "应加强控制，并报告进展。"
