@@ -313,6 +313,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
 
 @transaction.atomic
 def comment_add(*, value, actor, text):
+    """Add a comment to a value (its officers and reviewers, in any status)."""
     _refuse(
         permissions.decide(
             actor, Action.COMMENT, indicator=value.indicator, status=value.status, value=value
