@@ -254,3 +254,10 @@ def test_row_history_names_the_actor_for_bulk_writes(officer, plan, period):
     history = Value.pgh_event_model.objects.select_related("pgh_context")
     assert history.count() == 3
     assert {h.pgh_context.metadata["user"] for h in history} == {officer.pk}
+
+
+def test_ratings_are_the_progress_statuses():
+    from indicators import progress
+    from indicators.choices import Rating
+
+    assert set(Rating.values) == set(progress.STATUSES)
