@@ -47,11 +47,14 @@ class Status(models.TextChoices):
 
 
 class Rating(models.TextChoices):
-    """The reviewer's rating of a qualitative value."""
+    """The reviewer's rating of a qualitative value: the same statuses the progress rules give
+    numeric indicators (indicators.progress.STATUSES), so a qualitative indicator carries its
+    reviewer's rating into the on-track view."""
 
     ACHIEVED = "achieved", _("Achieved")
-    PARTIALLY_ACHIEVED = "partially_achieved", _("Partially achieved")
-    NOT_ACHIEVED = "not_achieved", _("Not achieved")
+    ON_TRACK = "on_track", _("On track")
+    OFF_TRACK = "off_track", _("Off track")
+    NOT_STARTED = "not_started", _("Not started")
 
 
 class Action(models.TextChoices):

@@ -228,7 +228,7 @@ def _demo_value(indicator, period, item, officer, reviewer):
             value=value, actor=reviewer, reason="Please attach the source report for this figure."
         )
     elif state == Status.APPROVED:
-        rating = "partially_achieved" if kind == ValueKind.TEXT and not value.is_missing else ""
+        rating = "on_track" if kind == ValueKind.TEXT and not value.is_missing else ""
         services.value_approve(value=value, actor=reviewer, rating=rating)
 
 

@@ -79,8 +79,8 @@ class IndicatorQuerySet(_ByEntity):
             Prefetch(
                 "values",
                 queryset=Value.objects.filter(period=period)
-                .select_related("period")
-                .prefetch_related("parts"),
+                .select_related("period", "entered_by")
+                .prefetch_related("parts", "evidence", "comments__author"),
                 to_attr="current_values",
             ),
             Prefetch(

@@ -66,6 +66,7 @@ def latest_approved(indicator):
 
 
 def current_value(indicator):
+    """This period's value among those prefetched by IndicatorQuerySet.for_entry()."""
     values = getattr(indicator, "current_values", None)
     return values[0] if values else None
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("entry/<int:period_id>/", views.entry_grid, name="entry"),
     path("entry/<int:period_id>/<int:indicator_id>/check/", views.entry_check, name="entry-check"),
     path("entry/<int:period_id>/<int:indicator_id>/save/", views.entry_save, name="entry-save"),
+    path(
+        "entry/<int:period_id>/<int:indicator_id>/attach/",
+        views.entry_attach,
+        name="entry-attach",
+    ),
     path("entry/<int:period_id>/template.xlsx", views.template_download, name="template"),
     path("entry/<int:period_id>/import/", views.import_upload, name="import-upload"),
     path("imports/<int:pk>/", views.import_detail, name="import"),

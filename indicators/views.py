@@ -140,11 +140,25 @@ def _row_context(request, indicator, period, form=None, message="", conflict=Non
         value=value,
         period=period,
     )
+    can_attach = (
+        value is not None
+        and permissions.decide(
+            request.user, Action.ATTACH, indicator=indicator, status=value.status, value=value
+        )[0]
+    )
+    can_comment = (
+        value is not None
+        and permissions.decide(
+            request.user, Action.COMMENT, indicator=indicator, status=value.status, value=value
+        )[0]
+    )
     return {
         "indicator": indicator,
         "period": period,
         "value": value,
         "form": form,
+        "can_attach": can_attach,
+        "can_comment": can_comment,
         "baseline": getattr(indicator, "baseline", None),
         "target": selectors.target_for_year(indicator, period.end_date.year),
         "last_approved": selectors.latest_approved(indicator),
@@ -234,6 +248,51 @@ def entry_save(request, period_id, indicator_id):
                 f"{indicator.code}: "
                 + "; ".join(str(e) for errs in form.errors.values() for e in errs),
             )
+        return redirect("indicators:entry", period_id=period.pk)
+    return render(request, "indicators/partials/entry_row.html", {"row": context})
+
+
+@login_required
+@require_POST
+def entry_attach(request, period_id, indicator_id):
+    """Attach evidence or a comment to a row's value from the grid; answers with the row."""
+    period = _entry_period(request, period_id)
+    indicator = _one_indicator(request, period, indicator_id)
+    value = selectors.current_value(indicator)
+    if value is None:
+        raise Http404
+    message, error = "", ""
+    try:
+        if "file" in request.FILES:
+            form = EvidenceForm(request.POST, request.FILES)
+            if form.is_valid():
+                services.evidence_attach(
+                    value=value, actor=request.user, upload=form.cleaned_data["file"]
+                )
+                message = _("Evidence attached.")
+            else:
+                error = _("Choose a file.")
+        else:
+            form = CommentForm(request.POST)
+            if form.is_valid():
+                services.comment_add(
+                    value=value, actor=request.user, text=form.cleaned_data["text"]
+                )
+                message = _("Comment added.")
+            else:
+                error = _("Write a comment.")
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except PermissionDenied as exc:
+        error = str(exc)
+    indicator = _one_indicator(request, period, indicator_id)
+    context = _row_context(request, indicator, period)
+    context["extra_message"], context["extra_error"] = message, error
+    if not request.htmx:
+        if error:
+            messages.error(request, f"{indicator.code}: {error}")
+        else:
+            messages.success(request, f"{indicator.code}: {message}")
         return redirect("indicators:entry", period_id=period.pk)
     return render(request, "indicators/partials/entry_row.html", {"row": context})
 

@@ -18,6 +18,28 @@ from ..models import (
 )
 
 
+class VisibleRelatedMixin:
+    """Related objects a client names (indicator, period, plan, node) are looked up among
+    those the caller may see, so an invisible one is answered exactly like one that does not
+    exist: nothing about another entity's data can be probed."""
+
+    visible_related = {
+        "indicator": Indicator,
+        "period": ReportingPeriod,
+        "plan": Plan,
+        "node": Node,
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        for name, model in self.visible_related.items():
+            field = self.fields.get(name)
+            if field is not None and not field.read_only and hasattr(field, "queryset"):
+                field.queryset = model.objects.visible_to(user)
+
+
 class LevelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Level
@@ -75,7 +97,7 @@ class PartsField(serializers.Field):
         return {str(k): Decimal(str(field.to_internal_value(v))) for k, v in data.items()}
 
 
-class TypedValueSerializer(serializers.ModelSerializer):
+class TypedValueSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
     """The typed columns; the service checks them against the indicator's kind."""
 
     parts = PartsField(required=False)
@@ -125,7 +147,7 @@ class TargetSerializer(TypedValueSerializer):
         read_only_fields = ["kind"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
     baseline = serializers.SerializerMethodField()
     targets = serializers.SerializerMethodField()
     responsible_entity = serializers.SlugRelatedField(
@@ -260,7 +282,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     file = serializers.CharField()
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     progress_percent = serializers.IntegerField(read_only=True)
 

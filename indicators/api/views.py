@@ -301,7 +301,7 @@ class ValueViewSet(
 
     @extend_schema(responses={201: ValueSerializer, 409: ConflictSerializer})
     def create(self, request, *args, **kwargs):
-        serializer = ValueSerializer(data=request.data)
+        serializer = ValueSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         vd = serializer.validated_data
         indicator = get_object_or_404(
@@ -327,7 +327,9 @@ class ValueViewSet(
     @extend_schema(responses={200: ValueSerializer, 409: ConflictSerializer})
     def partial_update(self, request, *args, **kwargs):
         value = self.get_object()
-        serializer = ValueUpdateSerializer(value, data=request.data, partial=True)
+        serializer = ValueUpdateSerializer(
+            value, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         serializer.is_valid(raise_exception=True)
         if "version" not in serializer.validated_data:
             raise ValidationError(

@@ -36,6 +36,7 @@ EVIDENCE_TYPES = {
 
 
 def evidence_max_bytes():
+    """The largest evidence file accepted, in bytes (INDICATORS_EVIDENCE_MAX_BYTES)."""
     return getattr(settings, "INDICATORS_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 

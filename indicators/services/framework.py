@@ -60,6 +60,7 @@ def plan_upsert(*, entity, code, actor, **fields):
 
 @transaction.atomic
 def level_upsert(*, plan, depth, code, actor, **fields):
+    """Create a level of a framework's tree by depth (an existing level is left as it is)."""
     _check_maintainer(actor, plan)
     level = Level.objects.filter(plan=plan, depth=depth).first()
     if level is None:
@@ -97,6 +98,7 @@ def node_upsert(*, plan, code, actor, **fields):
 
 @transaction.atomic
 def period_upsert(*, plan, label, actor, **fields):
+    """Create or update a reporting period by (plan, label)."""
     _check_maintainer(actor, plan)
     period = ReportingPeriod.objects.filter(plan=plan, label=label).first()
     if period is None:

@@ -1,8 +1,6 @@
 """Values and their workflow: entry (one or many), submit, approve, return, reopen,
 comments."""
 
-from contextlib import nullcontext
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,11 +18,11 @@ from ..models import (
     Value,
 )
 from ._common import (
-    BULK_WITHOUT_CONTEXT,
     FK_FIELDS,
     TYPED_FIELDS,
     StaleVersion,
     _apply_typed,
+    _bulk_history_context,
     _context,
     _refuse,
     _save,
@@ -142,31 +140,26 @@ def values_save(*, period, rows, actor, progress=None):
         events.append((value, {"old": before, "new": after, "status": value.status}))
         if progress and i % 1000 == 0:
             progress(i)
-    # pghistory attaches its context (the acting user) by rewriting every statement on the
-    # client, which costs more than the insert itself for a 50,000-row workbook. Large imports
-    # therefore rely on the audit events below (one per value, naming the actor) and on the
-    # import job for who did it; the triggers still record every row change.
-    context = _context(actor) if len(rows) <= BULK_WITHOUT_CONTEXT else nullcontext()
-    with context:
-        try:
-            with transaction.atomic():
-                Value.objects.bulk_create(creates, batch_size=2000)
-        except IntegrityError:
-            # Someone created one of these values between our read and our insert: the same
-            # situation as a stale version, so the caller sees the value that won.
-            created = Value.objects.filter(
-                period=period, indicator_id__in=[v.indicator_id for v in creates]
-            ).first()
-            if created is None:
-                raise
-            raise StaleVersion(created) from None
-        Value.objects.bulk_update(
-            updates,
-            [*TYPED_FIELDS, "kind", "entered_by", "version", "updated_at"],
-            batch_size=1000,
-        )
-        if indicator_kinds_have_parts(rows):
-            _write_parts("value", parts_by_value)
+    _bulk_history_context(actor)
+    try:
+        with transaction.atomic():
+            Value.objects.bulk_create(creates, batch_size=2000)
+    except IntegrityError:
+        # Someone created one of these values between our read and our insert: the same
+        # situation as a stale version, so the caller sees the value that won.
+        created = Value.objects.filter(
+            period=period, indicator_id__in=[v.indicator_id for v in creates]
+        ).first()
+        if created is None:
+            raise
+        raise StaleVersion(created) from None
+    Value.objects.bulk_update(
+        updates,
+        [*TYPED_FIELDS, "kind", "entered_by", "version", "updated_at"],
+        batch_size=1000,
+    )
+    if indicator_kinds_have_parts(rows):
+        _write_parts("value", parts_by_value)
     entity_id = period.plan.entity_id
     Event.objects.bulk_create(
         [_event(actor, "value.saved", v, entity_id, payload=p) for v, p in events],
@@ -320,6 +313,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
 
 @transaction.atomic
 def comment_add(*, value, actor, text):
+    """Add a comment to a value (its officers and reviewers, in any status)."""
     _refuse(
         permissions.decide(
             actor, Action.COMMENT, indicator=value.indicator, status=value.status, value=value

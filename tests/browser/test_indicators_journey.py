@@ -56,16 +56,19 @@ def test_value_journey(new_page, world, tmp_path):
     value = Value.objects.get()
     assert value.status == Status.DRAFT and str(value.numeric_value.normalize()) == "42.5"
 
-    # ... attaches evidence on the value's page and submits.
-    officer.click(f"{row} [data-value-link]")
+    # ... attaches evidence and a comment in the grid, and submits.
     evidence = tmp_path / "audit-report.pdf"
     evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    officer.set_input_files("input[name=file]", str(evidence))
-    officer.click("[data-action=attach]")
-    officer.wait_for_selector("text=Evidence attached.")
-    assert officer.inner_text("[data-evidence]") == "audit-report.pdf"
-    officer.click("[data-action=submit]")
-    officer.wait_for_selector("[data-status=submitted]")
+    officer.set_input_files(f"#file-{ind.pk}", str(evidence))
+    officer.click(f"#entry-{ind.pk} [data-action=attach-row]")
+    officer.wait_for_selector(f"#entry-{ind.pk} >> text=Evidence attached.")
+    assert officer.inner_text(f"#entry-{ind.pk} [data-evidence]") == "audit-report.pdf"
+    officer.fill(f"#comment-{ind.pk}", "From the IAIG follow-up tracker")
+    officer.click(f"#entry-{ind.pk} [data-action=comment-row]")
+    officer.wait_for_selector(f"#entry-{ind.pk} >> text=Comment added.")
+    officer.click(f"{row} button[value=submit]")
+    officer.wait_for_selector(f"{row} >> text=Submitted for review.")
+    assert Value.objects.get().status == Status.SUBMITTED
 
     # 2. The reviewer finds it in the review queue and returns it with a reason.
     reviewer = new_page()

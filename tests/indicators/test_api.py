@@ -142,7 +142,17 @@ def test_undp_officer_sees_and_changes_nothing_of_unops(
         {"indicator": indicator.pk, "period": period.pk, "numeric_value": "1"},
         format="json",
     )
-    assert r.status_code == 404
+    # Answered as for an indicator that does not exist: nothing can be probed.
+    assert r.status_code == 400
+    missing = api.post(
+        "/api/v1/values/",
+        {"indicator": 999999, "period": 999999, "numeric_value": "1"},
+        format="json",
+    )
+    assert r.json() == {
+        k: [m.replace("999999", str(pk)) for m in v]
+        for (k, v), pk in zip(missing.json().items(), (indicator.pk, period.pk), strict=True)
+    }
     assert Value.objects.get().numeric_value == Decimal("12.5")
 
 

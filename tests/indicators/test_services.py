@@ -242,3 +242,22 @@ def test_concurrent_create_is_a_conflict_not_an_error(officer, indicator, period
             expected_version=0,
         )
     assert exc.value.value.numeric_value == Decimal("99")
+
+
+def test_row_history_names_the_actor_for_bulk_writes(officer, plan, period):
+    indicators = [IndicatorFactory(plan=plan) for _ in range(3)]
+    services.values_save(
+        period=period,
+        rows=[{"indicator": i, "data": {"numeric_value": Decimal("1")}} for i in indicators],
+        actor=officer,
+    )
+    history = Value.pgh_event_model.objects.select_related("pgh_context")
+    assert history.count() == 3
+    assert {h.pgh_context.metadata["user"] for h in history} == {officer.pk}
+
+
+def test_ratings_are_the_progress_statuses():
+    from indicators import progress
+    from indicators.choices import Rating
+
+    assert set(Rating.values) == set(progress.STATUSES)

@@ -288,3 +288,20 @@ def test_reviewer_closes_period_on_plan_page(client, reviewer, officer, period):
     client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"})
     period.refresh_from_db()
     assert period.is_closed
+
+
+def test_evidence_and_comment_from_the_grid(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, officer=officer)
+    url = f"/indicators/entry/{period.pk}/{indicator.pk}/attach/"
+    login(client, officer)
+    r = client.post(url, {"file": SimpleUploadedFile("x.exe", b"MZ")}, HTTP_HX_REQUEST="true")
+    assert "Files of this type are not accepted" in r.content.decode()
+    assert not Evidence.objects.exists()
+    r = client.post(url, {"file": SimpleUploadedFile("source.pdf", PDF)}, HTTP_HX_REQUEST="true")
+    page = r.content.decode()
+    assert "Evidence attached." in page and "source.pdf" in page
+    r = client.post(url, {"text": "Figure from the IAIG report"}, HTTP_HX_REQUEST="true")
+    assert "Figure from the IAIG report" in r.content.decode()
+    assert value.comments.count() == 1 and value.evidence.count() == 1
+    page = client.get(entry_url(period)).content.decode()
+    assert "source.pdf" in page and "Figure from the IAIG report" in page
