@@ -221,6 +221,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# Limits of uploaded files and of imports read in the web process (bigger ones go to a worker).
+INDICATORS_EVIDENCE_MAX_BYTES = env.int("INDICATORS_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+INDICATORS_IMPORT_MAX_BYTES = env.int("INDICATORS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+INDICATORS_IMPORT_INLINE_MAX_BYTES = env.int(
+    "INDICATORS_IMPORT_INLINE_MAX_BYTES", default=256 * 1024
+)
+INDICATORS_IMPORT_INLINE_ROWS = env.int("INDICATORS_IMPORT_INLINE_ROWS", default=2000)
+OVERSIGHT_EVIDENCE_MAX_BYTES = env.int("OVERSIGHT_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# On-track band: an indicator is on track when the share of the way covered is at least the
+# share of time elapsed minus this tolerance (inclusive), e.g. 0.10 = 10 percentage points.
+PROGRESS_ON_TRACK_TOLERANCE = env.float("PROGRESS_ON_TRACK_TOLERANCE", default=0.10)
+
 # Shown by `make run` and used by `load_demo`.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default=defaults.DEMO_PASSWORD)
 
