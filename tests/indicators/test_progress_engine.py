@@ -1,5 +1,6 @@
 """The progress engine: full and incremental computations, the atomic switch, roll-ups."""
 
+import io
 from datetime import date
 from decimal import Decimal
 from unittest import mock
@@ -288,3 +289,22 @@ def test_demo_plan_computes_every_kind(db):
         snapshot=snapshot, indicator__value_kind=ValueKind.TEXT, period_year=2026
     )
     assert text.exists() and all(r.compact_class == "other" for r in text)
+
+
+def test_command_computes_and_prunes(data):
+    from django.core.management import call_command
+
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    assert ProgressSnapshot.objects.count() == 2
+    out = io.StringIO()
+    call_command("compute_progress", "--indicator", str(data["a"].pk), stdout=out)
+    assert "folded" in out.getvalue()
+
+
+def test_nightly_job_is_scheduled():
+    from resultsframework.celery import app
+
+    entry = app.conf.beat_schedule["progress-nightly"]
+    assert entry["task"] == "indicators.tasks.recompute_all_progress"
