@@ -362,39 +362,59 @@ def _nodes(entity_ids=None):
     )
 
 
+def _with_shares(table):
+    table["assessable"] = table["progress"] + table["no_progress"]
+    n, assessable = table["n"].to_numpy(), table["assessable"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["share_progress_all"] = np.where(n > 0, table["progress"] / np.maximum(n, 1), None)
+        table["share_progress_assessable"] = np.where(
+            assessable > 0, table["progress"] / np.maximum(assessable, 1), None
+        )
+    return table
+
+
+COUNTS = [
+    "n", "progress", "no_progress", "other", "achieved", "on_track", "off_track", "not_started",
+]  # fmt: skip
+
+
 def rollups(results, nodes):
     """Roll-up rows for every node (its indicators and its descendants'), framework and
     entity, per year. An indicator counts once a year, with its status at the year's last
-    period. `results` must be ordered by indicator, then period start."""
+    period. `results` must be ordered by indicator, then period start.
+
+    progress.rollup() counts once per (node, year) — a few thousand rows whatever the
+    number of values — and those counts are summed up the tree (each node into itself and
+    its ancestors), into frameworks and into entities."""
     latest = results.drop_duplicates(["indicator_id", "period_year"], keep="last")
     if latest.empty:
         return pd.DataFrame(columns=ROLLUP_COLUMNS)
+    leaf = progress.rollup(latest, ["node_id", "period_year"]).reset_index()
+    leaf = leaf.join(nodes.set_index("node_id")[["plan_id", "entity_id"]], on="node_id")
     parent = dict(zip(nodes["node_id"], nodes["parent_id"], strict=True))
     pairs = []
-    for node in nodes["node_id"]:
+    for node in leaf["node_id"].unique():
         ancestor = node
         while ancestor is not None and not pd.isna(ancestor):
             pairs.append((node, int(ancestor)))
             ancestor = parent.get(ancestor)
     ancestry = pd.DataFrame(pairs, columns=["node_id", "ancestor_id"])
-    keys = nodes.set_index("node_id")[["plan_id", "entity_id"]]
-    frames = []
-    expanded = latest.merge(ancestry, on="node_id")
-    by_node = progress.rollup(expanded, ["ancestor_id", "period_year"]).reset_index()
-    by_node = by_node.rename(columns={"ancestor_id": "node_id"})
-    by_node = by_node.join(keys, on="node_id")
-    frames.append(by_node.assign(scope=RollupScope.NODE))
-    by_plan = progress.rollup(latest, ["plan_id", "period_year"]).reset_index()
-    plan_entity = latest.drop_duplicates("plan_id").set_index("plan_id")["entity_id"]
-    frames.append(by_plan.join(plan_entity, on="plan_id").assign(scope=RollupScope.PLAN))
-    by_entity = progress.rollup(latest, ["entity_id", "period_year"]).reset_index()
-    frames.append(by_entity.assign(scope=RollupScope.ENTITY))
-    table = pd.concat(frames, ignore_index=True).rename(
-        columns={"period_year": "year", "share_progress": "share_progress_all"}
-    )
+    up = leaf.merge(ancestry, on="node_id")
+    by_node = up.groupby(["ancestor_id", "period_year", "plan_id", "entity_id"])[COUNTS].sum()
+    by_node = by_node.reset_index().rename(columns={"ancestor_id": "node_id"})
+    by_plan = leaf.groupby(["plan_id", "period_year", "entity_id"])[COUNTS].sum().reset_index()
+    by_entity = leaf.groupby(["entity_id", "period_year"])[COUNTS].sum().reset_index()
+    table = pd.concat(
+        [
+            by_node.assign(scope=RollupScope.NODE),
+            by_plan.assign(scope=RollupScope.PLAN, node_id=None),
+            by_entity.assign(scope=RollupScope.ENTITY, node_id=None, plan_id=None),
+        ],
+        ignore_index=True,
+    ).rename(columns={"period_year": "year"})
     for column in ("node_id", "plan_id"):
         table[column] = table[column].astype("Int64")
-    return table
+    return _with_shares(table)
 
 
 def write_rollups(snapshot, table):
