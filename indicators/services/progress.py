@@ -54,23 +54,24 @@ KEEP_SNAPSHOTS = 2
 def rating_status(rating, period_year, target_year):
     """The on-track status a reviewer's rating of a qualitative value stands for.
 
-    achieved → achieved; not_achieved → off_track; partially_achieved → on_track while the
-    target year has not passed (part of the way is what is expected mid-plan), off_track once
-    the period is past the target year (the plan ended with the result only partly there).
+    The ratings are the rules' own statuses (indicators.choices.Rating): achieved, off_track
+    and not_started stand as given; on_track holds while the target year has not passed and
+    becomes off_track once the period is past it (the plan ended without the result).
     No rating → None (evaluate() then says not_started).
     """
     rating = pd.Series(rating, dtype=object).to_numpy()
     period_year = np.asarray(period_year, dtype=float)
     target_year = np.asarray(target_year, dtype=float)
     late = period_year > target_year  # NaN compares False: not known to be late
-    partial = np.where(late, "off_track", "on_track")
+    on_track = np.where(late, "off_track", "on_track")
     return np.select(
         [
             rating == Rating.ACHIEVED,
-            rating == Rating.NOT_ACHIEVED,
-            rating == Rating.PARTIALLY_ACHIEVED,
+            rating == Rating.ON_TRACK,
+            rating == Rating.OFF_TRACK,
+            rating == Rating.NOT_STARTED,
         ],
-        ["achieved", "off_track", partial],
+        ["achieved", on_track, "off_track", "not_started"],
         default=None,
     ).astype(object)
 
