@@ -42,6 +42,7 @@ from .. import progress
 from ..choices import Rating, Status, ValueKind
 from ..models import NodeRollup, ProgressResult, ProgressSnapshot, Value
 from ..models.progress import RollupScope, SnapshotScope, SnapshotStatus
+from ._copy import copy_in, copy_in_binary
 
 log = logging.getLogger(__name__)
 
@@ -330,24 +331,6 @@ ROLLUP_COLUMNS = [
 ]  # fmt: skip
 
 
-def copy_in(table, columns, frame, *, not_null=()):
-    """Rows into `table` with COPY FROM STDIN (CSV): one round trip for a million rows."""
-    if frame.empty:
-        return 0
-    data = frame[columns].to_csv(index=False, header=False, na_rep="").encode()
-    options = "FORMAT csv"
-    if not_null:
-        options += f", FORCE_NOT_NULL ({', '.join(not_null)})"
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH ({options})"
-        ) as copy,
-    ):
-        copy.write(data)
-    return len(frame)
-
-
 # PostgreSQL binary COPY: the column types of ProgressResult, in RESULT_COLUMNS order.
 RESULT_TYPES = {
     "snapshot_id": "int8", "indicator_id": "int8", "period_id": "int8", "node_id": "int8",
@@ -357,76 +340,6 @@ RESULT_TYPES = {
     "percent_of_way": "float8", "achieved": "bool", "compact_class": "text",
     "on_track_status": "text", "trend": "text",
 }  # fmt: skip
-_NUMPY = {"int8": ">i8", "int2": ">i2", "float8": ">f8", "bool": "u1"}
-_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8
-
-
-def binary_copy_payload(frame, types):
-    """The rows of `frame` in PostgreSQL's binary COPY format, built by numpy.
-
-    pandas' to_csv formats a million rows of floats in seconds, one value at a time. A binary
-    tuple is fixed-width once its NULLs and its text values are known, and COPY does not care
-    about row order; so rows are grouped by (which fields are NULL, which label each text
-    field holds) — a few dozen groups — and each group is one packed numpy structured array.
-    """
-    names = list(types)
-    fields = []  # (values, null mask or None, numpy format or labels)
-    key = np.zeros(len(frame), dtype=np.int64)
-    scale = 1
-    for name in names:
-        column = frame[name]
-        if types[name] == "text":
-            codes, labels = pd.factorize(column.astype(object).fillna(""), sort=True)
-            fields.append((codes, None, [str(x).encode() for x in labels]))
-            key += codes * scale
-            scale *= max(len(labels), 1)
-            continue
-        if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
-            null = column.isna().to_numpy()
-            values = column.to_numpy(dtype="float64" if types[name] == "float8" else "int64",
-                                     na_value=0)  # fmt: skip
-        else:
-            values = column.to_numpy()
-            null = pd.isna(values) if values.dtype == object else np.isnan(values)
-            if values.dtype == object or types[name] != "float8":
-                values = np.where(null, 0, values)
-        null = np.asarray(null, dtype=bool)
-        if null.any():
-            key += null.astype(np.int64) * scale
-            scale *= 2
-        else:
-            null = None
-        fields.append((values, null, _NUMPY[types[name]]))
-    order = np.argsort(key, kind="stable")
-    starts = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1]])
-    chunks = [_BINARY_HEADER]
-    for start, end in zip(starts, [*starts[1:], len(order)], strict=True):
-        rows = order[start:end]
-        first = rows[0]
-        dtype, fill = [("n", ">i2")], []
-        for i, (values, null, form) in enumerate(fields):
-            if isinstance(form, list):  # text: this group's label
-                label = form[values[first]]
-                dtype.append((f"l{i}", ">i4"))
-                fill.append((f"l{i}", len(label)))
-                if label:
-                    dtype.append((f"v{i}", f"S{len(label)}"))
-                    fill.append((f"v{i}", label))
-            elif null is not None and null[first]:
-                dtype.append((f"l{i}", ">i4"))
-                fill.append((f"l{i}", -1))
-            else:
-                dtype.append((f"l{i}", ">i4"))
-                fill.append((f"l{i}", np.dtype(form).itemsize))
-                dtype.append((f"v{i}", form))
-                fill.append((f"v{i}", values[rows]))
-        packed = np.empty(len(rows), dtype=np.dtype(dtype))
-        packed["n"] = len(fields)
-        for name, value in fill:
-            packed[name] = value
-        chunks.append(packed.tobytes())
-    chunks.append(b"\xff\xff")
-    return b"".join(chunks)
 
 
 def write_results(snapshot, results):
@@ -434,13 +347,7 @@ def write_results(snapshot, results):
         return 0
     frame = results.assign(snapshot_id=snapshot.pk)
     frame["achieved"] = frame["achieved"].astype(bool)
-    payload = binary_copy_payload(frame, RESULT_TYPES)
-    table = ProgressResult._meta.db_table
-    with connection.cursor() as cursor:
-        sql = f"COPY {table} ({', '.join(RESULT_TYPES)}) FROM STDIN WITH (FORMAT binary)"
-        with cursor.cursor.copy(sql) as copy:
-            copy.write(payload)
-    return len(frame)
+    return copy_in_binary(ProgressResult._meta.db_table, frame, RESULT_TYPES)
 
 
 def _nodes(entity_ids=None):
