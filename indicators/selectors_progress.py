@@ -28,15 +28,21 @@ def _visible(queryset, user):
     return queryset if ids is None else queryset.filter(entity_id__in=ids)
 
 
+def _current_id():
+    # A scalar subquery, so that PostgreSQL compares snapshot_id with one value and can walk
+    # the (snapshot, indicator, period) index in order instead of joining and sorting.
+    return ProgressSnapshot.objects.filter(is_current=True).values("pk")[:1]
+
+
 def results_visible_to(user):
     """Result rows of the current snapshot the user may read, with indicator and period."""
-    rows = ProgressResult.objects.filter(snapshot__is_current=True)
+    rows = ProgressResult.objects.filter(snapshot_id=_current_id())
     return _visible(rows, user).select_related("indicator", "period")
 
 
 def rollups_visible_to(user):
     """Roll-up rows of the current snapshot the user may read."""
-    return _visible(NodeRollup.objects.filter(snapshot__is_current=True), user)
+    return _visible(NodeRollup.objects.filter(snapshot_id=_current_id()), user)
 
 
 def latest_results(queryset):

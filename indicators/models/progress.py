@@ -4,9 +4,10 @@ Readers always read the current snapshot (exactly one, enforced by a partial uni
 A full computation writes a new snapshot and flips `is_current` in the transaction that
 commits its rows, so nobody sees half of it; a run that dies leaves the previous one current.
 
-Result and roll-up rows point at indicators, periods, nodes, plans and entities without
-database foreign keys (db_constraint=False): they are derived data, deleted with their
-snapshot, and a million per-row foreign-key checks would cost more than the computation.
+Result and roll-up rows point at their snapshot, indicators, periods, nodes, plans and
+entities without database foreign keys or single-column indexes (db_constraint=False,
+db_index=False): they are derived data, deleted with their snapshot by progress_prune(), and
+a million per-row foreign-key checks and index entries would cost more than the computation.
 """
 
 from django.conf import settings
@@ -91,15 +92,30 @@ class ProgressSnapshot(models.Model):
 
 
 def _ref(model, related_name="+"):
+    # No index of its own: every read goes through the snapshot's composite indexes, and
+    # each index costs seconds when a million rows are written.
     return models.ForeignKey(
-        model, on_delete=models.DO_NOTHING, db_constraint=False, related_name=related_name
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name=related_name,
     )
 
 
 class ProgressResult(models.Model):
     """Progress of one indicator as of one reporting period (latest approved value up to it)."""
 
-    snapshot = models.ForeignKey(ProgressSnapshot, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a million deferred foreign-key checks cost more at commit than
+    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # has just created, and progress_prune() deletes them with their snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the composite indexes below start with it
+        related_name="+",
+    )
     indicator = _ref("indicators.Indicator")
     period = _ref("indicators.ReportingPeriod")
     node_id = models.BigIntegerField()
@@ -139,12 +155,22 @@ class NodeRollup(models.Model):
     """Counts per class and status for a result (with everything under it), a framework or an
     entity, at the end of one year."""
 
-    snapshot = models.ForeignKey(ProgressSnapshot, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: a million deferred foreign-key checks cost more at commit than
+    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # has just created, and progress_prune() deletes them with their snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the composite indexes below start with it
+        related_name="+",
+    )
     scope = models.CharField(_("scope"), max_length=10, choices=RollupScope)
     node = models.ForeignKey(
         "indicators.Node",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",

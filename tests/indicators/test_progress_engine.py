@@ -309,3 +309,29 @@ def test_nightly_job_is_scheduled():
 
     entry = app.conf.beat_schedule["progress-nightly"]
     assert entry["task"] == "indicators.tasks.recompute_all_progress"
+
+
+def test_binary_copy_round_trips_nulls_and_empty_text(db):
+    from django.db import connection
+
+    from indicators.services._copy import copy_in_binary
+
+    frame = pd.DataFrame(
+        {
+            "a": pd.array([1, None, 3], dtype="Int64"),
+            "b": [1.5, float("nan"), -2.25],
+            "c": [True, False, True],
+            "d": ["progress", "", "其他"],
+            "e": pd.array([2026, 2027, None], dtype="Int64"),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bin_copy (a bigint, b float8, c boolean, d text, e smallint)"
+        )
+        types = {"a": "int8", "b": "float8", "c": "bool", "d": "text", "e": "int2"}
+        assert copy_in_binary("bin_copy", frame, types) == 3
+        cursor.execute("SELECT a, b, c, d, e FROM bin_copy ORDER BY c, a NULLS FIRST")
+        rows = cursor.fetchall()
+    assert rows == [(None, None, False, "", 2027), (1, 1.5, True, "progress", 2026),
+                    (3, -2.25, True, "其他", None)]  # fmt: skip

@@ -163,3 +163,16 @@ def test_reader_of_all_entities_sees_everything(api, computed):
     reader = user_with_role(Role.READER, None, username="t-reader")
     api.force_authenticate(reader)
     assert api.get("/api/v1/progress/results/").json()["count"] == 3
+
+
+def test_entity_dashboard_queries_do_not_grow_with_rows(
+    client, reviewer, plan, period, officer, django_assert_max_num_queries
+):
+    many(plan, period, officer, reviewer, 3)
+    client.force_login(reviewer)
+    url = f"/indicators/entities/UNOPS/dashboard/?period={period.pk}"
+    with django_assert_max_num_queries(25) as few:
+        assert client.get(url).status_code == 200
+    many(plan, period, officer, reviewer, 12, start=3)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).content.decode().count("data-waiting=") == 5
