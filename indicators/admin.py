@@ -51,3 +51,13 @@ class ValueAdmin(ReadOnlyAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "period", "status", "total_rows", "created_by", "created_at"]
+
+
+# Progress computations, so operators can see when the last one ran and whether it failed.
+from .models import ProgressSnapshot  # noqa: E402
+
+
+@admin.register(ProgressSnapshot)
+class ProgressSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "finished_at", "status", "is_current", "result_count"]
+    list_filter = ["status", "is_current"]

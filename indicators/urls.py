@@ -41,3 +41,20 @@ urlpatterns = [
     path("indicators/<int:pk>/targets/new/", views.target_edit, name="target-new"),
     path("indicators/<int:pk>/targets/<int:year>/", views.target_edit, name="target-edit"),
 ]
+
+# Progress dashboards (indicators/views_progress.py).
+from . import views_progress  # noqa: E402
+
+urlpatterns += [
+    path("plans/<int:pk>/progress/", views_progress.plan_progress, name="plan-progress"),
+    path(
+        "indicators/<int:pk>/progress/",
+        views_progress.indicator_progress,
+        name="indicator-progress",
+    ),
+    path(
+        "entities/<str:code>/dashboard/",
+        views_progress.entity_dashboard,
+        name="entity-dashboard",
+    ),
+]

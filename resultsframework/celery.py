@@ -18,4 +18,10 @@ app.conf.beat_schedule = {
         "task": "audit.tasks.record_heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    # Progress after approvals is recomputed at once; the nightly run also catches changed
+    # baselines and targets, the turn of the year, and prunes old snapshots.
+    "progress-nightly": {
+        "task": "indicators.tasks.recompute_all_progress",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }

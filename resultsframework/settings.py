@@ -255,3 +255,7 @@ LOGGING = {
     # django-axes logs every sign-in at INFO; lockouts still show as warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Progress (indicators/progress.py): an indicator is on track while the share of the way it
+# covered is at least the share of time elapsed minus this band (inclusive boundary).
+PROGRESS_ON_TRACK_TOLERANCE = env.float("PROGRESS_ON_TRACK_TOLERANCE", default=0.10)

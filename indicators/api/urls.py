@@ -13,3 +13,10 @@ router.register("values", views.ValueViewSet, basename="value")
 router.register("imports", views.ImportJobViewSet, basename="import")
 
 urlpatterns = router.urls
+
+# Stored progress (indicators/api/progress.py), kept apart from the framework's endpoints.
+from .progress import ProgressResultViewSet, ProgressRollupViewSet  # noqa: E402
+
+router.register("progress/results", ProgressResultViewSet, basename="progress-result")
+router.register("progress/rollups", ProgressRollupViewSet, basename="progress-rollup")
+urlpatterns = router.urls

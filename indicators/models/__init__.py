@@ -17,6 +17,17 @@ from .common import (
     private_storage,
 )
 from .framework import Indicator, Level, Node, Plan, ReportingPeriod
+from .progress import (
+    CompactClass,
+    NodeRollup,
+    OnTrackStatus,
+    ProgressResult,
+    ProgressSnapshot,
+    RollupScope,
+    SnapshotScope,
+    SnapshotStatus,
+    Trend,
+)
 from .values import (
     Baseline,
     Comment,
@@ -51,4 +62,13 @@ __all__ = [
     "import_path",
     "private_storage",
     "typed_value_constraints",
+    "CompactClass",
+    "NodeRollup",
+    "OnTrackStatus",
+    "ProgressResult",
+    "ProgressSnapshot",
+    "RollupScope",
+    "SnapshotScope",
+    "SnapshotStatus",
+    "Trend",
 ]

@@ -252,6 +252,7 @@ def value_approve(*, value, actor, rating="", expected_version=None):
         raise ValidationError({"rating": _("Rate the qualitative value before approving it.")})
     if rating and value.kind != ValueKind.TEXT:
         raise ValidationError({"rating": _("Only qualitative values carry a rating.")})
+    _recompute_progress_after_commit(value.indicator_id)
     return _transition(
         value,
         actor,
@@ -264,6 +265,15 @@ def value_approve(*, value, actor, rating="", expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
+
+
+def _recompute_progress_after_commit(indicator_id):
+    """Progress changes when an approved value appears or goes: recompute it once the
+    transaction has committed (robust: a broker hiccup must not undo the approval; the
+    nightly run catches up)."""
+    from ..tasks import recompute_indicator_progress
+
+    transaction.on_commit(lambda: recompute_indicator_progress.delay(indicator_id), robust=True)
 
 
 def _require_reason(reason):
@@ -296,6 +306,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
     """Unlock an approved value so it can be corrected: it goes back to its officer as
     returned, with the reviewer's reason."""
     reason = _require_reason(reason)
+    _recompute_progress_after_commit(value.indicator_id)
     return _transition(
         value,
         actor,

@@ -11,6 +11,8 @@ DEMO_LOADERS = [
     "oversight.demo.load_recommendations",
     "oversight.demo.load_resolutions",
     "oversight.demo.load_action_plan",
+    # Progress of the demo frameworks, so that the dashboards have something to show.
+    "indicators.services.progress.progress_compute_full",
 ]
 
 

@@ -1,0 +1,267 @@
+"""Progress engine: full recomputation over 1,000,000 stored values, and one approval.
+
+Shape: 50 entities × 2,000 indicators × 10 annual periods = 1,000,000 values (one plan per
+entity, 2021–2030, 3 levels: 2 pillars → 8 goals → 40 principles, indicators on principles;
+baselines 2020, end targets 2030; 95% of values approved, 3% of them missing with a footnote,
+a quarter of the indicators decreasing). Generated with INSERT ... SELECT generate_series,
+row-history triggers switched off for the load (session_replication_role = replica).
+
+Prints: the full recomputation (read → evaluate() → COPY into a new snapshot → roll-ups →
+atomic switch) with wall time, Python peak (tracemalloc) and process peak RSS, and its ratios
+to (a) the floor: ONE SQL statement that classifies the same approved values into a new table
+(CREATE TABLE AS SELECT), and (b) a naive per-object ORM implementation run on a
+10,000-value subset (scaled per value). Then the incremental recomputation after one approval.
+"""
+
+import resource
+import time
+from datetime import date
+
+from django.db import connection, transaction
+
+from benchmarks.util import best_of, peak_memory, report
+from entities.models import Entity
+from indicators.choices import Status
+from indicators.models import (
+    Indicator,
+    Level,
+    Node,
+    Plan,
+    ProgressResult,
+    ProgressSnapshot,
+    ReportingPeriod,
+    Value,
+)
+from indicators.services import progress as engine
+
+N_ENTITIES, N_INDICATORS, N_PERIODS = 50, 2_000, 10
+N_VALUES = N_ENTITIES * N_INDICATORS * N_PERIODS
+NAIVE_VALUES = 10_000
+AS_OF = date(2030, 12, 31)
+
+
+def _framework():
+    """Entities, plans, levels, nodes and periods through the ORM (a few thousand rows)."""
+    plans = []
+    for e in range(N_ENTITIES):
+        entity = Entity.objects.create(
+            code=f"B{e:02d}", name_en=f"Bench entity {e}", entity_type="fund_programme"
+        )
+        plan = Plan.objects.create(
+            entity=entity,
+            code="sp",
+            kind="strategic_plan",
+            title_en="Bench plan",
+            start_year=2021,
+            end_year=2030,
+        )
+        levels = [
+            Level.objects.create(plan=plan, depth=d, code=c, name_en=c)
+            for d, c in enumerate(("pillar", "goal", "principle"))
+        ]
+        for p in range(2):
+            pillar = Node.objects.create(
+                plan=plan, level=levels[0], code=f"P{p}", title_en="pillar"
+            )
+            for g in range(4):
+                goal = Node.objects.create(
+                    plan=plan, level=levels[1], parent=pillar, code=f"P{p}G{g}", title_en="goal"
+                )
+                Node.objects.bulk_create(
+                    Node(
+                        plan=plan,
+                        level=levels[2],
+                        parent=goal,
+                        code=f"P{p}G{g}R{r}",
+                        title_en="principle",
+                    )
+                    for r in range(5)
+                )
+        ReportingPeriod.objects.bulk_create(
+            ReportingPeriod(
+                plan=plan, label=str(y), start_date=date(y, 1, 1), end_date=date(y, 12, 31)
+            )
+            for y in range(2021, 2021 + N_PERIODS)
+        )
+        plans.append(plan)
+    return plans
+
+
+_BULK = """
+SET session_replication_role = replica;
+INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition,
+    data_source, frequency, value_kind, unit, currency, decimals, direction,
+    method_in_development, disaggregation_en, disaggregation_zh, part_labels,
+    is_illustrative, is_active, "order")
+SELECT n.plan_id, n.id, 'I' || n.id || '-' || k, 'Bench indicator', '', '', '', 'annual',
+       'number', '', '', 2, CASE WHEN k % 4 = 0 THEN 'decrease' ELSE 'increase' END,
+       k % 50 = 7, '', '', '[]', false, true, k
+FROM indicators_node n
+JOIN indicators_level l ON l.id = n.level_id AND l.code = 'principle'
+CROSS JOIN generate_series(1, {per_node}) k;
+
+INSERT INTO indicators_baseline (indicator_id, kind, numeric_value, currency, text_value,
+    is_missing, footnote, source, period_start, period_end)
+SELECT i.id, 'number', 50 + (i.id % 17), '', '', false, '', '', '2020-01-01', '2020-12-31'
+FROM indicators_indicator i;
+
+INSERT INTO indicators_target (indicator_id, kind, numeric_value, currency, text_value,
+    is_missing, footnote, source, year, target_kind)
+SELECT i.id, 'number',
+       CASE WHEN i.direction = 'decrease' THEN 30 ELSE 80 END + (i.id % 17), '', '', false,
+       '', '', 2030, 'end'
+FROM indicators_indicator i;
+
+INSERT INTO indicators_value (indicator_id, period_id, kind, numeric_value, currency,
+    text_value, is_missing, footnote, source, status, rating, return_reason, version,
+    created_at, updated_at)
+SELECT i.id, p.id, 'number',
+       CASE WHEN (i.id + p.id) % 33 = 0 THEN NULL
+            ELSE round((45 + (i.id % 17)
+                 + random() * 4 * (EXTRACT(YEAR FROM p.start_date) - 2020))::numeric, 2) END,
+       '', '', (i.id + p.id) % 33 = 0, CASE WHEN (i.id + p.id) % 33 = 0 THEN 'n/a' ELSE '' END,
+       '', CASE WHEN (i.id * 7 + p.id) % 20 = 0 THEN 'submitted' ELSE 'approved' END, '', '', 1,
+       now() - interval '1 day', now() - interval '1 day'
+FROM indicators_indicator i
+JOIN indicators_reportingperiod p ON p.plan_id = i.plan_id;
+SET session_replication_role = origin;
+ANALYZE;
+"""
+
+# The floor: the same compact classification of the same approved values, one statement.
+_FLOOR = """
+DROP TABLE IF EXISTS bench_floor;
+CREATE TABLE bench_floor AS
+SELECT v.id AS value_id, v.indicator_id, v.period_id,
+       (v.numeric_value - b.numeric_value) / NULLIF(t.numeric_value - b.numeric_value, 0) * 100
+           AS percent_of_way,
+       CASE WHEN v.is_missing OR b.numeric_value IS NULL OR i.method_in_development
+                THEN 'other'
+            WHEN (i.direction = 'increase' AND v.numeric_value > b.numeric_value)
+              OR (i.direction = 'decrease' AND v.numeric_value < b.numeric_value)
+                THEN 'progress'
+            ELSE 'no_progress' END AS compact_class
+FROM indicators_value v
+JOIN indicators_indicator i ON i.id = v.indicator_id
+JOIN indicators_baseline b ON b.indicator_id = i.id
+JOIN indicators_target t ON t.indicator_id = i.id AND t.target_kind = 'end'
+WHERE v.status = 'approved';
+"""
+
+
+def _naive(limit):
+    """Object by object: each approved value, its indicator, baseline and target through the
+    ORM, the rule in Python, one INSERT per result."""
+    snapshot = ProgressSnapshot.objects.create(as_of=AS_OF, status="failed")
+    values = Value.objects.filter(status=Status.APPROVED).order_by("pk")[:limit]
+    with transaction.atomic():
+        for value in values:
+            indicator = value.indicator
+            baseline = indicator.baseline
+            target = indicator.targets.filter(target_kind="end").first()
+            b, t = baseline.numeric_value, target.numeric_value
+            a = value.numeric_value
+            sign = 1 if indicator.direction == "increase" else -1
+            if a is None or b is None or indicator.method_in_development:
+                klass = "other"
+            elif sign * (a - b) > 0:
+                klass = "progress"
+            else:
+                klass = "no_progress"
+            percent = float((a - b) / (t - b) * 100) if a is not None and t != b else None
+            ProgressResult.objects.create(
+                snapshot=snapshot,
+                indicator_id=indicator.pk,
+                period_id=value.period_id,
+                node_id=indicator.node_id,
+                plan_id=indicator.plan_id,
+                entity_id=indicator.plan.entity_id,
+                period_year=value.period.end_date.year,
+                value_id=value.pk,
+                percent_of_way=percent,
+                achieved=False,
+                compact_class=klass,
+                on_track_status="not_started",
+            )
+    return snapshot
+
+
+def _delete_snapshot(snapshot):
+    ProgressResult.objects.filter(snapshot=snapshot)._raw_delete(connection.alias)
+    snapshot.delete()
+
+
+def run():
+    started = time.perf_counter()
+    _framework()
+    per_node = N_INDICATORS // 40
+    with connection.cursor() as cursor:
+        cursor.execute(_BULK.format(per_node=per_node))
+    counts = (Indicator.objects.count(), Value.objects.count())
+    print(
+        f"generated {counts[0]:,} indicators and {counts[1]:,} values "
+        f"({N_ENTITIES} entities × {N_INDICATORS:,} indicators × {N_PERIODS} periods) "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    approved = Value.objects.filter(status=Status.APPROVED).count()
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute(_FLOOR)
+
+    floor_s = best_of(floor, repeat=3)
+    report(f"floor: one SQL statement, {approved:,} approved values", floor_s)
+
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    full_s = best_of(lambda: engine.progress_compute_full(as_of=AS_OF), repeat=2)
+    engine.progress_prune(keep=1)
+    snapshot, peak = peak_memory(lambda: engine.progress_compute_full(as_of=AS_OF))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report(
+        f"full recomputation: {snapshot.result_count:,} results",
+        full_s,
+        floor_s,
+        "SQL floor",
+        f"python peak {peak / 2**20:.0f} MiB; process peak RSS {rss / 2**10:.0f} MiB "
+        f"(before: {rss_before / 2**10:.0f} MiB)",
+    )
+    pruned_at = time.perf_counter()
+    pruned = engine.progress_prune(keep=1)
+    report(
+        f"prune of {pruned} previous snapshot(s) of 1,000,000 rows (not counted above)",
+        time.perf_counter() - pruned_at,
+    )
+
+    naive_started = time.perf_counter()
+    naive_snapshot = _naive(NAIVE_VALUES)
+    naive_s = time.perf_counter() - naive_started
+    _delete_snapshot(naive_snapshot)
+    per_value_naive = naive_s / NAIVE_VALUES
+    per_value_full = full_s / approved
+    report(
+        f"naive per-object ORM, {NAIVE_VALUES:,} values",
+        naive_s,
+        extra=(
+            f"{per_value_naive * 1e6:.0f} µs/value vs {per_value_full * 1e6:.1f} µs/value "
+            f"in the full run: naive is {per_value_naive / per_value_full:.0f}x slower "
+            f"(≈ {per_value_naive * approved / 60:.0f} min for all {approved:,})"
+        ),
+    )
+
+    # One approval: a submitted value is approved, then the after-commit task's service runs.
+    value = Value.objects.filter(status=Status.SUBMITTED).order_by("pk").first()
+
+    def one_approval():
+        Value.objects.filter(pk=value.pk).update(status=Status.APPROVED)
+        engine.progress_compute_indicator(indicator_id=value.indicator_id)
+        Value.objects.filter(pk=value.pk).update(status=Status.SUBMITTED)
+
+    incremental_s = best_of(one_approval, repeat=5)
+    report(
+        "incremental: one indicator + its entity's roll-ups",
+        incremental_s,
+        floor_s,
+        "SQL floor",
+        f"({N_INDICATORS * N_PERIODS:,} stored results re-rolled)",
+    )

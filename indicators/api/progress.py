@@ -1,0 +1,62 @@
+"""Stored progress through the API: results per indicator and period, roll-ups per result,
+framework and entity — the current snapshot, what the caller may see, read-only."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+
+from ..filters_progress import ProgressResultFilter, ProgressRollupFilter
+from ..models import NodeRollup, ProgressResult
+from ..selectors_progress import results_visible_to, rollups_visible_to
+
+
+class ProgressResultSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    period_label = serializers.CharField(source="period.label", read_only=True)
+
+    class Meta:
+        model = ProgressResult
+        fields = [
+            "indicator", "indicator_code", "period", "period_label", "period_year", "node_id",
+            "plan_id", "entity_id", "value_id", "previous_value_id", "baseline",
+            "baseline_year", "target", "target_year", "actual", "previous", "percent_of_way",
+            "achieved", "compact_class", "on_track_status", "trend",
+        ]  # fmt: skip
+
+
+class ProgressRollupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NodeRollup
+        fields = [
+            "scope", "node", "plan_id", "entity_id", "year", "n", "progress", "no_progress",
+            "other", "assessable", "achieved", "on_track", "off_track", "not_started",
+            "share_progress_all", "share_progress_assessable",
+        ]  # fmt: skip
+
+
+@extend_schema(tags=["progress"])
+class ProgressResultViewSet(viewsets.ReadOnlyModelViewSet):
+    """Progress of each indicator as of each period (percent of the way, achieved,
+    funding-compact class, on-track status, trend). `?latest=true`: the latest period only."""
+
+    serializer_class = ProgressResultSerializer
+    filterset_class = ProgressResultFilter
+
+    def get_queryset(self):
+        # The order of the unique (snapshot, indicator, period) index: pages of a million
+        # rows without a sort.
+        return results_visible_to(self.request.user).order_by("indicator_id", "period_id")
+
+
+@extend_schema(tags=["progress"])
+class ProgressRollupViewSet(viewsets.ReadOnlyModelViewSet):
+    """Counts per class and status with the share that made progress (of all indicators and
+    of those assessable), per result node (with everything under it), framework and entity,
+    per year."""
+
+    serializer_class = ProgressRollupSerializer
+    filterset_class = ProgressRollupFilter
+
+    def get_queryset(self):
+        return rollups_visible_to(self.request.user).order_by(
+            "scope", "entity_id", "plan_id", "node_id", "year", "pk"
+        )

@@ -1,0 +1,204 @@
+"""Stored progress: one snapshot per computation, its result rows and its roll-ups.
+
+Readers always read the current snapshot (exactly one, enforced by a partial unique index).
+A full computation writes a new snapshot and flips `is_current` in the transaction that
+commits its rows, so nobody sees half of it; a run that dies leaves the previous one current.
+
+Result and roll-up rows point at their snapshot, indicators, periods, nodes, plans and
+entities without database foreign keys or single-column indexes (db_constraint=False,
+db_index=False): they are derived data, deleted with their snapshot by progress_prune(), and
+a million per-row foreign-key checks and index entries would cost more than the computation.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SnapshotStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    COMPLETE = "complete", _("Complete")
+    FAILED = "failed", _("Failed")
+
+
+class SnapshotScope(models.TextChoices):
+    FULL = "full", _("Everything")
+    INDICATOR = "indicator", _("One indicator")
+
+
+class CompactClass(models.TextChoices):
+    PROGRESS = "progress", _("Progress")
+    NO_PROGRESS = "no_progress", _("No progress")
+    OTHER = "other", _("Other / no data")
+
+
+class OnTrackStatus(models.TextChoices):
+    ACHIEVED = "achieved", _("Achieved")
+    ON_TRACK = "on_track", _("On track")
+    OFF_TRACK = "off_track", _("Off track")
+    NOT_STARTED = "not_started", _("Not started / no data")
+
+
+class Trend(models.TextChoices):
+    IMPROVING = "improving", _("Improving")
+    STABLE = "stable", _("Stable")
+    WORSENING = "worsening", _("Worsening")
+
+
+class RollupScope(models.TextChoices):
+    NODE = "node", _("Result")
+    PLAN = "plan", _("Framework")
+    ENTITY = "entity", _("Entity")
+
+
+class ProgressSnapshot(models.Model):
+    """One computation of progress (full, or one indicator folded into the current one)."""
+
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Set by every incremental update folded into this snapshot.
+    updated_at = models.DateTimeField(_("updated at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=SnapshotStatus, default=SnapshotStatus.RUNNING
+    )
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=SnapshotScope, default=SnapshotScope.FULL
+    )
+    is_current = models.BooleanField(_("current"), default=False)
+    as_of = models.DateField(_("as of"))
+    result_count = models.PositiveIntegerField(_("results"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="progress_one_current"
+            ),
+            models.CheckConstraint(
+                condition=~Q(is_current=True) | Q(status=SnapshotStatus.COMPLETE),
+                name="progress_current_is_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return f"progress {self.pk} {self.status}"
+
+
+def _ref(model, related_name="+"):
+    # No index of its own: every read goes through the snapshot's composite indexes, and
+    # each index costs seconds when a million rows are written.
+    return models.ForeignKey(
+        model,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name=related_name,
+    )
+
+
+class ProgressResult(models.Model):
+    """Progress of one indicator as of one reporting period (latest approved value up to it)."""
+
+    # No database constraint: a million deferred foreign-key checks cost more at commit than
+    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # has just created, and progress_prune() deletes them with their snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the composite indexes below start with it
+        related_name="+",
+    )
+    indicator = _ref("indicators.Indicator")
+    period = _ref("indicators.ReportingPeriod")
+    node_id = models.BigIntegerField()
+    plan_id = models.BigIntegerField()
+    entity_id = models.BigIntegerField()
+    period_year = models.PositiveSmallIntegerField(_("year"))
+    value_id = models.BigIntegerField(null=True, blank=True)
+    previous_value_id = models.BigIntegerField(null=True, blank=True)
+    baseline = models.FloatField(_("baseline"), null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    target = models.FloatField(_("target"), null=True, blank=True)
+    target_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    actual = models.FloatField(_("actual"), null=True, blank=True)
+    previous = models.FloatField(_("previous"), null=True, blank=True)
+    percent_of_way = models.FloatField(_("percent of the way"), null=True, blank=True)
+    achieved = models.BooleanField(_("achieved"))
+    compact_class = models.CharField(_("classification"), max_length=12, choices=CompactClass)
+    on_track_status = models.CharField(_("status"), max_length=12, choices=OnTrackStatus)
+    trend = models.CharField(_("trend"), max_length=10, choices=Trend, blank=True)
+
+    class Meta:
+        ordering = ["indicator_id", "period_year", "period_id"]
+        verbose_name = _("progress result")
+        verbose_name_plural = _("progress results")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "indicator", "period"], name="progress_result_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["snapshot", "plan_id"], name="progress_result_plan")]
+
+    def __str__(self):
+        return f"{self.indicator_id}@{self.period_id}: {self.compact_class}"
+
+
+class NodeRollup(models.Model):
+    """Counts per class and status for a result (with everything under it), a framework or an
+    entity, at the end of one year."""
+
+    # No database constraint: a million deferred foreign-key checks cost more at commit than
+    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # has just created, and progress_prune() deletes them with their snapshot.
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the composite indexes below start with it
+        related_name="+",
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=RollupScope)
+    node = models.ForeignKey(
+        "indicators.Node",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    plan_id = models.BigIntegerField(null=True, blank=True)
+    entity_id = models.BigIntegerField()
+    year = models.PositiveSmallIntegerField(_("year"))
+    n = models.PositiveIntegerField(_("indicators"))
+    progress = models.PositiveIntegerField(_("progress"))
+    no_progress = models.PositiveIntegerField(_("no progress"))
+    other = models.PositiveIntegerField(_("other / no data"))
+    assessable = models.PositiveIntegerField(_("assessable"))
+    achieved = models.PositiveIntegerField(_("achieved"))
+    on_track = models.PositiveIntegerField(_("on track"))
+    off_track = models.PositiveIntegerField(_("off track"))
+    not_started = models.PositiveIntegerField(_("not started"))
+    share_progress_all = models.FloatField(_("share progressing (all)"), null=True, blank=True)
+    share_progress_assessable = models.FloatField(
+        _("share progressing (assessable)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["scope", "entity_id", "plan_id", "node_id", "year"]
+        verbose_name = _("progress roll-up")
+        verbose_name_plural = _("progress roll-ups")
+        indexes = [
+            models.Index(fields=["snapshot", "scope", "entity_id"], name="progress_rollup_entity")
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.node_id or self.plan_id or self.entity_id} {self.year}"

@@ -1,0 +1,161 @@
+"""Reads of stored progress for pages, the API and (later) reports: always the current
+snapshot, always through visibility (a reader of UNOPS never reads UNDP's progress)."""
+
+from django.db.models import Count, Q
+
+from .choices import Status
+from .models import (
+    Indicator,
+    Node,
+    NodeRollup,
+    ProgressResult,
+    ProgressSnapshot,
+    ReportingPeriod,
+    Target,
+    Value,
+)
+from .models.progress import OnTrackStatus, RollupScope
+from .querysets import _visible_entity_ids
+
+
+def current_snapshot():
+    """The snapshot readers use (None before the first computation)."""
+    return ProgressSnapshot.objects.filter(is_current=True).first()
+
+
+def _visible(queryset, user):
+    ids = _visible_entity_ids(user)
+    return queryset if ids is None else queryset.filter(entity_id__in=ids)
+
+
+def _current_id():
+    # A scalar subquery, so that PostgreSQL compares snapshot_id with one value and can walk
+    # the (snapshot, indicator, period) index in order instead of joining and sorting.
+    return ProgressSnapshot.objects.filter(is_current=True).values("pk")[:1]
+
+
+def results_visible_to(user):
+    """Result rows of the current snapshot the user may read, with indicator and period."""
+    rows = ProgressResult.objects.filter(snapshot_id=_current_id())
+    return _visible(rows, user).select_related("indicator", "period")
+
+
+def rollups_visible_to(user):
+    """Roll-up rows of the current snapshot the user may read."""
+    return _visible(NodeRollup.objects.filter(snapshot_id=_current_id()), user)
+
+
+def latest_results(queryset):
+    """One row per indicator: its latest period in the snapshot (PostgreSQL DISTINCT ON)."""
+    return queryset.order_by("indicator_id", "-period__start_date", "-period_id").distinct(
+        "indicator_id"
+    )
+
+
+def plan_dashboard(plan):
+    """Everything the plan dashboard shows, in a fixed number of queries: the nodes in tree
+    order with their roll-up for the latest year, each indicator's latest result, the plan's
+    roll-up, and the status counts as (status, label, count) for the legend."""
+    snapshot = current_snapshot()
+    nodes = list(Node.objects.filter(plan=plan).select_related("level"))
+    indicators = list(Indicator.objects.filter(plan=plan, is_active=True).order_by("order", "code"))
+    results, node_rollups, plan_rollup, year = {}, {}, None, None
+    if snapshot is not None:
+        rows = ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk).select_related(
+            "period"
+        )
+        results = {r.indicator_id: r for r in latest_results(rows)}
+        years = [r.period_year for r in results.values()]
+        year = max(years) if years else None
+        rollups = NodeRollup.objects.filter(snapshot=snapshot, plan_id=plan.pk, year=year)
+        for rollup in rollups:
+            if rollup.scope == RollupScope.NODE:
+                node_rollups[rollup.node_id] = rollup
+            elif rollup.scope == RollupScope.PLAN:
+                plan_rollup = rollup
+    by_node = {}
+    for indicator in indicators:
+        indicator.progress = results.get(indicator.pk)
+        by_node.setdefault(indicator.node_id, []).append(indicator)
+    for node in nodes:
+        node.rollup = node_rollups.get(node.pk)
+        node.indicator_list = by_node.get(node.pk, [])
+    return {
+        "snapshot": snapshot,
+        "year": year,
+        "nodes": nodes,
+        "plan_rollup": plan_rollup,
+        "statuses": OnTrackStatus.choices,
+    }
+
+
+def indicator_series(indicator):
+    """The time series of one indicator: its baseline, its targets per year, its approved
+    values per period (numbers; yes/no as 1/0), and its results in the current snapshot."""
+    baseline = getattr(indicator, "baseline", None)
+    targets = Target.objects.filter(indicator=indicator).order_by("year")
+    values = (
+        Value.objects.filter(indicator=indicator, status=Status.APPROVED)
+        .select_related("period")
+        .order_by("period__start_date")
+    )
+
+    def number(obj):
+        if obj is None or obj.is_missing:
+            return None
+        if obj.bool_value is not None:
+            return 1.0 if obj.bool_value else 0.0
+        return float(obj.numeric_value) if obj.numeric_value is not None else None
+
+    results = list(
+        ProgressResult.objects.filter(snapshot__is_current=True, indicator=indicator)
+        .select_related("period")
+        .order_by("period__start_date")
+    )
+    return {
+        "baseline": (baseline.period_end.year, number(baseline)) if baseline else None,
+        "targets": [(t.year, number(t), t.target_kind) for t in targets],
+        "values": [(v.period.end_date.year, number(v), v.period.label) for v in values],
+        "results": results,
+    }
+
+
+def entity_review_status(entity, period):
+    """For reviewers: the entity's indicators in `period` — counts missing (no value yet),
+    draft, submitted, returned and approved, and the rows still needing action."""
+    indicators = Indicator.objects.filter(plan=period.plan, is_active=True)
+    counts = Value.objects.filter(period=period, indicator__in=indicators).aggregate(
+        **{s: Count("pk", filter=Q(status=s)) for s in Status.values}
+    )
+    total = indicators.count()
+    counts["missing"] = total - sum(counts.values())
+    waiting = (
+        Value.objects.filter(period=period, indicator__in=indicators)
+        .exclude(status=Status.APPROVED)
+        .select_related("indicator", "entered_by", "submitted_by")
+        .order_by("status", "indicator__order", "indicator__code")
+    )
+    missing = indicators.exclude(values__period=period).order_by("order", "code")
+    approved = (
+        Value.objects.filter(period=period, indicator__in=indicators, status=Status.APPROVED)
+        .select_related("indicator", "reviewed_by")
+        .order_by("-reviewed_at")
+    )
+    return {
+        "entity": entity,
+        "period": period,
+        "total": total,
+        "counts": counts,
+        "waiting": waiting,
+        "missing": missing,
+        "approved": approved,
+    }
+
+
+def entity_periods(entity):
+    """The reporting periods of the entity's frameworks, newest first."""
+    return (
+        ReportingPeriod.objects.filter(plan__entity=entity)
+        .select_related("plan")
+        .order_by("-start_date", "plan__code")
+    )

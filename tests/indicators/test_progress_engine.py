@@ -1,0 +1,337 @@
+"""The progress engine: full and incremental computations, the atomic switch, roll-ups."""
+
+import io
+from datetime import date
+from decimal import Decimal
+from unittest import mock
+
+import pandas as pd
+import pytest
+
+from entities.demo import load_entities, load_users
+from indicators import services
+from indicators.choices import Rating, Status, ValueKind
+from indicators.demo import load_unops_plan
+from indicators.models import (
+    NodeRollup,
+    ProgressResult,
+    ProgressSnapshot,
+    SnapshotStatus,
+)
+from indicators.services import progress as engine
+from indicators.tasks import recompute_indicator_progress
+from tests.indicators.factories import (
+    IndicatorFactory,
+    LevelFactory,
+    NodeFactory,
+    PeriodFactory,
+    value_in,
+    with_framework,
+)
+
+pytestmark = pytest.mark.django_db
+AS_OF = date(2026, 11, 1)
+
+RESULT_FIELDS = [
+    "indicator_id", "period_id", "node_id", "plan_id", "entity_id", "period_year", "value_id",
+    "previous_value_id", "baseline", "target", "actual", "previous", "percent_of_way",
+    "achieved", "compact_class", "on_track_status", "trend",
+]  # fmt: skip
+ROLLUP_FIELDS = [
+    "scope", "node_id", "plan_id", "entity_id", "year", "n", "progress", "no_progress",
+    "other", "assessable", "achieved", "on_track", "off_track", "not_started",
+    "share_progress_all", "share_progress_assessable",
+]  # fmt: skip
+
+
+def results_of(snapshot):
+    return sorted(
+        ProgressResult.objects.filter(snapshot=snapshot).values_list(*RESULT_FIELDS),
+        key=lambda r: (r[0], r[1]),
+    )
+
+
+def rollups_of(snapshot):
+    rows = NodeRollup.objects.filter(snapshot=snapshot).values_list(*ROLLUP_FIELDS)
+    return sorted(rows, key=lambda r: tuple(str(x) for x in r))
+
+
+@pytest.fixture
+def tree(plan):
+    """goal G (indicators a, b) ⊃ principle P (indicators c, d)."""
+    goal_level = LevelFactory(plan=plan, depth=0, code="goal")
+    principle_level = LevelFactory(plan=plan, depth=1, code="principle", name_en="Principle")
+    goal = NodeFactory(plan=plan, level=goal_level, code="G")
+    principle = NodeFactory(plan=plan, level=principle_level, code="P", parent=goal)
+    return goal, principle
+
+
+def approved(indicator, period, number, officer, reviewer):
+    return value_in(
+        indicator, period, Status.APPROVED, officer=officer, reviewer=reviewer, number=number
+    )
+
+
+@pytest.fixture
+def data(tree, plan, period, officer, reviewer):
+    goal, principle = tree
+    a = with_framework(IndicatorFactory(plan=plan, node=goal, code="a"))  # 10 -> 20
+    b = with_framework(IndicatorFactory(plan=plan, node=goal, code="b"))
+    c = with_framework(IndicatorFactory(plan=plan, node=principle, code="c"))
+    d = with_framework(IndicatorFactory(plan=plan, node=principle, code="d"))
+    approved(a, period, "15", officer, reviewer)  # progress, on track (50% of way, 25% time)
+    approved(b, period, "10", officer, reviewer)  # no progress, off track
+    approved(c, period, "9", officer, reviewer)  # moved away: no progress
+    # d: no value -> other / not started
+    return {"a": a, "b": b, "c": c, "d": d, "goal": goal, "principle": principle}
+
+
+def test_full_run_classifies_and_rolls_up_a_small_tree(data, plan):
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    assert snapshot.is_current and snapshot.status == SnapshotStatus.COMPLETE
+    rows = {
+        r.indicator.code: r
+        for r in ProgressResult.objects.filter(snapshot=snapshot).select_related("indicator")
+    }
+    assert rows["a"].percent_of_way == pytest.approx(50.0)
+    assert (rows["a"].compact_class, rows["a"].on_track_status) == ("progress", "on_track")
+    assert (rows["b"].compact_class, rows["b"].on_track_status) == ("no_progress", "off_track")
+    assert rows["c"].compact_class == "no_progress"
+    assert (rows["d"].compact_class, rows["d"].on_track_status) == ("other", "not_started")
+    assert rows["d"].value_id is None and rows["d"].actual is None
+    goal = NodeRollup.objects.get(snapshot=snapshot, scope="node", node=data["goal"], year=2026)
+    assert (goal.n, goal.progress, goal.no_progress, goal.other) == (4, 1, 2, 1)
+    assert goal.assessable == 3
+    assert goal.share_progress_all == pytest.approx(0.25)
+    assert goal.share_progress_assessable == pytest.approx(1 / 3)
+    principle = NodeRollup.objects.get(
+        snapshot=snapshot, scope="node", node=data["principle"], year=2026
+    )
+    assert (principle.n, principle.progress, principle.no_progress, principle.other) == (
+        2,
+        0,
+        1,
+        1,
+    )
+    assert principle.share_progress_all == 0.0
+    assert principle.share_progress_assessable == 0.0
+    assert (principle.on_track, principle.off_track, principle.not_started) == (0, 1, 1)
+    whole_plan = NodeRollup.objects.get(snapshot=snapshot, scope="plan", plan_id=plan.pk)
+    entity = NodeRollup.objects.get(snapshot=snapshot, scope="entity")
+    assert whole_plan.n == entity.n == 4 and entity.entity_id == plan.entity_id
+
+
+def test_latest_approved_value_is_carried_forward_and_trend_uses_the_previous(
+    data, plan, period, officer, reviewer
+):
+    later = PeriodFactory(
+        plan=plan, label="2027", start_date=date(2027, 1, 1), end_date=date(2027, 12, 31)
+    )
+    approved(data["a"], later, "18", officer, reviewer)
+    engine.progress_compute_full(as_of=date(2027, 6, 1))
+    a = {
+        r.period_year: r
+        for r in ProgressResult.objects.filter(indicator=data["a"], snapshot__is_current=True)
+    }
+    assert a[2027].actual == 18 and a[2027].previous == 15 and a[2027].trend == "improving"
+    b = ProgressResult.objects.get(indicator=data["b"], period=later, snapshot__is_current=True)
+    assert b.actual == 10 and b.previous is None and b.value_id is not None  # carried
+
+
+def test_full_run_equals_incremental_runs(data, period, officer, reviewer):
+    engine.progress_compute_full(as_of=AS_OF)
+    current = ProgressSnapshot.objects.get(is_current=True)
+    # Change data behind the snapshot's back, then fold in indicator by indicator.
+    value = services.value_reopen(value=data["a"].values.get(), actor=reviewer, reason="correction")
+    services.value_save(
+        indicator=data["a"],
+        period=period,
+        data={"numeric_value": Decimal("25")},
+        actor=officer,
+        expected_version=value.version,
+    )
+    value = services.value_submit(value=data["a"].values.get(), actor=officer)
+    services.value_approve(value=value, actor=reviewer)
+    approved(data["d"], period, "12", officer, reviewer)
+    for key in ("a", "d"):
+        engine.progress_compute_indicator(indicator_id=data[key].pk)
+    incremental = (results_of(current), rollups_of(current))
+    full = engine.progress_compute_full(as_of=AS_OF)
+    assert full.pk != current.pk
+    assert (results_of(full), rollups_of(full)) == incremental
+    a = ProgressResult.objects.get(snapshot=full, indicator=data["a"])
+    assert a.achieved and a.on_track_status == "achieved" and a.percent_of_way == 150.0
+
+
+def test_failing_run_leaves_the_previous_snapshot_current(data):
+    first = engine.progress_compute_full(as_of=AS_OF)
+    before = results_of(first)
+    failing = mock.patch.object(engine, "write_rollups", side_effect=RuntimeError("disk full"))
+    with failing, pytest.raises(RuntimeError):
+        engine.progress_compute_full(as_of=AS_OF)
+    failed = ProgressSnapshot.objects.exclude(pk=first.pk).get()
+    assert failed.status == SnapshotStatus.FAILED and "disk full" in failed.error
+    assert not failed.is_current
+    assert not ProgressResult.objects.filter(snapshot=failed).exists()  # rolled back
+    assert ProgressSnapshot.objects.get(is_current=True) == first
+    assert results_of(first) == before
+    # ... and simply running again works.
+    again = engine.progress_compute_full(as_of=AS_OF)
+    assert again.is_current and results_of(again) == before
+
+
+def test_rerun_is_idempotent_and_prune_keeps_two(data):
+    first = engine.progress_compute_full(as_of=AS_OF)
+    second = engine.progress_compute_full(as_of=AS_OF)
+    third = engine.progress_compute_full(as_of=AS_OF)
+    assert results_of(first) == results_of(second) == results_of(third)
+    assert rollups_of(first) == rollups_of(third)
+    assert ProgressSnapshot.objects.filter(is_current=True).get() == third
+    engine.progress_compute_indicator(indicator_id=data["a"].pk)
+    engine.progress_compute_indicator(indicator_id=data["a"].pk)
+    assert results_of(third) == results_of(first)
+    assert engine.progress_prune() == 1
+    assert set(ProgressSnapshot.objects.values_list("pk", flat=True)) == {second.pk, third.pk}
+    assert not ProgressResult.objects.filter(snapshot=first).exists()
+
+
+def test_incremental_without_a_snapshot_runs_a_full_computation(data):
+    snapshot = engine.progress_compute_indicator(indicator_id=data["a"].pk)
+    assert snapshot.is_current and ProgressResult.objects.filter(snapshot=snapshot).count() == 4
+
+
+def test_approve_and_reopen_enqueue_the_recomputation_after_commit(
+    indicator, period, officer, reviewer, django_capture_on_commit_callbacks
+):
+    value = value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    with mock.patch.object(recompute_indicator_progress, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            value = services.value_approve(value=value, actor=reviewer)
+        delay.assert_not_called()  # not inside the transaction
+        for callback in callbacks:
+            callback()
+        delay.assert_called_once_with(indicator.pk)
+        delay.reset_mock()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.value_reopen(value=value, actor=reviewer, reason="typo")
+        delay.assert_called_once_with(indicator.pk)
+
+
+def test_task_recomputes_the_indicator(data):
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    ProgressResult.objects.filter(snapshot=snapshot, indicator=data["a"]).delete()
+    recompute_indicator_progress.apply(args=[data["a"].pk]).get()
+    assert ProgressResult.objects.filter(snapshot=snapshot, indicator=data["a"]).count() == 1
+    recompute_indicator_progress.apply(args=[999_999]).get()  # a deleted indicator: no error
+
+
+def test_parts_take_the_worst_class_among_parts_with_data(plan, period, officer, reviewer):
+    ind = IndicatorFactory(plan=plan, code="parts", value_kind=ValueKind.PARTS)
+    services.baseline_set(
+        indicator=ind,
+        actor=None,
+        data={
+            "parts": {"pooled": Decimal("10"), "thematic": Decimal("10")},
+            "period_start": date(2025, 1, 1),
+            "period_end": date(2025, 12, 31),
+        },
+    )
+    services.target_set(
+        indicator=ind,
+        year=2029,
+        actor=None,
+        data={"parts": {"pooled": Decimal("20"), "thematic": Decimal("20")}},
+        target_kind="end",
+    )
+    value = services.value_save(
+        indicator=ind,
+        period=period,
+        data={"parts": {"pooled": Decimal("15"), "thematic": Decimal("9")}},
+        actor=officer,
+    )
+    services.value_approve(value=services.value_submit(value=value, actor=officer), actor=reviewer)
+    engine.progress_compute_full(as_of=AS_OF)
+    row = ProgressResult.objects.get(indicator=ind, snapshot__is_current=True)
+    assert row.compact_class == "no_progress"  # thematic moved away
+    assert row.on_track_status == "off_track"
+    assert row.percent_of_way == pytest.approx(-10.0)  # the laggard part
+    assert row.actual is None
+
+
+@pytest.mark.parametrize(
+    ("rating", "period_year", "expected"),
+    [
+        (Rating.ACHIEVED, 2026, "achieved"),
+        (Rating.ON_TRACK, 2026, "on_track"),
+        (Rating.ON_TRACK, 2029, "on_track"),
+        (Rating.ON_TRACK, 2030, "off_track"),
+        (Rating.OFF_TRACK, 2026, "off_track"),
+        (Rating.NOT_STARTED, 2026, "not_started"),
+        ("", 2026, None),
+    ],
+)
+def test_rating_maps_to_a_status_in_one_place(rating, period_year, expected):
+    assert list(engine.rating_status([rating], [period_year], [2029])) == [expected]
+
+
+def test_demo_plan_computes_every_kind(db):
+    load_entities()
+    load_users(password="demo-pass-123")
+    load_unops_plan()
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    frame = pd.DataFrame(
+        ProgressResult.objects.filter(snapshot=snapshot, period_year=2026).values(
+            "compact_class", "on_track_status"
+        )
+    )
+    assert {"progress", "other"} <= set(frame["compact_class"])
+    assert snapshot.result_count == ProgressResult.objects.filter(snapshot=snapshot).count()
+    text = ProgressResult.objects.filter(
+        snapshot=snapshot, indicator__value_kind=ValueKind.TEXT, period_year=2026
+    )
+    assert text.exists() and all(r.compact_class == "other" for r in text)
+
+
+def test_command_computes_and_prunes(data):
+    from django.core.management import call_command
+
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    call_command("compute_progress", "--as-of", "2026-11-01", stdout=io.StringIO())
+    assert ProgressSnapshot.objects.count() == 2
+    out = io.StringIO()
+    call_command("compute_progress", "--indicator", str(data["a"].pk), stdout=out)
+    assert "folded" in out.getvalue()
+
+
+def test_nightly_job_is_scheduled():
+    from resultsframework.celery import app
+
+    entry = app.conf.beat_schedule["progress-nightly"]
+    assert entry["task"] == "indicators.tasks.recompute_all_progress"
+
+
+def test_binary_copy_round_trips_nulls_and_empty_text(db):
+    from django.db import connection
+
+    from indicators.services._copy import copy_in_binary
+
+    frame = pd.DataFrame(
+        {
+            "a": pd.array([1, None, 3], dtype="Int64"),
+            "b": [1.5, float("nan"), -2.25],
+            "c": [True, False, True],
+            "d": ["progress", "", "其他"],
+            "e": pd.array([2026, 2027, None], dtype="Int64"),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bin_copy (a bigint, b float8, c boolean, d text, e smallint)"
+        )
+        types = {"a": "int8", "b": "float8", "c": "bool", "d": "text", "e": "int2"}
+        assert copy_in_binary("bin_copy", frame, types) == 3
+        cursor.execute("SELECT a, b, c, d, e FROM bin_copy ORDER BY c, a NULLS FIRST")
+        rows = cursor.fetchall()
+    assert rows == [(None, None, False, "", 2027), (1, 1.5, True, "progress", 2026),
+                    (3, -2.25, True, "其他", None)]  # fmt: skip
