@@ -14,6 +14,7 @@ to (a) the floor: ONE SQL statement that classifies the same approved values int
 """
 
 import resource
+import statistics
 import time
 from datetime import date
 
@@ -125,7 +126,6 @@ SELECT i.id, p.id, 'number',
 FROM indicators_indicator i
 JOIN indicators_reportingperiod p ON p.plan_id = i.plan_id;
 SET session_replication_role = origin;
-ANALYZE;
 """
 
 # The floor: the same compact classification of the same approved values, one statement.
@@ -153,6 +153,7 @@ def _naive(limit):
     """Object by object: each approved value, its indicator, baseline and target through the
     ORM, the rule in Python, one INSERT per result."""
     snapshot = ProgressSnapshot.objects.create(as_of=AS_OF, status="failed")
+    engine.create_empty_partition(snapshot)
     values = Value.objects.filter(status=Status.APPROVED).order_by("pk")[:limit]
     with transaction.atomic():
         for value in values:
@@ -187,8 +188,26 @@ def _naive(limit):
 
 
 def _delete_snapshot(snapshot):
-    ProgressResult.objects.filter(snapshot=snapshot)._raw_delete(connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {engine.partition_name(snapshot.pk)}")
     snapshot.delete()
+
+
+def _interleaved(floor, full, rounds=3):
+    """Median wall times of the floor and the full run, measured in turns (this machine's
+    speed drifts by tens of percent over a minute; turns expose both to the same drift)."""
+    floor()
+    full()
+    floors, fulls = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        floor()
+        floors.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        full()
+        fulls.append(time.perf_counter() - started)
+        engine.progress_prune(keep=1)
+    return statistics.median(floors), statistics.median(fulls)
 
 
 def run():
@@ -204,18 +223,19 @@ def run():
         f"in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+    with connection.cursor() as cursor:
+        # The steady state of a database that has been running: tables vacuumed and analysed
+        # (else autovacuum starts on the fresh million rows in the middle of the timings).
+        cursor.execute("VACUUM ANALYZE")
     approved = Value.objects.filter(status=Status.APPROVED).count()
 
     def floor():
         with connection.cursor() as cursor:
             cursor.execute(_FLOOR)
 
-    floor_s = best_of(floor, repeat=3)
-    report(f"floor: one SQL statement, {approved:,} approved values", floor_s)
-
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    full_s = best_of(lambda: engine.progress_compute_full(as_of=AS_OF), repeat=2)
-    engine.progress_prune(keep=1)
+    floor_s, full_s = _interleaved(floor, lambda: engine.progress_compute_full(as_of=AS_OF))
+    report(f"floor: one SQL statement, {approved:,} approved values", floor_s)
     snapshot, peak = peak_memory(lambda: engine.progress_compute_full(as_of=AS_OF))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report(
@@ -224,7 +244,7 @@ def run():
         floor_s,
         "SQL floor",
         f"python peak {peak / 2**20:.0f} MiB; process peak RSS {rss / 2**10:.0f} MiB "
-        f"(before: {rss_before / 2**10:.0f} MiB)",
+        f"(before: {rss_before / 2**10:.0f} MiB); medians of 3, taken in turns",
     )
     pruned_at = time.perf_counter()
     pruned = engine.progress_prune(keep=1)

@@ -104,16 +104,24 @@ def _ref(model, related_name="+"):
 
 
 class ProgressResult(models.Model):
-    """Progress of one indicator as of one reporting period (latest approved value up to it)."""
+    """Progress of one indicator as of one reporting period (latest approved value up to it).
 
+    The table is partitioned by snapshot (LIST on snapshot_id, migration 0003): a full run
+    loads its snapshot's partition without an index, indexes it in one sort and attaches
+    it; pruning drops partitions whole. The primary key (snapshot, plan, indicator, period)
+    is each partition's one unique index, on (plan, indicator, period) since its snapshot is
+    a constant there: it serves a plan's rows, an indicator's rows (with its plan) and the
+    API's pages in order; each extra index would cost a second per million rows."""
+
+    pk = models.CompositePrimaryKey("snapshot_id", "plan_id", "indicator_id", "period_id")
     # No database constraint: a million deferred foreign-key checks cost more at commit than
     # computing the rows. Rows are written only by services/progress.py for a snapshot it
-    # has just created, and progress_prune() deletes them with their snapshot.
+    # has just created, and progress_prune() drops them with their snapshot.
     snapshot = models.ForeignKey(
         ProgressSnapshot,
         on_delete=models.CASCADE,
         db_constraint=False,
-        db_index=False,  # the composite indexes below start with it
+        db_index=False,  # the primary key starts with it
         related_name="+",
     )
     indicator = _ref("indicators.Indicator")
@@ -140,12 +148,6 @@ class ProgressResult(models.Model):
         ordering = ["indicator_id", "period_year", "period_id"]
         verbose_name = _("progress result")
         verbose_name_plural = _("progress results")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["snapshot", "indicator", "period"], name="progress_result_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["snapshot", "plan_id"], name="progress_result_plan")]
 
     def __str__(self):
         return f"{self.indicator_id}@{self.period_id}: {self.compact_class}"
