@@ -153,7 +153,7 @@ def _naive(limit):
     """Object by object: each approved value, its indicator, baseline and target through the
     ORM, the rule in Python, one INSERT per result."""
     snapshot = ProgressSnapshot.objects.create(as_of=AS_OF, status="failed")
-    engine.create_empty_partition(snapshot)
+    engine.create_empty_partitions(snapshot)
     values = Value.objects.filter(status=Status.APPROVED).order_by("pk")[:limit]
     with transaction.atomic():
         for value in values:
@@ -189,7 +189,7 @@ def _naive(limit):
 
 def _delete_snapshot(snapshot):
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {engine.partition_name(snapshot.pk)}")
+        engine.drop_partitions(cursor, snapshot.pk)
     snapshot.delete()
 
 

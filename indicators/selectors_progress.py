@@ -8,6 +8,7 @@ from .models import (
     Indicator,
     Node,
     NodeRollup,
+    Plan,
     ProgressResult,
     ProgressSnapshot,
     ReportingPeriod,
@@ -35,9 +36,13 @@ def _current_id():
 
 
 def results_visible_to(user):
-    """Result rows of the current snapshot the user may read, with indicator and period."""
+    """Result rows of the current snapshot the user may read, with indicator, period and
+    frame. Visibility goes through the plan (the first column of each partition's key)."""
     rows = ProgressResult.objects.filter(snapshot_id=_current_id())
-    return _visible(rows, user).select_related("indicator", "period")
+    ids = _visible_entity_ids(user)
+    if ids is not None:
+        rows = rows.filter(plan_id__in=Plan.objects.filter(entity_id__in=ids).values("pk"))
+    return rows.select_related("indicator", "period", "frame")
 
 
 def rollups_visible_to(user):
@@ -62,7 +67,7 @@ def plan_dashboard(plan):
     results, node_rollups, plan_rollup, year = {}, {}, None, None
     if snapshot is not None:
         rows = ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk).select_related(
-            "period"
+            "period", "frame"
         )
         results = {r.indicator_id: r for r in latest_results(rows)}
         years = [r.period_year for r in results.values()]
@@ -108,8 +113,10 @@ def indicator_series(indicator):
         return float(obj.numeric_value) if obj.numeric_value is not None else None
 
     results = list(
-        ProgressResult.objects.filter(snapshot__is_current=True, indicator=indicator)
-        .select_related("period")
+        ProgressResult.objects.filter(
+            snapshot_id=_current_id(), plan_id=indicator.plan_id, indicator=indicator
+        )
+        .select_related("period", "frame")
         .order_by("period__start_date")
     )
     return {

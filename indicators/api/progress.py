@@ -2,7 +2,7 @@
 framework and entity — the current snapshot, what the caller may see, read-only."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from ..filters_progress import ProgressResultFilter, ProgressRollupFilter
 from ..models import NodeRollup, ProgressResult
@@ -12,6 +12,17 @@ from ..selectors_progress import results_visible_to, rollups_visible_to
 class ProgressResultSerializer(serializers.ModelSerializer):
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     period_label = serializers.CharField(source="period.label", read_only=True)
+    # The same for every period of the indicator: from its frame in the snapshot.
+    node_id = serializers.IntegerField(source="frame.node_id", read_only=True)
+    entity_id = serializers.IntegerField(source="frame.entity_id", read_only=True)
+    baseline = serializers.FloatField(source="frame.baseline", read_only=True, allow_null=True)
+    baseline_year = serializers.IntegerField(
+        source="frame.baseline_year", read_only=True, allow_null=True
+    )
+    target = serializers.FloatField(source="frame.target", read_only=True, allow_null=True)
+    target_year = serializers.IntegerField(
+        source="frame.target_year", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProgressResult
@@ -34,7 +45,7 @@ class ProgressRollupSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(tags=["progress"])
-class ProgressResultViewSet(viewsets.ReadOnlyModelViewSet):
+class ProgressResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Progress of each indicator as of each period (percent of the way, achieved,
     funding-compact class, on-track status, trend). `?latest=true`: the latest period only."""
 
@@ -42,9 +53,11 @@ class ProgressResultViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ProgressResultFilter
 
     def get_queryset(self):
-        # The order of the unique (snapshot, indicator, period) index: pages of a million
+        # The order of each partition's key (plan, indicator, period): pages of a million
         # rows without a sort.
-        return results_visible_to(self.request.user).order_by("indicator_id", "period_id")
+        return results_visible_to(self.request.user).order_by(
+            "plan_id", "indicator_id", "period_id"
+        )
 
 
 @extend_schema(tags=["progress"])

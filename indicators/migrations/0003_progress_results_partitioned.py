@@ -10,6 +10,7 @@ indicators/services/progress.py). The rows are derived data: existing snapshots 
 here, and `python manage.py compute_progress` (or the nightly job) computes them again.
 """
 
+import django.db.models.deletion
 from django.db import migrations, models
 
 _TABLE = "indicators_progressresult"
@@ -66,5 +67,94 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-        )
+        ),
+        migrations.AlterModelOptions(
+            name="progressresult",
+            options={
+                "ordering": ["plan_id", "indicator_id", "period_id"],
+                "verbose_name": "progress result",
+                "verbose_name_plural": "progress results",
+            },
+        ),
+        *(
+            migrations.RemoveField(model_name="progressresult", name=name)
+            for name in (
+                "baseline",
+                "baseline_year",
+                "entity_id",
+                "node_id",
+                "target",
+                "target_year",
+            )
+        ),
+        migrations.CreateModel(
+            name="ProgressFrame",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "snapshot_id",
+                        "indicator_id",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("node_id", models.BigIntegerField()),
+                ("plan_id", models.BigIntegerField()),
+                ("entity_id", models.BigIntegerField()),
+                ("baseline", models.FloatField(blank=True, null=True, verbose_name="baseline")),
+                ("baseline_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("target", models.FloatField(blank=True, null=True, verbose_name="target")),
+                ("target_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "indicator",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="indicators.indicator",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="indicators.progresssnapshot",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "indicator in a progress snapshot",
+                "verbose_name_plural": "indicators in progress snapshots",
+            },
+        ),
+        migrations.RunSQL(
+            """
+            ALTER TABLE indicators_progressframe RENAME TO indicators_progressframe_old;
+            CREATE TABLE indicators_progressframe (
+                LIKE indicators_progressframe_old INCLUDING DEFAULTS INCLUDING CONSTRAINTS
+            ) PARTITION BY LIST (snapshot_id);
+            DROP TABLE indicators_progressframe_old;
+            """,
+            migrations.RunSQL.noop,  # going back, the table is dropped whole
+        ),
+        migrations.AddField(
+            model_name="progressresult",
+            name="frame",
+            field=models.ForeignObject(
+                default=None,
+                from_fields=["snapshot", "indicator"],
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="indicators.progressframe",
+                to_fields=["snapshot", "indicator"],
+            ),
+            preserve_default=False,
+        ),
     ]

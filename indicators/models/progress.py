@@ -103,6 +103,36 @@ def _ref(model, related_name="+"):
     )
 
 
+class ProgressFrame(models.Model):
+    """An indicator in a snapshot: where it sat (result node, framework, entity) and what its
+    rows were judged against (baseline and end target, with their years) — stored once per
+    indicator, not once per period, so that a million result rows stay narrow."""
+
+    pk = models.CompositePrimaryKey("snapshot_id", "indicator_id")
+    snapshot = models.ForeignKey(
+        ProgressSnapshot,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        db_index=False,  # the primary key starts with it
+        related_name="+",
+    )
+    indicator = _ref("indicators.Indicator")
+    node_id = models.BigIntegerField()
+    plan_id = models.BigIntegerField()
+    entity_id = models.BigIntegerField()
+    baseline = models.FloatField(_("baseline"), null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    target = models.FloatField(_("target"), null=True, blank=True)
+    target_year = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("indicator in a progress snapshot")
+        verbose_name_plural = _("indicators in progress snapshots")
+
+    def __str__(self):
+        return f"{self.indicator_id} in progress {self.snapshot_id}"
+
+
 class ProgressResult(models.Model):
     """Progress of one indicator as of one reporting period (latest approved value up to it).
 
@@ -111,7 +141,9 @@ class ProgressResult(models.Model):
     it; pruning drops partitions whole. The primary key (snapshot, plan, indicator, period)
     is each partition's one unique index, on (plan, indicator, period) since its snapshot is
     a constant there: it serves a plan's rows, an indicator's rows (with its plan) and the
-    API's pages in order; each extra index would cost a second per million rows."""
+    API's pages in order; each extra index would cost a second per million rows. What is the
+    same for every period of an indicator (node, entity, baseline, target) is in its `frame`.
+    """
 
     pk = models.CompositePrimaryKey("snapshot_id", "plan_id", "indicator_id", "period_id")
     # No database constraint: a million deferred foreign-key checks cost more at commit than
@@ -126,16 +158,19 @@ class ProgressResult(models.Model):
     )
     indicator = _ref("indicators.Indicator")
     period = _ref("indicators.ReportingPeriod")
-    node_id = models.BigIntegerField()
+    # A join on (snapshot, indicator) — Django has no composite foreign key; ForeignObject
+    # is how its documentation relates a model to one with a composite primary key.
+    frame = models.ForeignObject(
+        ProgressFrame,
+        on_delete=models.DO_NOTHING,
+        from_fields=["snapshot", "indicator"],
+        to_fields=["snapshot", "indicator"],
+        related_name="+",
+    )
     plan_id = models.BigIntegerField()
-    entity_id = models.BigIntegerField()
     period_year = models.PositiveSmallIntegerField(_("year"))
     value_id = models.BigIntegerField(null=True, blank=True)
     previous_value_id = models.BigIntegerField(null=True, blank=True)
-    baseline = models.FloatField(_("baseline"), null=True, blank=True)
-    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    target = models.FloatField(_("target"), null=True, blank=True)
-    target_year = models.PositiveSmallIntegerField(null=True, blank=True)
     actual = models.FloatField(_("actual"), null=True, blank=True)
     previous = models.FloatField(_("previous"), null=True, blank=True)
     percent_of_way = models.FloatField(_("percent of the way"), null=True, blank=True)
@@ -145,12 +180,20 @@ class ProgressResult(models.Model):
     trend = models.CharField(_("trend"), max_length=10, choices=Trend, blank=True)
 
     class Meta:
-        ordering = ["indicator_id", "period_year", "period_id"]
+        ordering = ["plan_id", "indicator_id", "period_id"]
         verbose_name = _("progress result")
         verbose_name_plural = _("progress results")
 
     def __str__(self):
         return f"{self.indicator_id}@{self.period_id}: {self.compact_class}"
+
+    # What every period of the indicator shares, read through the frame (select_related it).
+    node_id = property(lambda self: self.frame.node_id)
+    entity_id = property(lambda self: self.frame.entity_id)
+    baseline = property(lambda self: self.frame.baseline)
+    baseline_year = property(lambda self: self.frame.baseline_year)
+    target = property(lambda self: self.frame.target)
+    target_year = property(lambda self: self.frame.target_year)
 
 
 class NodeRollup(models.Model):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .. import permissions
@@ -150,3 +150,13 @@ def _write_parts(owner_field, owners_parts):
         ],
         batch_size=2000,
     )
+
+
+def recompute_progress_after_commit(indicator_id):
+    """Progress changes when an approved value appears or goes, and when what it is judged
+    against changes (baseline, targets, direction, method): recompute the indicator once
+    the transaction has committed (robust: a broker hiccup must not undo the change; the
+    nightly run catches up)."""
+    from ..tasks import recompute_indicator_progress
+
+    transaction.on_commit(lambda: recompute_indicator_progress.delay(indicator_id), robust=True)

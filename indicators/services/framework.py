@@ -25,6 +25,7 @@ from ._common import (
     _context,
     _save,
     _write_parts,
+    recompute_progress_after_commit,
 )
 
 # --- the framework ----------------------------------------------------------------------------
@@ -208,6 +209,7 @@ def indicator_save(*, plan, code, actor, data, indicator=None):
         entity=plan.entity,
         payload={"before": before, "after": {k: str(v) for k, v in changed.items()}},
     )
+    recompute_progress_after_commit(indicator.pk)
     return indicator
 
 
@@ -238,6 +240,7 @@ def baseline_set(*, indicator, actor, data):
         entity=indicator.plan.entity,
         payload={"old": before, "new": after, "period": [str(baseline.period_start)]},
     )
+    recompute_progress_after_commit(indicator.pk)
     return baseline
 
 
@@ -270,4 +273,5 @@ def target_set(*, indicator, year, actor, data, target_kind=TargetKind.MILESTONE
         entity=indicator.plan.entity,
         payload={"old": before, "new": after, "year": year, "target_kind": target_kind},
     )
+    recompute_progress_after_commit(indicator.pk)
     return target

@@ -45,7 +45,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from .. import progress
 from ..choices import Rating, Status
-from ..models import NodeRollup, ProgressResult, ProgressSnapshot, Value
+from ..models import NodeRollup, ProgressFrame, ProgressResult, ProgressSnapshot, Value
 from ..models.progress import RollupScope, SnapshotScope, SnapshotStatus
 from ._copy import (
     BINARY_HEADER,
@@ -431,31 +431,26 @@ ROLLUP_COLUMNS = list(ROLLUP_TYPES)
 
 # PostgreSQL binary COPY: the column types of ProgressResult.
 RESULT_TYPES = {
-    "snapshot_id": "int8", "indicator_id": "int8", "period_id": "int8", "node_id": "int8",
-    "plan_id": "int8", "entity_id": "int8", "period_year": "int2", "value_id": "int8",
-    "previous_value_id": "int8", "baseline": "float8", "baseline_year": "int2",
-    "target": "float8", "target_year": "int2", "actual": "float8", "previous": "float8",
-    "percent_of_way": "float8", "achieved": "bool", "compact_class": "text",
-    "on_track_status": "text", "trend": "text",
+    "snapshot_id": "int8", "plan_id": "int8", "indicator_id": "int8", "period_id": "int8",
+    "period_year": "int2", "value_id": "int8", "previous_value_id": "int8", "actual": "float8",
+    "previous": "float8", "percent_of_way": "float8", "achieved": "bool",
+    "compact_class": "text", "on_track_status": "text", "trend": "text",
+}  # fmt: skip
+# ... and of ProgressFrame (one row per indicator).
+FRAME_TYPES = {
+    "snapshot_id": "int8", "indicator_id": "int8", "node_id": "int8", "plan_id": "int8",
+    "entity_id": "int8", "baseline": "float8", "baseline_year": "int2", "target": "float8",
+    "target_year": "int2",
 }  # fmt: skip
 
 
 def _result_columns(snapshot_id, rows, judged):
-    """One batch in the shape binary_rows() writes (ids 0 and NaN years are NULL)."""
-
-    def year(column):
-        return np.nan_to_num(column, nan=0).astype(np.int16), np.isnan(column)
-
+    """One batch in the shape binary_rows() writes (value ids 0 are NULL)."""
     return {
         "snapshot_id": np.full(len(rows["indicator_id"]), snapshot_id, dtype=np.int64),
-        **{k: rows[k] for k in ("indicator_id", "period_id", "node_id", "plan_id", "entity_id")},
-        "period_year": rows["period_year"],
+        **{k: rows[k] for k in ("plan_id", "indicator_id", "period_id", "period_year")},
         "value_id": (rows["value_id"], rows["value_id"] == 0),
         "previous_value_id": (rows["previous_value_id"], rows["previous_value_id"] == 0),
-        "baseline": rows["baseline"],
-        "baseline_year": year(rows["baseline_year"]),
-        "target": rows["target"],
-        "target_year": year(rows["target_year"]),
         "actual": rows["actual"],
         "previous": rows["previous"],
         "percent_of_way": judged["percent_of_way"],
@@ -464,6 +459,20 @@ def _result_columns(snapshot_id, rows, judged):
         "on_track_status": pd.Categorical.from_codes(judged["on_track_status"], progress.STATUSES),
         "trend": pd.Categorical.from_codes(judged["trend"], progress.TRENDS),
     }
+
+
+def write_frames(snapshot, inputs, table=ProgressFrame._meta.db_table):
+    """One ProgressFrame per indicator read (years -1 are NULL)."""
+    ind = inputs.indicators
+    columns = {
+        "snapshot_id": np.full(len(ind["indicator_id"]), snapshot.pk, dtype=np.int64),
+        **{k: ind[k] for k in ("indicator_id", "node_id", "plan_id", "entity_id")},
+        "baseline": ind["baseline"],
+        "baseline_year": (ind["baseline_year"], ind["baseline_year"] < 0),
+        "target": ind["target"],
+        "target_year": (ind["target_year"], ind["target_year"] < 0),
+    }
+    return copy_in_binary(table, columns, FRAME_TYPES)
 
 
 def _stream_results(copy, snapshot, inputs, *, as_of, tolerance):
@@ -590,39 +599,45 @@ def write_rollups(snapshot, table):
 # --- partitions -----------------------------------------------------------------------------
 
 _RESULTS = ProgressResult._meta.db_table
+_FRAMES = ProgressFrame._meta.db_table
+# Each partition's one unique index: the table's primary key without its snapshot_id, which
+# is one constant in a partition (so the index is smaller and faster to build, and the
+# partitioned parent needs no index of its own).
+_KEYS = {_RESULTS: "plan_id, indicator_id, period_id", _FRAMES: "indicator_id"}
 
 
-def partition_name(snapshot_id):
-    return f"{_RESULTS}_{int(snapshot_id)}"
+def partition_name(parent, snapshot_id):
+    return f"{parent}_{int(snapshot_id)}"
 
 
-def _create_partition(cursor, snapshot_id):
-    """An empty table shaped like the results, for one snapshot, without an index yet."""
-    table = partition_name(snapshot_id)
+def _create_partition(cursor, parent, snapshot_id):
+    """An empty table shaped like `parent`, for one snapshot, without an index yet."""
+    table = partition_name(parent, snapshot_id)
     cursor.execute(
-        f"CREATE TABLE {table} (LIKE {_RESULTS} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
+        f"CREATE TABLE {table} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
         f"CHECK (snapshot_id = {int(snapshot_id)}))"
     )
     return table
 
 
-def _attach_partition(cursor, table, snapshot_id):
-    """Index the partition in one sort and attach it (the CHECK above spares ATTACH a scan).
-
-    The key (snapshot, plan, indicator, period) is unique within a partition by this index:
-    its snapshot_id is one constant, so leaving that column out keeps the index a quarter
-    smaller and faster to build, and the parent table needs no index of its own."""
-    cursor.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} (plan_id, indicator_id, period_id)")
-    cursor.execute(
-        f"ALTER TABLE {_RESULTS} ATTACH PARTITION {table} FOR VALUES IN ({int(snapshot_id)})"
-    )
+def _attach_partition(cursor, parent, snapshot_id):
+    """Index the partition in one sort and attach it (its CHECK spares ATTACH a scan)."""
+    table = partition_name(parent, snapshot_id)
+    cursor.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} ({_KEYS[parent]})")
+    cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({snapshot_id})")
 
 
-def create_empty_partition(snapshot):
-    """The partition of a snapshot whose rows are written one by one (tests, benchmarks)."""
+def create_empty_partitions(snapshot):
+    """The partitions of a snapshot whose rows are written one by one (tests, benchmarks)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        table = _create_partition(cursor, snapshot.pk)
-        _attach_partition(cursor, table, snapshot.pk)
+        for parent in _KEYS:
+            _create_partition(cursor, parent, snapshot.pk)
+            _attach_partition(cursor, parent, snapshot.pk)
+
+
+def drop_partitions(cursor, snapshot_id):
+    for parent in _KEYS:
+        cursor.execute(f"DROP TABLE IF EXISTS {partition_name(parent, snapshot_id)}")
 
 
 # --- the services ---------------------------------------------------------------------------
@@ -644,9 +659,13 @@ def _lock_current():
 
 
 _STORED = f"""
-SELECT r.indicator_id, r.node_id, r.period_year, r.compact_class, r.on_track_status
-FROM {_RESULTS} r JOIN indicators_reportingperiod p ON p.id = r.period_id
-WHERE r.snapshot_id = %s AND r.entity_id = ANY(%s)
+SELECT r.indicator_id, f.node_id, r.period_year, r.compact_class, r.on_track_status
+FROM {_RESULTS} r
+JOIN {ProgressFrame._meta.db_table} f
+    ON f.snapshot_id = r.snapshot_id AND f.indicator_id = r.indicator_id
+JOIN indicators_reportingperiod p ON p.id = r.period_id
+WHERE r.snapshot_id = %s
+  AND r.plan_id IN (SELECT id FROM indicators_plan WHERE entity_id = ANY(%s))
 ORDER BY r.indicator_id, p.start_date, p.id
 """
 
@@ -663,14 +682,21 @@ def _fold_in(snapshot, indicator_ids):
     entity_ids = sorted({int(e) for e in owners.get("entity_id", [])})
     inputs = Inputs(as_of=snapshot.as_of, indicator_ids=ids)
     with connection.cursor() as cursor:
+        # With its plan the key's index finds the rows; a deleted indicator has none left,
+        # and its rows are looked for in the whole snapshot.
+        in_plans = "AND plan_id = ANY(%s)" if plan_ids else "AND %s::bigint[] IS NOT NULL"
         cursor.execute(
-            f"DELETE FROM {_RESULTS} WHERE snapshot_id = %s AND plan_id = ANY(%s) "
-            "AND indicator_id = ANY(%s)",
+            f"DELETE FROM {_RESULTS} WHERE snapshot_id = %s {in_plans} AND indicator_id = ANY(%s)",
             [snapshot.pk, plan_ids, ids],
+        )
+        cursor.execute(
+            f"DELETE FROM {_FRAMES} WHERE snapshot_id = %s AND indicator_id = ANY(%s)",
+            [snapshot.pk, ids],
         )
         if inputs.n:
             with cursor.cursor.copy(_copy_sql(_RESULTS)) as copy:
                 _stream_results(copy, snapshot, inputs, as_of=snapshot.as_of, tolerance=None)
+    write_frames(snapshot, inputs)
     stored = _query_frame(_STORED, [snapshot.pk, entity_ids])
     NodeRollup.objects.filter(snapshot=snapshot, entity_id__in=entity_ids).delete()
     if not stored.empty:
@@ -702,15 +728,18 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             started = time.perf_counter()
             inputs = Inputs(as_of=as_of)
             read = time.perf_counter()
-            table = _create_partition(cursor, snapshot.pk)
+            table = _create_partition(cursor, _RESULTS, snapshot.pk)
             leaf = _write_results(snapshot, inputs, table=table, as_of=as_of, tolerance=tolerance)
             written = time.perf_counter()
-            _attach_partition(cursor, table, snapshot.pk)
+            _attach_partition(cursor, _RESULTS, snapshot.pk)
             indexed = time.perf_counter()
+            frames = _create_partition(cursor, _FRAMES, snapshot.pk)
+            write_frames(snapshot, inputs, table=frames)
+            _attach_partition(cursor, _FRAMES, snapshot.pk)
             write_rollups(snapshot, rollups(leaf, _nodes()))
             log.info(
                 "progress: %s rows read in %.2f s, judged and written in %.2f s, indexed in "
-                "%.2f s, rolled up in %.2f s",
+                "%.2f s, framed and rolled up in %.2f s",
                 inputs.n, read - started, written - read, indexed - written,
                 time.perf_counter() - indexed,
             )  # fmt: skip
@@ -773,7 +802,7 @@ def progress_prune(*, keep=KEEP_SNAPSHOTS):
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout TO '5s'")
-                cursor.execute(f"DROP TABLE IF EXISTS {partition_name(pk)}")
+                drop_partitions(cursor, pk)
                 NodeRollup.objects.filter(snapshot_id=pk)._raw_delete(connection.alias)
                 ProgressSnapshot.objects.filter(pk=pk).delete()
         except DatabaseError:

@@ -27,6 +27,7 @@ from ._common import (
     _refuse,
     _save,
     _write_parts,
+    recompute_progress_after_commit,
 )
 
 # --- values -----------------------------------------------------------------------------------
@@ -252,7 +253,7 @@ def value_approve(*, value, actor, rating="", expected_version=None):
         raise ValidationError({"rating": _("Rate the qualitative value before approving it.")})
     if rating and value.kind != ValueKind.TEXT:
         raise ValidationError({"rating": _("Only qualitative values carry a rating.")})
-    _recompute_progress_after_commit(value.indicator_id)
+    recompute_progress_after_commit(value.indicator_id)
     return _transition(
         value,
         actor,
@@ -265,15 +266,6 @@ def value_approve(*, value, actor, rating="", expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
-
-
-def _recompute_progress_after_commit(indicator_id):
-    """Progress changes when an approved value appears or goes: recompute it once the
-    transaction has committed (robust: a broker hiccup must not undo the approval; the
-    nightly run catches up)."""
-    from ..tasks import recompute_indicator_progress
-
-    transaction.on_commit(lambda: recompute_indicator_progress.delay(indicator_id), robust=True)
 
 
 def _require_reason(reason):
@@ -306,7 +298,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
     """Unlock an approved value so it can be corrected: it goes back to its officer as
     returned, with the reviewer's reason."""
     reason = _require_reason(reason)
-    _recompute_progress_after_commit(value.indicator_id)
+    recompute_progress_after_commit(value.indicator_id)
     return _transition(
         value,
         actor,

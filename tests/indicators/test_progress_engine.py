@@ -7,13 +7,15 @@ from unittest import mock
 
 import pandas as pd
 import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from entities.demo import load_entities, load_users
 from indicators import services
-from indicators.choices import Rating, Status, ValueKind
+from indicators.choices import Rating, Status, TargetKind, ValueKind
 from indicators.demo import load_unops_plan
 from indicators.models import (
     NodeRollup,
+    ProgressFrame,
     ProgressResult,
     ProgressSnapshot,
     SnapshotStatus,
@@ -33,15 +35,26 @@ pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 1)
 
 RESULT_FIELDS = [
-    "indicator_id", "period_id", "node_id", "plan_id", "entity_id", "period_year", "value_id",
-    "previous_value_id", "baseline", "target", "actual", "previous", "percent_of_way",
-    "achieved", "compact_class", "on_track_status", "trend",
+    "indicator_id", "period_id", "frame__node_id", "plan_id", "frame__entity_id",
+    "period_year", "value_id", "previous_value_id", "frame__baseline", "frame__target",
+    "actual", "previous", "percent_of_way", "achieved", "compact_class", "on_track_status",
+    "trend",
 ]  # fmt: skip
 ROLLUP_FIELDS = [
     "scope", "node_id", "plan_id", "entity_id", "year", "n", "progress", "no_progress",
     "other", "assessable", "achieved", "on_track", "off_track", "not_started",
     "share_progress_all", "share_progress_assessable",
 ]  # fmt: skip
+
+
+def partitions(snapshot):
+    """{partition table of the snapshot: attached?} for results and frames."""
+    names = [engine.partition_name(parent, snapshot.pk) for parent in engine._KEYS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relispartition FROM pg_class WHERE relname = ANY(%s)", [names]
+        )
+        return dict(cursor.fetchall())
 
 
 def results_of(snapshot):
@@ -173,6 +186,7 @@ def test_failing_run_leaves_the_previous_snapshot_current(data):
     assert failed.status == SnapshotStatus.FAILED and "disk full" in failed.error
     assert not failed.is_current
     assert not ProgressResult.objects.filter(snapshot=failed).exists()  # rolled back
+    assert partitions(failed) == {}  # its partitions rolled back with it
     assert ProgressSnapshot.objects.get(is_current=True) == first
     assert results_of(first) == before
     # ... and simply running again works.
@@ -193,6 +207,75 @@ def test_rerun_is_idempotent_and_prune_keeps_two(data):
     assert engine.progress_prune() == 1
     assert set(ProgressSnapshot.objects.values_list("pk", flat=True)) == {second.pk, third.pk}
     assert not ProgressResult.objects.filter(snapshot=first).exists()
+    assert partitions(first) == {}  # dropped whole
+    assert set(partitions(second).values()) == {True}
+
+
+def test_each_snapshot_is_a_partition_of_its_own_with_a_unique_key(data):
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    assert set(partitions(snapshot).values()) == {True}  # both attached
+    row = ProgressResult.objects.get(snapshot=snapshot, indicator=data["a"])
+    assert row.frame.baseline == 10 and row.frame.target == 20  # through the frame
+    assert (row.baseline, row.target, row.node_id) == (10, 20, data["goal"].pk)
+    # The key (snapshot, plan, indicator, period) is enforced by the database.
+    row.pk = (snapshot.pk, row.plan_id, row.indicator_id, row.period_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgressResult.objects.bulk_create([row])
+    # a row of another snapshot has no partition to go to
+    refused = pytest.raises(DatabaseError, match="no partition")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ProgressResult._meta.db_table} (snapshot_id, plan_id, "
+            "indicator_id, period_id, period_year, achieved, compact_class, "
+            "on_track_status, trend) VALUES (%s, 1, 1, 1, 2026, false, 'other', "
+            "'not_started', '')",
+            [snapshot.pk + 1000],
+        )
+    # one frame per indicator, and every result row has its frame
+    assert ProgressFrame.objects.filter(snapshot=snapshot).count() == 4
+    rows = ProgressResult.objects.filter(snapshot=snapshot)
+    assert rows.filter(frame__node_id__isnull=False).count() == rows.count() == 4
+
+
+def test_a_deleted_or_deactivated_indicator_leaves_the_snapshot(data):
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    data["b"].is_active = False
+    data["b"].save()
+    engine.progress_compute_indicator(indicator_id=data["b"].pk)
+    kept = set(ProgressResult.objects.filter(snapshot=snapshot).values_list("indicator__code"))
+    assert kept == {("a",), ("c",), ("d",)}
+    assert not ProgressFrame.objects.filter(snapshot=snapshot, indicator=data["b"]).exists()
+    goal = NodeRollup.objects.get(snapshot=snapshot, scope="node", node=data["goal"], year=2026)
+    assert goal.n == 3
+    # rows of an indicator id that no longer exists are removed too
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ProgressResult._meta.db_table} SET indicator_id = 999999 "
+            "WHERE snapshot_id = %s AND indicator_id = %s",
+            [snapshot.pk, data["c"].pk],
+        )
+    engine.progress_compute_indicator(indicator_id=999999)
+    assert not ProgressResult.objects.filter(snapshot=snapshot, indicator_id=999999).exists()
+
+
+def test_fixed_width_reader_refuses_nulls_and_reads_columns(db):
+    from indicators.services._copy import copy_out_fixed
+
+    columns = [("a", "int8"), ("b", "float8"), ("c", "bool"), ("d", "int2"), ("e", "int4")]
+    got = copy_out_fixed(
+        "SELECT x::int8, x / 2.0::float8, x % 2 = 0, (-x)::int2, x::int4 "
+        "FROM generate_series(1, 3) x",
+        columns,
+    )
+    assert got["a"].tolist() == [1, 2, 3] and got["b"].tolist() == [0.5, 1.0, 1.5]
+    assert got["c"].tolist() == [False, True, False] and got["d"].tolist() == [-1, -2, -3]
+    assert got["e"].dtype.kind == "i" and got["e"].tolist() == [1, 2, 3]
+    empty = copy_out_fixed("SELECT 1::int8, 1::float8, true, 1::int2, 1::int4 WHERE false", columns)
+    assert all(len(v) == 0 for v in empty.values())
+    with pytest.raises(ValueError, match="NULL"):
+        copy_out_fixed("SELECT NULL::int8, 1::float8, true, 1::int2, 1::int4", columns)
+    with pytest.raises(ValueError, match="NULL"):  # a type other than declared
+        copy_out_fixed("SELECT 1::int4, 1::float8, true, 1::int2, 1::int4", columns)
 
 
 def test_incremental_without_a_snapshot_runs_a_full_computation(data):
@@ -215,6 +298,39 @@ def test_approve_and_reopen_enqueue_the_recomputation_after_commit(
         with django_capture_on_commit_callbacks(execute=True):
             services.value_reopen(value=value, actor=reviewer, reason="typo")
         delay.assert_called_once_with(indicator.pk)
+
+
+def test_a_changed_baseline_or_target_is_folded_in_after_commit(
+    data, django_capture_on_commit_callbacks
+):
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    a = data["a"]
+    with mock.patch.object(recompute_indicator_progress, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.baseline_set(
+                indicator=a,
+                actor=None,
+                data={
+                    "numeric_value": Decimal("12"),
+                    "period_start": date(2025, 1, 1),
+                    "period_end": date(2025, 12, 31),
+                },
+            )
+        delay.assert_called_once_with(a.pk)
+        delay.reset_mock()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.target_set(
+                indicator=a,
+                year=2029,
+                actor=None,
+                data={"numeric_value": Decimal("18")},
+                target_kind=TargetKind.END,
+            )
+        delay.assert_called_once_with(a.pk)
+    recompute_indicator_progress.apply(args=[a.pk]).get()  # what the worker runs
+    row = ProgressResult.objects.select_related("frame").get(snapshot=snapshot, indicator=a)
+    assert (row.baseline, row.target) == (12, 18)
+    assert row.percent_of_way == pytest.approx(50.0)  # (15 - 12) / (18 - 12)
 
 
 def test_task_recomputes_the_indicator(data):

@@ -140,7 +140,17 @@ def test_api_lists_results_and_rollups_of_visible_entities(
     assert api.get("/api/v1/progress/results/").json()["count"] == 0
     assert api.get("/api/v1/progress/rollups/").json()["count"] == 0
     hidden = ProgressResult.objects.first()
-    assert api.get(f"/api/v1/progress/results/{hidden.pk}/").status_code == 404
+    assert api.get("/api/v1/progress/results/", {"indicator": hidden.indicator_id}).json() == {
+        "count": 0, "next": None, "previous": None, "results": []
+    }  # fmt: skip
+    api.force_authenticate(reviewer)
+    mine = api.get("/api/v1/progress/results/", {"indicator": hidden.indicator_id}).json()
+    assert [r["indicator"] for r in mine["results"]] == [hidden.indicator_id]
+    node = api.get("/api/v1/progress/results/", {"node": mine["results"][0]["node_id"]}).json()
+    assert [r["indicator"] for r in node["results"]] == [hidden.indicator_id]
+    assert mine["results"][0]["baseline"] == 10.0 and mine["results"][0]["target"] == 20.0
+    # Results are listed, not fetched one by one (their key has four parts).
+    assert api.get("/api/v1/progress/results/1/").status_code == 404
 
 
 def test_api_query_count_does_not_grow(
