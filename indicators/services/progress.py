@@ -6,7 +6,8 @@ Both paths run the same three steps, so their answers agree by construction:
              the indicator × period grid and the "latest approved value" are index arithmetic
              on those columns, never object by object and without joins in pandas;
   2. rules — indicators.progress.evaluate() on those columns (the one implementation);
-  3. write — binary COPY into the snapshot's rows, then roll-ups per result node (with
+  3. write — binary COPY into the snapshot's rows (and, once per indicator, its frame:
+             node, entity, baseline and target), then roll-ups per result node (with
              everything under it), framework and entity.
 
 Result rows live in a table partitioned by snapshot (migration 0003): a full run creates its
@@ -17,15 +18,15 @@ commits the rows: a reader sees the old snapshot or the new one, never half of o
 that dies rolls back its rows and its partition, is marked failed, and the previous snapshot
 stays current. Pruning drops whole partitions. Running it again is always safe.
 
-An incremental run (after an approval or a reopening) updates the CURRENT snapshot in place,
+An incremental run (after an approval or a reopening, or a change of the indicator, its
+baseline or a target) updates the CURRENT snapshot in place,
 inside one transaction that holds a row lock on it: it replaces the indicator's rows and
 recomputes the roll-ups of the indicator's entity (so every ancestor node, its framework and
 its entity) from the stored rows. Copy-on-write of a million rows per approval would cost
 seconds; in-place under MVCC already gives readers all-or-nothing.
 
 A full run that was computing while values were approved folds those indicators in (under
-the same lock) just before it flips, so its snapshot never goes back in time. Changes of
-baselines and targets are picked up by the nightly full run.
+the same lock) just before it flips, so its snapshot never goes back in time.
 
 "As of a period" means: the latest approved value of the indicator in that period or an
 earlier one (the rules' "latest approved value"), compared with its baseline and its end
