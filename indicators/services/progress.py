@@ -36,6 +36,7 @@ value before it. Periods that have not started by the snapshot's as-of date are 
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import numpy as np
@@ -45,7 +46,7 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from .. import progress
-from ..choices import Rating, Status
+from ..choices import Rating, Status, TargetKind
 from ..models import NodeRollup, ProgressFrame, ProgressResult, ProgressSnapshot, Value
 from ..models.progress import RollupScope, SnapshotScope, SnapshotStatus
 from ._copy import (
@@ -107,31 +108,81 @@ def _code_sql(column, labels, missing):
     return f"COALESCE(array_position(ARRAY[{array}]::text[], {column}::text) - 1, {missing})::int2"
 
 
+# The indicators, their baselines and their targets are read as three plain scans and
+# matched in numpy (a join with a DISTINCT ON over the targets costs PostgreSQL twice as much).
 _INDICATORS = f"""
-SELECT i.id, i.node_id, i.plan_id, pl.entity_id,
+SELECT i.id, i.node_id, i.plan_id,
        {_code_sql("i.value_kind", progress.KINDS, -1)},
        {_code_sql("i.direction", progress.DIRECTIONS, -1)},
-       i.method_in_development,
-       COALESCE(b.id, 0), COALESCE({_NUMBER.format(t="b")}, 'NaN'),
-       COALESCE(EXTRACT(YEAR FROM b.period_end)::int4, -1),
-       COALESCE(t.id, 0), COALESCE(t.target, 'NaN'), COALESCE(t.year::int4, -1)
-FROM indicators_indicator i
-JOIN indicators_plan pl ON pl.id = i.plan_id
-LEFT JOIN indicators_baseline b ON b.indicator_id = i.id
-LEFT JOIN (
-    SELECT DISTINCT ON (tt.indicator_id) tt.indicator_id, tt.id, tt.year,
-           {_NUMBER.format(t="tt")} AS target
-    FROM indicators_target tt WHERE true {{where_target}}
-    ORDER BY tt.indicator_id, (tt.target_kind = 'end') DESC, tt.year DESC
-) t ON t.indicator_id = i.id
-WHERE i.is_active {{where}}
+       i.method_in_development
+FROM indicators_indicator i WHERE i.is_active {{where}}
 """
 _INDICATOR_COLUMNS = [
-    ("indicator_id", "int8"), ("node_id", "int8"), ("plan_id", "int8"), ("entity_id", "int8"),
-    ("kind", "int2"), ("direction", "int2"), ("method_in_development", "bool"),
-    ("baseline_id", "int8"), ("baseline", "float8"), ("baseline_year", "int4"),
-    ("target_id", "int8"), ("target", "float8"), ("target_year", "int4"),
+    ("indicator_id", "int8"), ("node_id", "int8"), ("plan_id", "int8"), ("kind", "int2"),
+    ("direction", "int2"), ("method_in_development", "bool"),
 ]  # fmt: skip
+_PLANS = "SELECT id, entity_id FROM indicators_plan"
+_PLAN_COLUMNS = [("plan_id", "int8"), ("entity_id", "int8")]
+_BASELINES = f"""
+SELECT b.indicator_id, b.id, COALESCE({_NUMBER.format(t="b")}, 'NaN'),
+       EXTRACT(YEAR FROM b.period_end)::int4
+FROM indicators_baseline b WHERE true {{where}}
+"""
+_BASELINE_COLUMNS = [
+    ("indicator_id", "int8"), ("baseline_id", "int8"), ("baseline", "float8"),
+    ("baseline_year", "int4"),
+]  # fmt: skip
+_TARGETS = f"""
+SELECT t.indicator_id, t.id, COALESCE({_NUMBER.format(t="t")}, 'NaN'), t.year::int4,
+       t.target_kind = '{TargetKind.END}'
+FROM indicators_target t WHERE true {{where}}
+"""
+_TARGET_COLUMNS = [
+    ("indicator_id", "int8"), ("target_id", "int8"), ("target", "float8"),
+    ("target_year", "int4"), ("is_end", "bool"),
+]  # fmt: skip
+
+
+def _read_indicators(indicator_ids):
+    """Active indicators ordered by plan and id, each with its entity, its baseline (id 0,
+    NaN and year -1 when it has none) and its end target — the target marked "end", else
+    the last year's (same fill when it has none)."""
+    ind = copy_out_fixed(
+        _INDICATORS.format(where=_ids_sql("i.id", indicator_ids)), _INDICATOR_COLUMNS
+    )
+    for name, labels in (("kind", progress.KINDS), ("direction", progress.DIRECTIONS)):
+        if (ind[name] < 0).any():
+            raise ValueError(f"an indicator has a {name} the rules do not know ({labels})")
+    order = np.lexsort((ind["indicator_id"], ind["plan_id"]))
+    ind = {k: v[order] for k, v in ind.items()}
+    plans = copy_out_fixed(_PLANS, _PLAN_COLUMNS)
+    at, _found = _lookup(plans["plan_id"], ind["plan_id"])  # every indicator has its plan
+    ind["entity_id"] = plans["entity_id"][at]
+    baselines = copy_out_fixed(
+        _BASELINES.format(where=_ids_sql("b.indicator_id", indicator_ids)), _BASELINE_COLUMNS
+    )
+    targets = copy_out_fixed(
+        _TARGETS.format(where=_ids_sql("t.indicator_id", indicator_ids)), _TARGET_COLUMNS
+    )
+    # One target per indicator: sorted by indicator, then end last, then year.
+    order = np.lexsort((targets["target_year"], targets["is_end"], targets["indicator_id"]))
+    owner = targets["indicator_id"][order]
+    chosen = order[np.r_[owner[1:] != owner[:-1], True]] if len(owner) else order
+    targets = {k: v[chosen] for k, v in targets.items()}
+    for found_in, fills in (
+        (baselines, {"baseline_id": 0, "baseline": np.nan, "baseline_year": -1}),
+        (targets, {"target_id": 0, "target": np.nan, "target_year": -1}),
+    ):
+        at, found = _lookup(found_in["indicator_id"], ind["indicator_id"])
+        for name, fill in fills.items():
+            column = found_in[name]
+            ind[name] = (
+                np.where(found, column[at], fill)
+                if len(column)
+                else np.full(len(found), fill, dtype=column.dtype)
+            )
+    return ind
+
 
 _VALUES = f"""
 SELECT v.indicator_id, v.period_id, v.id, v.is_missing,
@@ -194,16 +245,7 @@ class Inputs:
     its period and the approved value before that one."""
 
     def __init__(self, *, as_of, indicator_ids=None):
-        where = _ids_sql("i.id", indicator_ids)
-        where_target = _ids_sql("tt.indicator_id", indicator_ids)
-        ind = copy_out_fixed(
-            _INDICATORS.format(where=where, where_target=where_target), _INDICATOR_COLUMNS
-        )
-        for name, labels in (("kind", progress.KINDS), ("direction", progress.DIRECTIONS)):
-            if (ind[name] < 0).any():
-                raise ValueError(f"an indicator has a {name} the rules do not know ({labels})")
-        order = np.lexsort((ind["indicator_id"], ind["plan_id"]))
-        self.indicators = ind = {k: v[order] for k, v in ind.items()}
+        self.indicators = ind = _read_indicators(indicator_ids)
         plans = np.unique(ind["plan_id"]).tolist() if indicator_ids is not None else None
         per = copy_out_fixed(
             _PERIODS.format(where=_ids_sql("plan_id", plans)),
@@ -229,26 +271,49 @@ class Inputs:
         value_at = np.full(n, -1)
         value_at[starts[ipos[ok]] + (ppos[ok] - first[ipos[ok]])] = np.flatnonzero(ok)
         last, previous = _carry_forward(which, value_at >= 0)
-        latest = np.where(last >= 0, value_at[np.maximum(last, 0)], -1)
-        before = np.where(previous >= 0, value_at[np.maximum(previous, 0)], -1)
+        self.which, self.period_pos, self.periods, self.values = which, period_pos, per, values
+        self.latest = np.where(last >= 0, value_at[np.maximum(last, 0)], -1)
+        self.before = np.where(previous >= 0, value_at[np.maximum(previous, 0)], -1)
+        self.indicator_starts = starts[counts > 0]
+        # Parts of every indicator in parts (a superset of the rows that need them: a missing
+        # value has none), read before the results are written.
+        in_parts = ind["indicator_id"][ind["kind"] == _KIND["parts"]]
+        self.parts = _query_frame(_PARTS, [in_parts.tolist()]) if len(in_parts) else None
+
+    def batches(self, size):
+        """(start, stop) row ranges of about `size` rows, cut between indicators."""
+        if not self.n:
+            return []
+        starts = self.indicator_starts
+        cuts = np.unique(np.r_[starts[np.searchsorted(starts, range(0, self.n, size))], self.n])
+        return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+    def batch(self, start, stop):
+        """The row columns of rows [start, stop), built on demand (a full run builds each
+        batch while PostgreSQL stores the previous one)."""
+        ind, per, values = self.indicators, self.periods, self.values
+        which = self.which[start:stop]
+        period_pos = self.period_pos[start:stop]
+        latest, before = self.latest[start:stop], self.before[start:stop]
 
         def pick(column, at, fill):
+            if not len(values[column]):  # no approved value at all
+                return np.full(len(at), fill, dtype=values[column].dtype)
             return np.where(at >= 0, values[column][np.maximum(at, 0)], fill)
 
         def years(column):
             raw = column[which]
             return np.where(raw < 0, np.nan, raw).astype(float)
 
-        kind = ind["kind"][which]
         is_missing = pick("is_missing", latest, False).astype(bool)
-        self.rows = {
+        return {
             "indicator_id": ind["indicator_id"][which],
             "period_id": per["period_id"][period_pos],
             "node_id": ind["node_id"][which],
             "plan_id": ind["plan_id"][which],
             "entity_id": ind["entity_id"][which],
             "period_year": per["period_year"][period_pos],
-            "kind": np.where(is_missing, _KIND["missing"], kind).astype(np.int8),
+            "kind": np.where(is_missing, _KIND["missing"], ind["kind"][which]).astype(np.int8),
             "direction": ind["direction"][which],
             "method_in_development": ind["method_in_development"][which],
             "baseline_id": ind["baseline_id"][which],
@@ -263,25 +328,6 @@ class Inputs:
             "previous_value_id": pick("value_id", before, 0),
             "previous": pick("actual", before, np.nan),
         }
-        self.which = which
-        self.indicator_starts = starts[counts > 0]
-        parts = self.rows["kind"] == _KIND["parts"]
-        self.parts = (
-            _query_frame(_PARTS, [np.unique(self.rows["indicator_id"][parts]).tolist()])
-            if parts.any()
-            else None
-        )
-
-    def batches(self, size):
-        """(start, stop) row ranges of about `size` rows, cut between indicators."""
-        if not self.n:
-            return []
-        starts = self.indicator_starts
-        cuts = np.unique(np.r_[starts[np.searchsorted(starts, range(0, self.n, size))], self.n])
-        return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
-
-    def batch(self, start, stop):
-        return {name: column[start:stop] for name, column in self.rows.items()}
 
 
 def _carry_forward(which, has):
@@ -728,19 +774,24 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             cursor.execute("SET LOCAL work_mem TO '64MB'")
             started = time.perf_counter()
             inputs = Inputs(as_of=as_of)
+            nodes = _nodes()
             read = time.perf_counter()
             table = _create_partition(cursor, _RESULTS, snapshot.pk)
             leaf = _write_results(snapshot, inputs, table=table, as_of=as_of, tolerance=tolerance)
             written = time.perf_counter()
-            _attach_partition(cursor, _RESULTS, snapshot.pk)
-            indexed = time.perf_counter()
-            frames = _create_partition(cursor, _FRAMES, snapshot.pk)
-            write_frames(snapshot, inputs, table=frames)
-            _attach_partition(cursor, _FRAMES, snapshot.pk)
-            write_rollups(snapshot, rollups(leaf, _nodes()))
+            # The roll-ups are summed in pandas while PostgreSQL builds the index (the
+            # waiting thread lets go of the GIL).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                rolled_up = pool.submit(rollups, leaf, nodes)
+                _attach_partition(cursor, _RESULTS, snapshot.pk)
+                frames = _create_partition(cursor, _FRAMES, snapshot.pk)
+                write_frames(snapshot, inputs, table=frames)
+                _attach_partition(cursor, _FRAMES, snapshot.pk)
+                indexed = time.perf_counter()
+                write_rollups(snapshot, rolled_up.result())
             log.info(
-                "progress: %s rows read in %.2f s, judged and written in %.2f s, indexed in "
-                "%.2f s, framed and rolled up in %.2f s",
+                "progress: %s rows read in %.2f s, judged and written in %.2f s, indexed and "
+                "framed in %.2f s, rolled up in %.2f s more",
                 inputs.n, read - started, written - read, indexed - written,
                 time.perf_counter() - indexed,
             )  # fmt: skip
