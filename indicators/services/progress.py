@@ -1,22 +1,26 @@
 """Computing and storing progress: a full recomputation and one indicator after an approval.
 
 Both paths run the same three steps, so their answers agree by construction:
-  1. read  — whole columns with three binary COPY statements (indicators with their baseline
-             and end target, approved values, periods), parsed by numpy in one step each;
-             the indicator × period grid and the "latest approved value" are index arithmetic
-             on those columns, never object by object and without joins in pandas;
+  1. read  — whole columns with binary COPY statements (indicators, their baselines and
+             targets, periods, approved values), parsed by numpy in one step each; the
+             indicator × period grid and the "latest approved value" are index arithmetic on
+             those columns, never object by object and without joins in pandas;
   2. rules — indicators.progress.evaluate() on those columns (the one implementation);
   3. write — binary COPY into the snapshot's rows (and, once per indicator, its frame:
              node, entity, baseline and target), then roll-ups per result node (with
              everything under it), framework and entity.
 
-Result rows live in a table partitioned by snapshot (migration 0003): a full run creates its
-snapshot's partition as a plain table with no index, streams the rows into it with COPY
-(computing the next batch while PostgreSQL stores the previous one), builds its one index in
-a single sort, and attaches it — then flips `is_current`, all in the transaction that
-commits the rows: a reader sees the old snapshot or the new one, never half of one; a run
-that dies rolls back its rows and its partition, is marked failed, and the previous snapshot
-stays current. Pruning drops whole partitions. Running it again is always safe.
+Result rows live in a table partitioned by snapshot (migration 0003). A full run works on two
+connections, so that PostgreSQL works on both cores: its own reads the approved values range
+of indicators after range, and judges each range in batches, while a writer connection
+(_ResultsWriter) stores the rows of the range before into a plain table of the snapshot's, with
+no index; the writer then builds the one index in a single sort (while the run writes the
+frames and sums the roll-ups) and commits the table, which no reader can see: the results
+table does not have it. The run attaches it and flips `is_current` in its own transaction: a
+reader sees the old snapshot or the new one, never half of one; a run that dies rolls back,
+drops the writer's table, is marked failed, and the previous snapshot stays current (a table
+left by a crash goes with its snapshot at the next prune). Pruning drops whole partitions.
+Running it again is always safe.
 
 An incremental run (after an approval or a reopening, or a change of the indicator, its
 baseline or a target) updates the CURRENT snapshot in place,
@@ -41,6 +45,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
@@ -63,6 +68,9 @@ log = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 2
 # Rows judged and sent per batch of a full run (PostgreSQL stores one while the next is judged).
 BATCH_ROWS = 100_000
+# Ranges of indicators a full run reads one after the other (each read overlaps the storing of
+# the range before, on the writer's connection).
+READ_RANGES = 4
 
 _KIND = {k: i for i, k in enumerate(progress.KINDS)}
 _STATUS = {s: i for i, s in enumerate(progress.STATUSES)}
@@ -144,7 +152,7 @@ _TARGET_COLUMNS = [
 
 
 def _read_indicators(indicator_ids):
-    """Active indicators ordered by plan and id, each with its entity, its baseline (id 0,
+    """Active indicators ordered by id, each with its entity, its baseline (id 0,
     NaN and year -1 when it has none) and its end target — the target marked "end", else
     the last year's (same fill when it has none)."""
     ind = copy_out_fixed(
@@ -153,7 +161,7 @@ def _read_indicators(indicator_ids):
     for name, labels in (("kind", progress.KINDS), ("direction", progress.DIRECTIONS)):
         if (ind[name] < 0).any():
             raise ValueError(f"an indicator has a {name} the rules do not know ({labels})")
-    order = np.lexsort((ind["indicator_id"], ind["plan_id"]))
+    order = np.argsort(ind["indicator_id"], kind="stable")
     ind = {k: v[order] for k, v in ind.items()}
     plans = copy_out_fixed(_PLANS, _PLAN_COLUMNS)
     at, _found = _lookup(plans["plan_id"], ind["plan_id"])  # every indicator has its plan
@@ -239,25 +247,60 @@ def _lookup(keys, wanted):
     return order[at], keys[order[at]] == wanted
 
 
-class Inputs:
-    """The columns the rules need, one row per (active indicator, started period), ordered by
-    plan, indicator and period start; each row carries the latest approved value at or before
-    its period and the approved value before that one."""
+class Frame:
+    """What the rows of a run share: the active indicators (by id, with baseline and end
+    target) and the started periods of their plans (by plan and start)."""
 
     def __init__(self, *, as_of, indicator_ids=None):
+        self.indicator_ids = indicator_ids
         self.indicators = ind = _read_indicators(indicator_ids)
         plans = np.unique(ind["plan_id"]).tolist() if indicator_ids is not None else None
-        per = copy_out_fixed(
-            _PERIODS.format(where=_ids_sql("plan_id", plans)),
-            _PERIOD_COLUMNS,
-            [as_of],
+        self.periods = per = copy_out_fixed(
+            _PERIODS.format(where=_ids_sql("plan_id", plans)), _PERIOD_COLUMNS, [as_of]
         )
-        values = copy_out_fixed(
-            _VALUES.format(where=_ids_sql("v.indicator_id", indicator_ids)), _VALUE_COLUMNS
+        self.first = np.searchsorted(per["plan_id"], ind["plan_id"], "left")
+        self.counts = np.searchsorted(per["plan_id"], ind["plan_id"], "right") - self.first
+
+    def id_ranges(self, parts):
+        """About `parts` ranges of indicator ids (lo, hi inclusive) with about as many rows
+        each, together covering every indicator."""
+        ids = self.indicators["indicator_id"]
+        if not len(ids):
+            return [(0, 0)]
+        ends = np.cumsum(self.counts)
+        cuts = np.searchsorted(ends, np.linspace(0, ends[-1], parts + 1)[1:-1], "right")
+        cuts = np.unique(np.r_[0, cuts[cuts < len(ids)], len(ids)])
+        return [(int(ids[a]), int(ids[b - 1])) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+    def select(self, lo, hi):
+        """The indicators with ids in [lo, hi], and their period positions."""
+        keep = slice(*np.searchsorted(self.indicators["indicator_id"], [lo, hi + 1]))
+        return (
+            {k: v[keep] for k, v in self.indicators.items()},
+            self.first[keep],
+            self.counts[keep],
         )
+
+
+class Inputs:
+    """The columns the rules need, one row per (active indicator, started period), ordered by
+    indicator and period start; each row carries the latest approved value at or before its
+    period and the approved value before that one. `frame` and `id_range` (lo, hi) read the
+    rows of one range of indicator ids of a frame read before (a full run reads range after
+    range while PostgreSQL stores the previous one)."""
+
+    def __init__(self, *, as_of, indicator_ids=None, frame=None, id_range=None):
+        if frame is None:
+            frame = Frame(as_of=as_of, indicator_ids=indicator_ids)
+        where = _ids_sql("v.indicator_id", frame.indicator_ids)
+        lo, hi = id_range or (0, np.iinfo(np.int64).max)
+        if id_range is not None:
+            where += f" AND v.indicator_id BETWEEN {int(lo)} AND {int(hi)}"
+        ind, first, counts = frame.select(lo, hi)
+        self.indicators = ind
+        per = frame.periods
+        values = copy_out_fixed(_VALUES.format(where=where), _VALUE_COLUMNS)
         # The grid: each indicator repeated over its plan's started periods (in start order).
-        first = np.searchsorted(per["plan_id"], ind["plan_id"], "left")
-        counts = np.searchsorted(per["plan_id"], ind["plan_id"], "right") - first
         self.n = n = int(counts.sum())
         which = np.repeat(np.arange(len(counts)), counts)  # indicator position of each row
         starts = np.cumsum(counts) - counts
@@ -508,9 +551,9 @@ def _result_columns(snapshot_id, rows, judged):
     }
 
 
-def write_frames(snapshot, inputs, table=ProgressFrame._meta.db_table):
-    """One ProgressFrame per indicator read (years -1 are NULL)."""
-    ind = inputs.indicators
+def write_frames(snapshot, read, table=ProgressFrame._meta.db_table):
+    """One ProgressFrame per indicator of `read` (a Frame or Inputs; years -1 are NULL)."""
+    ind = read.indicators
     columns = {
         "snapshot_id": np.full(len(ind["indicator_id"]), snapshot.pk, dtype=np.int64),
         **{k: ind[k] for k in ("indicator_id", "node_id", "plan_id", "entity_id")},
@@ -523,11 +566,10 @@ def write_frames(snapshot, inputs, table=ProgressFrame._meta.db_table):
 
 
 def _stream_results(copy, snapshot, inputs, *, as_of, tolerance):
-    """Judge the rows batch by batch into an open binary COPY (PostgreSQL stores one batch
-    while the next is judged); returns the leaf counts of the roll-ups, counted batch by
-    batch (batches end between indicators)."""
+    """Judge the rows batch by batch into an open binary COPY, between its header and its
+    trailer (PostgreSQL stores one batch while the next is judged); returns the leaf counts
+    of the roll-ups, counted batch by batch (batches end between indicators)."""
     leaves = []
-    copy.write(BINARY_HEADER)
     for start, stop in inputs.batches(BATCH_ROWS):
         rows, judged = judge_batch(inputs, start, stop, as_of=as_of, tolerance=tolerance)
         for block in binary_rows(_result_columns(snapshot.pk, rows, judged), RESULT_TYPES):
@@ -547,7 +589,6 @@ def _stream_results(copy, snapshot, inputs, *, as_of, tolerance):
                 )
             )
         )
-    copy.write(BINARY_TRAILER)
     return pd.concat(leaves, ignore_index=True) if leaves else leaf_counts(pd.DataFrame())
 
 
@@ -555,11 +596,89 @@ def _copy_sql(table):
     return f"COPY {table} ({', '.join(RESULT_TYPES)}) FROM STDIN WITH (FORMAT binary)"
 
 
-def _write_results(snapshot, inputs, *, table, as_of, tolerance):
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(_copy_sql(table), writer=QueuedLibpqWriter(raw)) as copy:
-            return _stream_results(copy, snapshot, inputs, as_of=as_of, tolerance=tolerance)
+class _ResultsWriter:
+    """The results partition of a full run, written on a connection of its own.
+
+    The run's own connection reads the approved values range after range while this one's
+    server process stores the rows of the range before (PostgreSQL works on two cores), then
+    builds the partition's index while the run writes the frames and sums the roll-ups. The
+    partition is committed here as a plain table that no reader can see — the results table
+    does not have it yet — and the run attaches it in its own transaction, with the switch;
+    a run that fails drops it (and progress_prune() drops any left by a crash).
+
+    The table is declared from the catalogue's description of the results table rather than
+    with LIKE, so this connection never waits for a lock on the results table that the run's
+    own transaction may hold."""
+
+    def __init__(self, snapshot_id, columns):
+        self.table = partition_name(_RESULTS, snapshot_id)
+        # The run's connection's error translation (this may finish in another thread, where
+        # `connection` is another one): psycopg's errors reach the caller as Django's.
+        self._errors = connection.wrap_database_errors
+        self._copying = None
+        self.conn = connection.get_new_connection(connection.get_connection_params())
+        try:
+            with self._errors:
+                self.conn.execute("SET synchronous_commit TO OFF")
+                self.conn.execute("SET maintenance_work_mem TO '256MB'")
+                self.conn.execute(f"DROP TABLE IF EXISTS {self.table}")
+                self.conn.execute(
+                    f"CREATE TABLE {self.table} ({columns}, "
+                    f"CHECK (snapshot_id = {int(snapshot_id)}))"
+                )
+                cursor = self.conn.cursor()
+                self._copying = cursor.copy(_copy_sql(self.table), writer=QueuedLibpqWriter(cursor))
+                self.copy = self._copying.__enter__()
+                self.copy.write(BINARY_HEADER)
+        except BaseException:
+            self.close()
+            raise
+
+    def finish(self):
+        """End the COPY, build the index (in one sort) and commit the table."""
+        with self._errors:
+            self.copy.write(BINARY_TRAILER)
+            copying, self._copying = self._copying, None
+            copying.__exit__(None, None, None)
+            self.conn.execute(
+                f"CREATE UNIQUE INDEX {self.table}_key ON {self.table} ({_KEYS[_RESULTS]})"
+            )
+            self.conn.commit()
+
+    def close(self):
+        """Close the connection (again: no-op); a COPY still open is abandoned, and what was
+        not committed rolls back."""
+        if self.conn.closed:
+            return
+        try:
+            if self._copying is not None:
+                copying, self._copying = self._copying, None
+                abandoned = RuntimeError("progress: full run abandoned")
+                copying.__exit__(RuntimeError, abandoned, None)
+        except psycopg.Error:
+            pass  # the connection is closed below whatever state the COPY is in
+        finally:
+            self.conn.close()
+
+
+def _table_columns(cursor, table):
+    """The column definitions and CHECK constraints of `table`, as CREATE TABLE takes them."""
+    cursor.execute(
+        """
+        SELECT string_agg(format('%%I %%s%%s', attname, format_type(atttypid, atttypmod),
+                                 CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END),
+                          ', ' ORDER BY attnum)
+        FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+        """,
+        [table],
+    )
+    columns = [cursor.fetchone()[0]]
+    cursor.execute(
+        "SELECT format('CONSTRAINT %%I %%s', conname, pg_get_constraintdef(oid)) "
+        "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
+        [table],
+    )
+    return ", ".join(columns + [row[0] for row in cursor.fetchall()])
 
 
 def _nodes(entity_ids=None):
@@ -742,7 +861,9 @@ def _fold_in(snapshot, indicator_ids):
         )
         if inputs.n:
             with cursor.cursor.copy(_copy_sql(_RESULTS)) as copy:
+                copy.write(BINARY_HEADER)
                 _stream_results(copy, snapshot, inputs, as_of=snapshot.as_of, tolerance=None)
+                copy.write(BINARY_TRAILER)
     write_frames(snapshot, inputs)
     stored = _query_frame(_STORED, [snapshot.pk, entity_ids])
     NodeRollup.objects.filter(snapshot=snapshot, entity_id__in=entity_ids).delete()
@@ -763,6 +884,7 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
         as_of=as_of,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
+    writer = None
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             # Derived data: if the server crashed right after this commit, the snapshot would
@@ -773,29 +895,36 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
             cursor.execute("SET LOCAL work_mem TO '64MB'")
             started = time.perf_counter()
-            inputs = Inputs(as_of=as_of)
+            frame = Frame(as_of=as_of)
             nodes = _nodes()
-            read = time.perf_counter()
-            table = _create_partition(cursor, _RESULTS, snapshot.pk)
-            leaf = _write_results(snapshot, inputs, table=table, as_of=as_of, tolerance=tolerance)
+            writer = _ResultsWriter(snapshot.pk, _table_columns(cursor, _RESULTS))
+            leaves, count = [], 0
+            for id_range in frame.id_ranges(READ_RANGES):
+                inputs = Inputs(as_of=as_of, frame=frame, id_range=id_range)
+                leaves.append(
+                    _stream_results(writer.copy, snapshot, inputs, as_of=as_of, tolerance=tolerance)
+                )
+                count += inputs.n
             written = time.perf_counter()
-            # The roll-ups are summed in pandas while PostgreSQL builds the index (the
-            # waiting thread lets go of the GIL).
+            # The frames are written and the roll-ups summed while the writer's server
+            # process builds the index (the waiting thread lets go of the GIL).
             with ThreadPoolExecutor(max_workers=1) as pool:
-                rolled_up = pool.submit(rollups, leaf, nodes)
-                _attach_partition(cursor, _RESULTS, snapshot.pk)
+                indexing = pool.submit(writer.finish)
                 frames = _create_partition(cursor, _FRAMES, snapshot.pk)
-                write_frames(snapshot, inputs, table=frames)
+                write_frames(snapshot, frame, table=frames)
                 _attach_partition(cursor, _FRAMES, snapshot.pk)
-                indexed = time.perf_counter()
-                write_rollups(snapshot, rolled_up.result())
+                write_rollups(snapshot, rollups(pd.concat(leaves, ignore_index=True), nodes))
+                indexing.result()
+            writer.close()
+            cursor.execute(
+                f"ALTER TABLE {_RESULTS} ATTACH PARTITION {writer.table} "
+                f"FOR VALUES IN ({int(snapshot.pk)})"
+            )
             log.info(
-                "progress: %s rows read in %.2f s, judged and written in %.2f s, indexed and "
-                "framed in %.2f s, rolled up in %.2f s more",
-                inputs.n, read - started, written - read, indexed - written,
-                time.perf_counter() - indexed,
+                "progress: %s rows read, judged and written in %.2f s, indexed, framed and "
+                "rolled up in %.2f s more",
+                count, written - started, time.perf_counter() - written,
             )  # fmt: skip
-            count = inputs.n
             _lock_current()
             changed = set(
                 Value.objects.filter(updated_at__gte=snapshot.created_at).values_list(
@@ -812,6 +941,11 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             snapshot.finished_at = timezone.now()
             snapshot.save()
     except Exception as exc:
+        if writer is not None:
+            # Its table may have been committed before the failure: drop it.
+            writer.close()
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {writer.table}")
         ProgressSnapshot.objects.filter(pk=snapshot.pk).update(
             status=SnapshotStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
         )

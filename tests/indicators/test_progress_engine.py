@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 from unittest import mock
 
+import numpy as np
 import pandas as pd
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -192,6 +193,77 @@ def test_failing_run_leaves_the_previous_snapshot_current(data):
     # ... and simply running again works.
     again = engine.progress_compute_full(as_of=AS_OF)
     assert again.is_current and results_of(again) == before
+
+
+def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
+    """The writer's connection is rolled back with its half-written table."""
+    first = engine.progress_compute_full(as_of=AS_OF)
+    calls = []
+
+    def judge_then_fail(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("rules broke")
+        return judge_batch(*args, **kwargs)
+
+    judge_batch = engine.judge_batch
+    with (
+        mock.patch.object(engine, "READ_RANGES", 4),
+        mock.patch.object(engine, "judge_batch", side_effect=judge_then_fail),
+        pytest.raises(RuntimeError, match="rules broke"),
+    ):
+        engine.progress_compute_full(as_of=AS_OF)
+    failed = ProgressSnapshot.objects.exclude(pk=first.pk).get()
+    assert failed.status == SnapshotStatus.FAILED and partitions(failed) == {}
+    assert ProgressSnapshot.objects.get(is_current=True) == first
+
+
+def test_readers_see_none_of_a_run_before_its_switch(data):
+    """The writer commits its table before the switch, but only as a table of its own: the
+    results table (what every reader queries) gets it in the run's own transaction."""
+    seen = {}
+    close = engine._ResultsWriter.close
+
+    def look_from_another_connection(writer):
+        close(writer)  # the writer is done: its table is committed, not yet attached
+        other = connection.get_new_connection(connection.get_connection_params())
+        try:
+            seen["stored"] = other.execute(f"SELECT count(*) FROM {writer.table}").fetchone()[0]
+            seen["readable"] = other.execute(
+                f"SELECT count(*) FROM {ProgressResult._meta.db_table}"
+            ).fetchone()[0]
+        finally:
+            other.close()
+
+    with mock.patch.object(engine._ResultsWriter, "close", look_from_another_connection):
+        snapshot = engine.progress_compute_full(as_of=AS_OF)
+    assert seen == {"stored": 4, "readable": 0}
+    assert ProgressResult.objects.filter(snapshot=snapshot).count() == 4
+
+
+@pytest.mark.parametrize("ranges", [1, 2, 3, 10])
+def test_results_do_not_depend_on_how_the_run_is_cut(data, ranges):
+    reference = results_of(engine.progress_compute_full(as_of=AS_OF))
+    with (
+        mock.patch.object(engine, "READ_RANGES", ranges),
+        mock.patch.object(engine, "BATCH_ROWS", 1),
+    ):
+        assert results_of(engine.progress_compute_full(as_of=AS_OF)) == reference
+
+
+def test_id_ranges_cover_every_indicator_with_rows_about_even():
+    frame = engine.Frame.__new__(engine.Frame)
+    frame.indicators = {"indicator_id": np.array([3, 5, 8, 9, 20, 21])}
+    frame.counts = np.array([10, 10, 10, 10, 0, 20])
+    assert frame.id_ranges(1) == [(3, 21)]
+    assert frame.id_ranges(2) == [(3, 8), (9, 21)]
+    three = frame.id_ranges(3)
+    assert three[0][0] == 3 and three[-1][1] == 21 and len(three) == 3
+    assert all(a[1] < b[0] for a, b in zip(three, three[1:], strict=False))  # in order
+    many = frame.id_ranges(50)  # never more ranges than indicators
+    assert many[0][0] == 3 and many[-1][1] == 21 and len(many) <= 6
+    frame.indicators, frame.counts = {"indicator_id": np.array([], dtype=int)}, np.array([])
+    assert frame.id_ranges(4) == [(0, 0)]
 
 
 def test_rerun_is_idempotent_and_prune_keeps_two(data):
