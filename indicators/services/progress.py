@@ -272,9 +272,13 @@ class Frame:
         cuts = np.unique(np.r_[0, cuts[cuts < len(ids)], len(ids)])
         return [(int(ids[a]), int(ids[b - 1])) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
-    def select(self, lo, hi):
-        """The indicators with ids in [lo, hi], and their period positions."""
-        keep = slice(*np.searchsorted(self.indicators["indicator_id"], [lo, hi + 1]))
+    def select(self, id_range=None):
+        """The indicators with ids in `id_range` (lo, hi inclusive; None: all of them), and
+        their period positions."""
+        keep = slice(None)
+        if id_range is not None:
+            lo, hi = id_range
+            keep = slice(*np.searchsorted(self.indicators["indicator_id"], [lo, hi + 1]))
         return (
             {k: v[keep] for k, v in self.indicators.items()},
             self.first[keep],
@@ -293,10 +297,9 @@ class Inputs:
         if frame is None:
             frame = Frame(as_of=as_of, indicator_ids=indicator_ids)
         where = _ids_sql("v.indicator_id", frame.indicator_ids)
-        lo, hi = id_range or (0, np.iinfo(np.int64).max)
         if id_range is not None:
-            where += f" AND v.indicator_id BETWEEN {int(lo)} AND {int(hi)}"
-        ind, first, counts = frame.select(lo, hi)
+            where += f" AND v.indicator_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+        ind, first, counts = frame.select(id_range)
         self.indicators = ind
         per = frame.periods
         values = copy_out_fixed(_VALUES.format(where=where), _VALUE_COLUMNS)
