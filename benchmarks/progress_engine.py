@@ -10,17 +10,21 @@ Prints: the full recomputation (read → evaluate() → COPY into a new snapshot
 atomic switch) with wall time, Python peak (tracemalloc) and process peak RSS, and its ratios
 to (a) the floor: ONE SQL statement that classifies the same approved values into a new table
 (CREATE TABLE AS SELECT), and (b) a naive per-object ORM implementation run on a
-10,000-value subset (scaled per value). Then the incremental recomputation after one approval.
+10,000-value subset (scaled per value); the CPU seconds of one full run in Python and in
+PostgreSQL, and of the floor (when the server runs on this machine). Then the incremental
+recomputation after one approval.
 """
 
+import os
 import resource
 import statistics
 import time
 from datetime import date
 
+from django.core.management import call_command
 from django.db import connection, transaction
 
-from benchmarks.util import best_of, peak_memory, report
+from benchmarks.util import best_of, cpu_use, peak_memory, report
 from entities.models import Entity
 from indicators.choices import Status
 from indicators.models import (
@@ -221,6 +225,10 @@ def _interleaved(floor, full, rounds=5):
 
 
 def run():
+    # The benchmarks share one throw-away database: start from an empty one, so that the
+    # shape above is all there is (the import benchmark's indicators would collide with the
+    # generated values, and would be computed and timed too).
+    call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     _framework()
     per_node = N_INDICATORS // 40
@@ -260,6 +268,16 @@ def run():
         f"python peak {peak / 2**20:.0f} MiB; process peak RSS {rss / 2**10:.0f} MiB "
         f"(before: {rss_before / 2**10:.0f} MiB); medians of 5, taken in turns",
     )
+    # Where the time goes: the full run keeps both cores busy, the floor one.
+    _none, _floor_python, floor_cpu = cpu_use(floor)
+    _snapshot, full_python, full_cpu = cpu_use(lambda: engine.progress_compute_full(as_of=AS_OF))
+    if floor_cpu is not None:
+        print(
+            f"CPU of one run: full {full_python:.2f} s Python + {full_cpu:.2f} s PostgreSQL "
+            f"= {full_python + full_cpu:.2f} s on {os.cpu_count()} cores; "
+            f"floor {floor_cpu:.2f} s PostgreSQL on one",
+            flush=True,
+        )
     pruned_at = time.perf_counter()
     pruned = engine.progress_prune(keep=1)
     report(

@@ -1,5 +1,7 @@
 """Small helpers shared by benchmarks: timing with repeats, peak memory, the printed line."""
 
+import os
+import resource
 import statistics
 import time
 import tracemalloc
@@ -35,3 +37,34 @@ def report(label, seconds, floor_seconds=None, floor_label="floor", extra=""):
     if extra:
         line += f"   {extra}"
     print(line, flush=True)
+
+
+def _postgres_cpu():
+    """CPU seconds used so far by the PostgreSQL processes of this machine (None when there
+    are none to read: a server elsewhere, or no /proc)."""
+    total, found = 0, False
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() not in ("postgres", "postmaster"):
+                    continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+        total += sum(int(x) for x in fields[11:15])  # utime, stime and its waited-for children
+        found = True
+    return total / os.sysconf("SC_CLK_TCK") if found else None
+
+
+def cpu_use(fn):
+    """(result, CPU seconds of this process, of PostgreSQL or None) of one call of fn: where
+    the time of a run goes when it keeps several cores busy."""
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    server = _postgres_cpu()
+    result = fn()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    server_after = _postgres_cpu()
+    python = (after.ru_utime - mine.ru_utime) + (after.ru_stime - mine.ru_stime)
+    postgres = server_after - server if server is not None and server_after is not None else None
+    return result, python, postgres
