@@ -45,7 +45,6 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
@@ -630,8 +629,9 @@ class _ResultsWriter:
                     f"CHECK (snapshot_id = {int(snapshot_id)}))"
                 )
                 cursor = self.conn.cursor()
-                self._copying = cursor.copy(_copy_sql(self.table), writer=QueuedLibpqWriter(cursor))
-                self.copy = self._copying.__enter__()
+                copying = cursor.copy(_copy_sql(self.table), writer=QueuedLibpqWriter(cursor))
+                self.copy = copying.__enter__()
+                self._copying = copying
                 self.copy.write(BINARY_HEADER)
         except BaseException:
             self.close()
@@ -658,8 +658,8 @@ class _ResultsWriter:
                 copying, self._copying = self._copying, None
                 abandoned = RuntimeError("progress: full run abandoned")
                 copying.__exit__(RuntimeError, abandoned, None)
-        except psycopg.Error:
-            pass  # the connection is closed below whatever state the COPY is in
+        except Exception:  # the connection is closed below whatever state the COPY is in
+            log.debug("progress: abandoning the writer's COPY", exc_info=True)
         finally:
             self.conn.close()
 

@@ -218,6 +218,19 @@ def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
     assert ProgressSnapshot.objects.get(is_current=True) == first
 
 
+def test_a_writer_that_cannot_start_fails_the_run_cleanly(data):
+    first = engine.progress_compute_full(as_of=AS_OF)
+    with (
+        mock.patch.object(engine, "_table_columns", return_value="not a column list"),
+        pytest.raises(DatabaseError, match="syntax error"),
+    ):
+        engine.progress_compute_full(as_of=AS_OF)
+    failed = ProgressSnapshot.objects.exclude(pk=first.pk).get()
+    assert failed.status == SnapshotStatus.FAILED and "syntax error" in failed.error
+    assert partitions(failed) == {}
+    assert ProgressSnapshot.objects.get(is_current=True) == first
+
+
 def test_readers_see_none_of_a_run_before_its_switch(data):
     """The writer commits its table before the switch, but only as a table of its own: the
     results table (what every reader queries) gets it in the run's own transaction."""
