@@ -262,7 +262,8 @@ class Frame:
 
     def id_ranges(self, parts):
         """About `parts` ranges of indicator ids (lo, hi inclusive) with about as many rows
-        each, together covering every indicator."""
+        each, together covering every indicator (one empty range when there is none, so that
+        a run without indicators still goes through the same steps)."""
         ids = self.indicators["indicator_id"]
         if not len(ids):
             return [(0, 0)]
@@ -608,11 +609,12 @@ class _ResultsWriter:
     does not have it yet — and the run attaches it in its own transaction, with the switch;
     a run that fails drops it (and progress_prune() drops any left by a crash).
 
-    The table is declared from the catalogue's description of the results table rather than
-    with LIKE, so this connection never waits for a lock on the results table that the run's
-    own transaction may hold."""
+    The table is created by the statement the run's connection wrote (_create_sql), which
+    never refers to the results table: this connection never waits for a lock on it that the
+    run's own transaction may hold."""
 
-    def __init__(self, snapshot_id, columns):
+    def __init__(self, snapshot_id, create_sql):
+        self.snapshot_id = snapshot_id
         self.table = partition_name(_RESULTS, snapshot_id)
         # The run's connection's error translation (this may finish in another thread, where
         # `connection` is another one): psycopg's errors reach the caller as Django's.
@@ -624,10 +626,7 @@ class _ResultsWriter:
                 self.conn.execute("SET synchronous_commit TO OFF")
                 self.conn.execute("SET maintenance_work_mem TO '256MB'")
                 self.conn.execute(f"DROP TABLE IF EXISTS {self.table}")
-                self.conn.execute(
-                    f"CREATE TABLE {self.table} ({columns}, "
-                    f"CHECK (snapshot_id = {int(snapshot_id)}))"
-                )
+                self.conn.execute(create_sql)
                 cursor = self.conn.cursor()
                 copying = cursor.copy(_copy_sql(self.table), writer=QueuedLibpqWriter(cursor))
                 self.copy = copying.__enter__()
@@ -643,9 +642,7 @@ class _ResultsWriter:
             self.copy.write(BINARY_TRAILER)
             copying, self._copying = self._copying, None
             copying.__exit__(None, None, None)
-            self.conn.execute(
-                f"CREATE UNIQUE INDEX {self.table}_key ON {self.table} ({_KEYS[_RESULTS]})"
-            )
+            self.conn.execute(_index_sql(_RESULTS, self.snapshot_id))
             self.conn.commit()
 
     def close(self):
@@ -662,26 +659,6 @@ class _ResultsWriter:
             log.debug("progress: abandoning the writer's COPY", exc_info=True)
         finally:
             self.conn.close()
-
-
-def _table_columns(cursor, table):
-    """The column definitions and CHECK constraints of `table`, as CREATE TABLE takes them."""
-    cursor.execute(
-        """
-        SELECT string_agg(format('%%I %%s%%s', attname, format_type(atttypid, atttypmod),
-                                 CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END),
-                          ', ' ORDER BY attnum)
-        FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
-        """,
-        [table],
-    )
-    columns = [cursor.fetchone()[0]]
-    cursor.execute(
-        "SELECT format('CONSTRAINT %%I %%s', conname, pg_get_constraintdef(oid)) "
-        "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
-        [table],
-    )
-    return ", ".join(columns + [row[0] for row in cursor.fetchall()])
 
 
 def _nodes(entity_ids=None):
@@ -779,21 +756,52 @@ def partition_name(parent, snapshot_id):
     return f"{parent}_{int(snapshot_id)}"
 
 
-def _create_partition(cursor, parent, snapshot_id):
-    """An empty table shaped like `parent`, for one snapshot, without an index yet."""
-    table = partition_name(parent, snapshot_id)
+def _create_sql(cursor, parent, snapshot_id):
+    """CREATE TABLE for the snapshot's partition of `parent`, without an index yet: the
+    parent's columns and CHECK constraints read from the catalogue — not LIKE, which would
+    lock `parent` on the connection that runs it (see _ResultsWriter) — and a CHECK on the
+    snapshot, which spares ATTACH a scan."""
     cursor.execute(
-        f"CREATE TABLE {table} (LIKE {parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS, "
-        f"CHECK (snapshot_id = {int(snapshot_id)}))"
+        """
+        SELECT string_agg(format('%%I %%s%%s', attname, format_type(atttypid, atttypmod),
+                                 CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END),
+                          ', ' ORDER BY attnum)
+        FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+        """,
+        [parent],
     )
-    return table
+    parts = [cursor.fetchone()[0]]
+    cursor.execute(
+        "SELECT format('CONSTRAINT %%I %%s', conname, pg_get_constraintdef(oid)) "
+        "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'c' ORDER BY conname",
+        [parent],
+    )
+    parts += [row[0] for row in cursor.fetchall()]
+    parts.append(f"CHECK (snapshot_id = {int(snapshot_id)})")
+    return f"CREATE TABLE {partition_name(parent, snapshot_id)} ({', '.join(parts)})"
+
+
+def _index_sql(parent, snapshot_id):
+    """The partition's one unique index, built in one sort once its rows are in."""
+    table = partition_name(parent, snapshot_id)
+    return f"CREATE UNIQUE INDEX {table}_key ON {table} ({_KEYS[parent]})"
+
+
+def _attach_sql(parent, snapshot_id):
+    table = partition_name(parent, snapshot_id)
+    return f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({int(snapshot_id)})"
+
+
+def _create_partition(cursor, parent, snapshot_id):
+    """An empty partition table of `parent` for one snapshot, not attached, without index."""
+    cursor.execute(_create_sql(cursor, parent, snapshot_id))
+    return partition_name(parent, snapshot_id)
 
 
 def _attach_partition(cursor, parent, snapshot_id):
-    """Index the partition in one sort and attach it (its CHECK spares ATTACH a scan)."""
-    table = partition_name(parent, snapshot_id)
-    cursor.execute(f"CREATE UNIQUE INDEX {table}_key ON {table} ({_KEYS[parent]})")
-    cursor.execute(f"ALTER TABLE {parent} ATTACH PARTITION {table} FOR VALUES IN ({snapshot_id})")
+    """Index the partition in one sort and attach it."""
+    cursor.execute(_index_sql(parent, snapshot_id))
+    cursor.execute(_attach_sql(parent, snapshot_id))
 
 
 def create_empty_partitions(snapshot):
@@ -900,7 +908,7 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             started = time.perf_counter()
             frame = Frame(as_of=as_of)
             nodes = _nodes()
-            writer = _ResultsWriter(snapshot.pk, _table_columns(cursor, _RESULTS))
+            writer = _ResultsWriter(snapshot.pk, _create_sql(cursor, _RESULTS, snapshot.pk))
             leaves, count = [], 0
             for id_range in frame.id_ranges(READ_RANGES):
                 inputs = Inputs(as_of=as_of, frame=frame, id_range=id_range)
@@ -919,10 +927,7 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
                 write_rollups(snapshot, rollups(pd.concat(leaves, ignore_index=True), nodes))
                 indexing.result()
             writer.close()
-            cursor.execute(
-                f"ALTER TABLE {_RESULTS} ATTACH PARTITION {writer.table} "
-                f"FOR VALUES IN ({int(snapshot.pk)})"
-            )
+            cursor.execute(_attach_sql(_RESULTS, snapshot.pk))
             log.info(
                 "progress: %s rows read, judged and written in %.2f s, indexed, framed and "
                 "rolled up in %.2f s more",

@@ -1,7 +1,7 @@
 """The progress engine: full and incremental computations, the atomic switch, roll-ups."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
 
 from entities.demo import load_entities, load_users
 from indicators import services
@@ -195,6 +196,39 @@ def test_failing_run_leaves_the_previous_snapshot_current(data):
     assert again.is_current and results_of(again) == before
 
 
+def test_the_end_target_is_the_one_marked_end_else_the_last_years(plan, period):
+    """Each indicator is read with one target: the one marked "end" even when a later
+    milestone exists, else the last year's; no baseline or no target reads as none."""
+
+    def target(indicator, year, number, kind=TargetKind.MILESTONE):
+        services.target_set(
+            indicator=indicator, year=year, actor=None,
+            data={"numeric_value": Decimal(number)}, target_kind=kind,
+        )  # fmt: skip
+
+    marked = with_framework(IndicatorFactory(plan=plan, code="marked"), end_year=2027)
+    target(marked, 2029, "99")  # a later milestone does not replace the end target
+    milestones = IndicatorFactory(plan=plan, code="milestones")
+    target(milestones, 2026, "30")
+    target(milestones, 2028, "40")
+    IndicatorFactory(plan=plan, code="bare")  # neither baseline nor target
+    snapshot = engine.progress_compute_full(as_of=AS_OF)
+    frames = {
+        f.indicator.code: (f.baseline, f.baseline_year, f.target, f.target_year)
+        for f in ProgressFrame.objects.filter(snapshot=snapshot).select_related("indicator")
+    }
+    assert frames == {
+        "marked": (10.0, 2025, 20.0, 2027),
+        "milestones": (None, None, 40.0, 2028),
+        "bare": (None, None, None, None),
+    }
+    assert set(
+        ProgressResult.objects.filter(
+            snapshot=snapshot, indicator__code__in=["milestones", "bare"]
+        ).values_list("compact_class", flat=True)
+    ) == {"other"}
+
+
 def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
     """The writer's connection is rolled back with its half-written table."""
     first = engine.progress_compute_full(as_of=AS_OF)
@@ -221,7 +255,7 @@ def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
 def test_a_writer_that_cannot_start_fails_the_run_cleanly(data):
     first = engine.progress_compute_full(as_of=AS_OF)
     with (
-        mock.patch.object(engine, "_table_columns", return_value="not a column list"),
+        mock.patch.object(engine, "_create_sql", return_value="CREATE TABLE x (not columns)"),
         pytest.raises(DatabaseError, match="syntax error"),
     ):
         engine.progress_compute_full(as_of=AS_OF)
@@ -252,6 +286,48 @@ def test_readers_see_none_of_a_run_before_its_switch(data):
         snapshot = engine.progress_compute_full(as_of=AS_OF)
     assert seen == {"stored": 4, "readable": 0}
     assert ProgressResult.objects.filter(snapshot=snapshot).count() == 4
+
+
+def test_prune_drops_the_table_a_crashed_run_left(data):
+    """A run killed after its writer committed leaves a table no reader sees and a snapshot
+    still "running": once that snapshot is abandoned (6 hours), prune drops both."""
+    current = engine.progress_compute_full(as_of=AS_OF)
+    crashed = ProgressSnapshot.objects.create(as_of=AS_OF)  # status running
+    with connection.cursor() as cursor:
+        create = engine._create_sql(cursor, ProgressResult._meta.db_table, crashed.pk)
+    writer = engine._ResultsWriter(crashed.pk, create)
+    writer.finish()  # committed, never attached
+    writer.close()
+    assert engine.progress_prune() == 0  # a run may still be going: left alone
+    assert partitions(crashed) == {writer.table: False}
+    ProgressSnapshot.objects.filter(pk=crashed.pk).update(
+        created_at=timezone.now() - timedelta(hours=7)
+    )
+    assert engine.progress_prune() == 1
+    assert partitions(crashed) == {} and not ProgressSnapshot.objects.filter(pk=crashed.pk)
+    assert ProgressSnapshot.objects.get(is_current=True) == current
+
+
+def test_empty_partitions_take_rows_written_one_by_one(data, plan, period):
+    """create_empty_partitions() (the benchmark's naive loop writes through the ORM): both
+    partitions attached, with their keys."""
+    snapshot = ProgressSnapshot.objects.create(as_of=AS_OF)
+    engine.create_empty_partitions(snapshot)
+    assert set(partitions(snapshot).values()) == {True}
+    indicator = data["a"]
+    frame = ProgressFrame.objects.create(
+        snapshot=snapshot, indicator=indicator, node_id=indicator.node_id, plan_id=plan.pk,
+        entity_id=plan.entity_id, baseline=10.0, target=20.0,
+    )  # fmt: skip
+    row = {
+        "snapshot": snapshot, "indicator": indicator, "period": period, "plan_id": plan.pk,
+        "period_year": 2026, "achieved": False, "compact_class": "other",
+        "on_track_status": "not_started",
+    }  # fmt: skip
+    ProgressResult.objects.create(**row)
+    assert ProgressResult.objects.get(snapshot=snapshot).frame == frame
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgressResult.objects.create(**row)
 
 
 @pytest.mark.parametrize("ranges", [1, 2, 3, 10])
