@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "axes",
+    "core",
     "audit",
     "entities",
     "indicators",
