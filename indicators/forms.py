@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import IsoDateInput
+
 from . import services
 from .choices import Rating, TargetKind, ValueKind
 from .models import Indicator
@@ -231,12 +233,8 @@ class IndicatorForm(forms.ModelForm):
 
 
 class BaselineForm(TypedInputMixin, forms.Form):
-    period_start = forms.DateField(
-        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    period_end = forms.DateField(
-        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    period_start = forms.DateField(label=_("Period start"), widget=IsoDateInput())
+    period_end = forms.DateField(label=_("Period end"), widget=IsoDateInput())
 
     def __init__(self, *args, indicator, baseline=None, **kwargs):
         super().__init__(*args, **kwargs)

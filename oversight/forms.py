@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import IsoDateInput
+
 from .choices import CLOSED_STATUSES, Status
 from .models import ActionPlanItem, Recommendation, Resolution
 from .services import RECOMMENDATION_EDITABLE_FIELDS
@@ -31,9 +33,7 @@ class ProposeClosureForm(forms.Form):
         label=_("Proposed status"),
         choices=[(s.value, s.label) for s in Status if s in CLOSED_STATUSES],
     )
-    implementation_date = forms.DateField(
-        label=_("Implementation date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    implementation_date = forms.DateField(label=_("Implementation date"), widget=IsoDateInput())
     note = forms.CharField(
         label=_("How it was addressed"), widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -85,8 +85,8 @@ class RecommendationEditForm(forms.ModelForm):
             "text_en": forms.Textarea(attrs={"rows": 3}),
             "text_zh": forms.Textarea(attrs={"rows": 3}),
             "management_response": forms.Textarea(attrs={"rows": 2}),
-            "issued_on": forms.DateInput(attrs={"type": "date"}),
-            "target_date": forms.DateInput(attrs={"type": "date"}),
+            "issued_on": IsoDateInput(),
+            "target_date": IsoDateInput(),
         }
 
     def __init__(self, *args, **kwargs):
