@@ -15,6 +15,8 @@ from audit.tasks import HEARTBEAT_KEY, record_heartbeat
 from resultsframework.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds to wait for a real worker (start-up, a task); tests poll a condition, never sleep it out.
+WORKER_TIMEOUT = 120
 
 
 @pytest.fixture
@@ -34,7 +36,8 @@ def worker(transactional_db):
          "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    # Generous: on a busy machine, importing Django and the apps alone can take half a minute.
+    deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1)
         if replies:
@@ -42,7 +45,7 @@ def worker(transactional_db):
         assert proc.poll() is None, "the worker exited at start-up"
     else:
         proc.terminate()
-        pytest.fail("the Celery worker did not answer a ping within 60 s")
+        pytest.fail(f"the Celery worker did not answer a ping within {WORKER_TIMEOUT} s")
     yield proc
     proc.terminate()
     proc.wait(30)
@@ -52,7 +55,7 @@ def worker(transactional_db):
 def test_worker_runs_a_task_through_redis(worker):
     cache.delete(HEARTBEAT_KEY)
     result = record_heartbeat.delay()
-    value = result.get(timeout=60)
+    value = result.get(timeout=WORKER_TIMEOUT)
     assert value is not None
     # The worker wrote the same value into Redis that it returned through the result backend.
     assert cache.get(HEARTBEAT_KEY) == value
