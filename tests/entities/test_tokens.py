@@ -241,3 +241,52 @@ def test_admin_site_lists_and_revokes_tokens(client, officer, superuser):
     assert r.status_code == 302
     assert not ApiToken.objects.exists()
     assert Event.objects.get(action="api_token.revoked").actor == superuser
+
+
+# The account page ------------------------------------------------------------------------
+
+
+def test_account_page_lists_own_tokens_only(client, officer, reviewer):
+    mine, theirs = api_token(officer), api_token(reviewer)
+    client.force_login(officer)
+    r = client.get("/accounts/tokens/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert f'data-token="{mine[:15]}"' in page and theirs[:15] not in page
+    assert mine not in page  # the token itself is never shown again
+    assert "/accounts/tokens/" in client.get("/accounts/password/change/").content.decode()
+
+
+def test_account_page_without_tokens_and_for_anonymous(client, officer):
+    assert client.get("/accounts/tokens/").status_code == 302
+    client.force_login(officer)
+    assert 'id="no-api-tokens"' in client.get("/accounts/tokens/").content.decode()
+
+
+def test_account_page_query_count_does_not_grow(client, officer, django_assert_max_num_queries):
+    api_token(officer)
+    client.force_login(officer)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get("/accounts/tokens/").status_code == 200
+    for _ in range(10):
+        api_token(officer)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = client.get("/accounts/tokens/")
+    assert r.status_code == 200 and r.content.decode().count("data-token=") == 11
+
+
+def test_account_page_revokes_own_token(api, client, officer):
+    key = api_token(officer)
+    client.force_login(officer)
+    assert client.get(f"/accounts/tokens/{key[:15]}/revoke/").status_code == 405
+    r = client.post(f"/accounts/tokens/{key[:15]}/revoke/", follow=True)
+    assert r.status_code == 200 and "The API token was revoked." in r.content.decode()
+    assert me(api, key).status_code == 401
+    assert Event.objects.get(action="api_token.revoked").reason == "account page"
+
+
+def test_account_page_cannot_revoke_another_users_token(api, client, officer, superuser):
+    theirs = api_token(officer)
+    client.force_login(superuser)  # even a token manager: they use the administration
+    assert client.post(f"/accounts/tokens/{theirs[:15]}/revoke/").status_code == 404
+    assert me(api, theirs).status_code == 200
