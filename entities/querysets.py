@@ -53,9 +53,3 @@ class ApiTokenQuerySet(models.QuerySet):
         if can_manage_all_tokens(user):
             return self.all()
         return self.filter(user=user)
-
-    def active(self):
-        from django.db.models import Q
-        from django.utils import timezone
-
-        return self.filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))

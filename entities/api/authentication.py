@@ -1,7 +1,9 @@
 """Token authentication for the API: django-rest-knox's expiring, hashed tokens."""
 
+from django.utils import timezone
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication
+from knox.signals import token_expired
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -13,9 +15,6 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """
 
     def _cleanup_token(self, auth_token) -> bool:
-        from django.utils import timezone
-        from knox.signals import token_expired
-
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()
             auth_token.delete()

@@ -290,3 +290,13 @@ def test_account_page_cannot_revoke_another_users_token(api, client, officer, su
     client.force_login(superuser)  # even a token manager: they use the administration
     assert client.post(f"/accounts/tokens/{theirs[:15]}/revoke/").status_code == 404
     assert me(api, theirs).status_code == 200
+
+
+def test_token_authentication_costs_one_query(officer, django_assert_num_queries):
+    from entities.api.authentication import ExpiringTokenAuthentication
+
+    key, other = api_token(officer), api_token(officer)
+    ApiToken.objects.filter(token_key=other[:15]).update(expiry=timezone.now())
+    with django_assert_num_queries(1):  # knox's own class also sweeps the user's other tokens
+        user, token = ExpiringTokenAuthentication().authenticate_credentials(key.encode())
+    assert user == officer and token.token_key == key[:15]
