@@ -5,11 +5,13 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken, AuthTokenManager
 
 from .choices import EntityType, GoverningBodyKind, Role, SessionKind
-from .querysets import EntityQuerySet, MembershipQuerySet, OrgUnitQuerySet
+from .querysets import ApiTokenQuerySet, EntityQuerySet, MembershipQuerySet, OrgUnitQuerySet
 
 
 # Row history: inserts, updates and deletes, with the acting user and request attached by
@@ -210,3 +212,26 @@ class Membership(models.Model):
             raise ValidationError(
                 {"org_unit": _("The org unit must belong to the membership's entity.")}
             )
+
+
+class ApiToken(AuthToken):
+    """An API token of django-rest-knox (only its hash is stored), with our visibility rules.
+
+    A proxy: the table is knox's. `token_key` (the token's first characters) names a token in
+    lists and URLs without revealing it."""
+
+    # knox's manager makes the token (create() returns the row and the token), ours reads.
+    objects = AuthTokenManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        proxy = True
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.token_key}… ({self.user})"
+
+    @property
+    def is_expired(self):
+        return self.expiry is not None and self.expiry <= timezone.now()

@@ -100,3 +100,15 @@ def can_view_team(user):
 
 def can_use_admin_site(user):
     return user.is_authenticated and user.is_staff
+
+
+def can_manage_all_tokens(user):
+    """Who may list and revoke every user's API tokens: superusers, and staff granted the
+    "delete API token" permission (the same people who may do it in the admin site)."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("entities.delete_apitoken")
+    )

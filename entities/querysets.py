@@ -41,3 +41,15 @@ class MembershipQuerySet(models.QuerySet):
         if managed is None:  # an all-entity role
             return self.all()
         return self.filter(models.Q(user=user) | models.Q(entity_id__in=managed))
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A user sees their own API tokens; those who may manage tokens see everyone's."""
+        from .permissions import can_manage_all_tokens
+
+        if not user or not user.is_authenticated:
+            return self.none()
+        if can_manage_all_tokens(user):
+            return self.all()
+        return self.filter(user=user)

@@ -1,5 +1,8 @@
 """Every write to entities, boards and memberships: keyword-only, atomic, validated, audited."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -7,7 +10,7 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 
 from . import permissions
-from .models import BoardSession, Entity, GoverningBody, Membership, OrgUnit
+from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership, OrgUnit
 
 ENTITY_EDITABLE_FIELDS = ("name_en", "name_zh", "short_name_zh", "entity_type", "is_active")
 
@@ -152,3 +155,55 @@ def membership_revoke(*, membership, actor, reason=""):
     )
     permissions.forget_memberships(membership.user)
     membership.delete()
+
+
+@transaction.atomic
+def api_token_create(*, user, actor):
+    """A new API token for `user`, valid for API_TOKEN_LIFETIME_DAYS. Returns the token row and
+    the token itself, which is shown once: only its hash is stored."""
+    if actor is not None and actor != user and not permissions.can_manage_all_tokens(actor):
+        raise PermissionDenied(_("You may not create API tokens for another user."))
+    if not user.is_active:
+        raise PermissionDenied(_("An inactive user cannot have API tokens."))
+    row, key = ApiToken.objects.create(
+        user=user, expiry=timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+    )
+    # The event's target is the owner: a token's primary key is its hash, kept out of the trail.
+    event_record(
+        actor=actor,
+        action="api_token.created",
+        target=user,
+        payload={"token_key": row.token_key, "expiry": row.expiry.isoformat()},
+    )
+    return row, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token, actor, reason=""):
+    """Revoke one API token: its owner or someone who may manage every token."""
+    if actor is not None and actor != token.user and not permissions.can_manage_all_tokens(actor):
+        raise PermissionDenied(_("You may not revoke another user's API token."))
+    event_record(
+        actor=actor,
+        action="api_token.revoked",
+        target=token.user,
+        reason=reason,
+        payload={"token_key": token.token_key},
+    )
+    token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_for_user(*, user, actor, reason):
+    """Revoke every API token of `user` (password changed, account deactivated). Returns how
+    many there were."""
+    count, _deleted = ApiToken.objects.filter(user=user).delete()
+    if count:
+        event_record(
+            actor=actor,
+            action="api_token.revoked_all",
+            target=user,
+            reason=reason,
+            payload={"count": count},
+        )
+    return count

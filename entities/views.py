@@ -1,13 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from audit.tasks import last_heartbeat
 
-from . import permissions
+from . import permissions, services
 from .filters import EntityFilter
-from .models import BoardSession, Entity, GoverningBody, Membership
+from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership
 
 
 @login_required
@@ -70,3 +73,20 @@ def team(request):
     )
     page = Paginator(members, 100).get_page(request.GET.get("page"))
     return render(request, "entities/team.html", {"page": page})
+
+
+@login_required
+def api_tokens(request):
+    """The signed-in user's own API tokens, each with a button that revokes it."""
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created")
+    return render(request, "entities/api_tokens.html", {"tokens": tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_key):
+    # Only one's own tokens here (token managers use the administration); others' are 404.
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), token_key=token_key)
+    services.api_token_revoke(token=token, actor=request.user, reason="account page")
+    messages.success(request, _("The API token was revoked."))
+    return redirect("api-tokens")

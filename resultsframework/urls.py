@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from entities.views import home
+from entities.views import api_token_revoke, api_tokens, home
 from resultsframework.views import healthz
 
 api_v1 = [
@@ -27,6 +27,8 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", api_tokens, name="api-tokens"),
+    path("accounts/tokens/<str:token_key>/revoke/", api_token_revoke, name="api-token-revoke"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),

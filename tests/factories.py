@@ -69,3 +69,11 @@ def user_with_role(role, entity=None, **user_fields):
     user = UserFactory(**user_fields)
     MembershipFactory(user=user, entity=entity, role=role)
     return user
+
+
+def api_token(user):
+    """A fresh API token (django-rest-knox) of `user`, as a client sends it."""
+    from entities.models import ApiToken
+
+    _row, key = ApiToken.objects.create(user=user)
+    return key

@@ -15,6 +15,8 @@ from audit.tasks import HEARTBEAT_KEY, record_heartbeat
 from resultsframework.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds to wait for a real worker (start-up, a task); tests poll a condition, never sleep it out.
+WORKER_TIMEOUT = 120
 
 
 @pytest.fixture
@@ -29,12 +31,18 @@ def worker(transactional_db):
         f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}"
     )
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Transactional tests that ran without a worker (browser journeys, demo loads) left their
+    # after-commit tasks on this queue; a new worker would work through hundreds of them, for
+    # rows long gone, before the task under test. Start from an empty queue.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(queue)
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
          "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle"],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    # Generous: on a busy machine, importing Django and the apps alone can take half a minute.
+    deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1)
         if replies:
@@ -42,18 +50,24 @@ def worker(transactional_db):
         assert proc.poll() is None, "the worker exited at start-up"
     else:
         proc.terminate()
-        pytest.fail("the Celery worker did not answer a ping within 60 s")
+        pytest.fail(f"the Celery worker did not answer a ping within {WORKER_TIMEOUT} s")
     yield proc
     proc.terminate()
     proc.wait(30)
 
 
 @pytest.mark.worker
-def test_worker_runs_a_task_through_redis(worker):
+def test_worker_runs_a_task_through_redis(request, transactional_db):
+    # A task left on the queue before the worker starts (as a test without a worker leaves
+    # one) is discarded, not run: the queue is first in, first out, so had it been kept it
+    # would have run before the task below.
+    stale = record_heartbeat.delay()
+    request.getfixturevalue("worker")
     cache.delete(HEARTBEAT_KEY)
     result = record_heartbeat.delay()
-    value = result.get(timeout=60)
+    value = result.get(timeout=WORKER_TIMEOUT)
     assert value is not None
+    assert stale.state == "PENDING"
     # The worker wrote the same value into Redis that it returned through the result backend.
     assert cache.get(HEARTBEAT_KEY) == value
 

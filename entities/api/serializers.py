@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from ..models import Entity, GoverningBody, Membership, OrgUnit
+from ..models import ApiToken, Entity, GoverningBody, Membership, OrgUnit
 
 
 class GoverningBodySerializer(serializers.ModelSerializer):
@@ -91,3 +91,19 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expiry = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="token_key", read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "created", "expiry", "current"]
+
+    def get_current(self, token) -> bool:
+        """True for the token that authenticated this request."""
+        request = self.context.get("request")
+        return bool(request) and getattr(request.auth, "digest", None) == token.digest

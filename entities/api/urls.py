@@ -5,6 +5,7 @@ from . import views
 
 router = SimpleRouter()
 router.register("entities", views.EntityViewSet, basename="entity")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

@@ -2,17 +2,19 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
+
 from .. import services
 from ..filters import EntityFilter
-from ..models import Entity
+from ..models import ApiToken, Entity
 from .serializers import (
+    ApiTokenSerializer,
     EntityDetailSerializer,
     EntitySerializer,
     MeSerializer,
@@ -22,11 +24,20 @@ from .serializers import (
 
 
 class TokenThrottle(AnonRateThrottle):
+    """20 requests a minute per client address. DRF's own `get_ident` believes any
+    X-Forwarded-For (rotating it would lift the limit); ours believes only TRUSTED_PROXIES."""
+
     rate = "20/min"
+
+    def get_ident(self, request):
+        return client_ip(request)
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (the same token every time)."""
+    """Exchange a username and password for a new API token, valid for API_TOKEN_LIFETIME_DAYS.
+
+    The token is shown once (only its hash is stored); it is revoked when the password changes
+    or the account is deactivated."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -46,8 +57,25 @@ class ObtainTokenView(APIView):
             raise ValidationError(
                 {"detail": [_("Unable to sign in with the given username and password.")]}
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key}, status=status.HTTP_200_OK)
+        row, key = services.api_token_create(user=user, actor=user)
+        return Response({"token": key, "expiry": row.expiry}, status=status.HTTP_200_OK)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """API tokens: your own, or everyone's if you may manage tokens (superusers, and staff with
+    the "delete API token" permission). DELETE revokes a token at once. Tokens are named by
+    their first characters (`id`); the token itself is never shown again."""
+
+    serializer_class = ApiTokenSerializer
+    lookup_field = "token_key"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        return ApiToken.objects.visible_to(self.request.user).select_related("user")
+
+    def perform_destroy(self, instance):
+        services.api_token_revoke(token=instance, actor=self.request.user)
 
 
 class MeView(APIView):

@@ -4,28 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from entities.choices import Role
-from indicators.choices import ValueKind
 from indicators.models import Value
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, EntityFactory, user_with_role
-from tests.indicators.factories import IndicatorFactory, PeriodFactory, PlanFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_every_kind_in_the_grid(new_page, transactional_db, tmp_path):
-    unops = EntityFactory(code="UNOPS")
-    plan = PlanFactory(entity=unops)
-    period = PeriodFactory(plan=plan)
-    made = {
-        kind: IndicatorFactory(plan=plan, code=f"K-{kind}", value_kind=kind, decimals=1, order=i)
-        for i, kind in enumerate(ValueKind.values)
-    }
-    user_with_role(Role.PROGRAMME_OFFICER, unops, username="k-officer")
+def test_every_kind_in_the_grid(new_page, small_demo, tmp_path):
+    made = small_demo.indicators  # one indicator of each value kind, K-<kind>
     page = new_page(locale="zh-CN")
-    sign_in(page, "k-officer", PASSWORD)
-    page.goto(f"/indicators/entry/{period.pk}/")
+    sign_in(page, "officer", small_demo.password)
+    page.goto(f"/indicators/entry/{small_demo.period.pk}/")
     assert "数据填报" in page.inner_text("h1")
     assert "目标值" in page.inner_text(".entry-head")  # not the audit trail's "target" (对象)
 

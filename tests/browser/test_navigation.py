@@ -2,7 +2,6 @@
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 
 from tests.browser.conftest import sign_in
 
@@ -30,13 +29,8 @@ LABELS = {
 }
 
 
-@pytest.fixture
-def demo_data(transactional_db):
-    call_command("load_demo", verbosity=0)
-
-
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_each_role_sees_only_its_navigation(new_page, demo_data, language):
+def test_each_role_sees_only_its_navigation(new_page, small_demo, language):
     for username, expected in EXPECTED_NAV.items():
         page = new_page(locale="zh-CN" if language == "zh-hans" else "en-US")
         sign_in(page, username, settings.DEMO_PASSWORD)
@@ -52,7 +46,7 @@ def test_each_role_sees_only_its_navigation(new_page, demo_data, language):
         page.context.close()
 
 
-def test_language_switcher_changes_the_page(new_page, demo_data):
+def test_language_switcher_changes_the_page(new_page, small_demo):
     page = new_page()
     sign_in(page, "officer", settings.DEMO_PASSWORD)
     assert page.locator('[data-nav="home"]').inner_text() == "Home"
@@ -62,7 +56,7 @@ def test_language_switcher_changes_the_page(new_page, demo_data):
     assert page.locator("h1").inner_text().startswith("欢迎")
 
 
-def test_undp_officer_gets_404_for_unops_page(new_page, demo_data):
+def test_undp_officer_gets_404_for_unops_page(new_page, small_demo):
     page = new_page()
     sign_in(page, "officer-undp", settings.DEMO_PASSWORD)
     response = page.goto("/entities/UNOPS/")
@@ -71,9 +65,9 @@ def test_undp_officer_gets_404_for_unops_page(new_page, demo_data):
     assert response.status == 200
 
 
-def test_api_docs_load_with_no_request_to_another_host(new_page, demo_data):
+def test_api_docs_load_with_no_request_to_another_host(new_page, small_demo):
     page = new_page()
     page.goto("/api/docs/")
-    page.wait_for_selector(".swagger-ui .information-container", timeout=20_000)
+    page.wait_for_selector(".swagger-ui .information-container")
     assert "resultsframework API" in page.locator(".swagger-ui .title").inner_text()
     assert page.foreign_requests == []

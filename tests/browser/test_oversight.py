@@ -6,16 +6,8 @@ import datetime
 
 import pytest
 
-from entities.choices import Role
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, EntityFactory, user_with_role
 from tests.oversight.conftest import PDF
-from tests.oversight.factories import (
-    OversightBodyFactory,
-    RecommendationFactory,
-    ReportFactory,
-    body_auditor,
-)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,36 +17,15 @@ def sign_out(page):
     page.wait_for_url("**/accounts/login/**")
 
 
-def test_auditor_and_focal_point_close_a_recommendation(new_page, tmp_path):
+def test_auditor_and_focal_point_close_a_recommendation(new_page, small_demo, tmp_path):
+    # The demo auditor audits OIOS and the Board of Auditors; the UNOPS reviewer is a focal
+    # point. Three UNOPS recommendations: two from OIOS, one from the Board.
     page = new_page()
-    unops = EntityFactory(code="UNOPS")
-    oios = OversightBodyFactory(code="oios", name_en="OIOS")
-    boa = OversightBodyFactory(code="boa", name_en="Board of Auditors")
-    body_auditor(oios, username="amina")
-    user_with_role(Role.REVIEWER, unops, username="rafael")
-    target = RecommendationFactory(
-        report=ReportFactory(body=oios, entity=unops),
-        entity=unops,
-        reference="AR2024/017/03",
-        text_en="UNOPS should strengthen controls over fuel management.",
-        text_zh="项目署应加强对燃料管理的控制。",
-        is_critical=True,
-    )
-    RecommendationFactory(
-        report=ReportFactory(body=boa, entity=unops),
-        entity=unops,
-        reference="BOA-2024-1",
-        text_zh="项目署应改进资产管理。",
-    )
-    RecommendationFactory(
-        report=ReportFactory(body=oios, entity=unops),
-        entity=unops,
-        reference="AR2024/018/01",
-        text_zh="项目署应更新差旅政策。",
-    )
+    target = small_demo.recommendations[0]
+    assert target.reference == "AR2024/017/03"
 
     # The auditor filters by body, searches in Chinese, and opens the recommendation.
-    sign_in(page, "amina", PASSWORD)
+    sign_in(page, "auditor", small_demo.password)
     page.goto("/oversight/recommendations/")
     assert page.locator("#rec-count").inner_text().startswith("3")
     page.select_option("#id_body", "oios")
@@ -71,7 +42,7 @@ def test_auditor_and_focal_point_close_a_recommendation(new_page, tmp_path):
     sign_out(page)
 
     # The focal point attaches evidence and proposes closure.
-    sign_in(page, "rafael", PASSWORD)
+    sign_in(page, "reviewer", small_demo.password)
     page.goto(f"/oversight/recommendations/{target.pk}/")
     evidence = tmp_path / "fuel-policy.pdf"
     evidence.write_bytes(PDF)
@@ -91,7 +62,7 @@ def test_auditor_and_focal_point_close_a_recommendation(new_page, tmp_path):
     sign_out(page)
 
     # The auditor accepts the closure; the history shows the whole journey.
-    sign_in(page, "amina", PASSWORD)
+    sign_in(page, "auditor", small_demo.password)
     page.goto(f"/oversight/recommendations/{target.pk}/")
     page.click("#action-accept_closure summary")
     page.click("#action-accept_closure button[type=submit]")

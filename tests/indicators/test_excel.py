@@ -5,13 +5,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from indicators import exporters, services
 from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from resultsframework.celery import app as celery_app
+from tests.factories import api_token
 from tests.indicators.factories import IndicatorFactory, with_framework
 
 pytestmark = pytest.mark.django_db
@@ -189,8 +189,7 @@ def test_large_file_is_read_and_committed_in_a_job(
 
 
 def test_import_through_api_and_page(api, client, officer, period, kinds):
-    token, _ = Token.objects.get_or_create(user=officer)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(officer)}")
     r = api.post(
         "/api/v1/imports/",
         {"period": period.pk, "file": upload(workbook(period, {"K-number": ("x", None)}))},

@@ -67,7 +67,9 @@ def test_plan_dashboard_queries_do_not_grow_with_rows(
     many(plan, period, officer, reviewer, 12, start=3)
     engine.progress_compute_full(as_of=AS_OF)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(url).content.decode().count('class="bullet-chart"') == 15
+        r = client.get(url)
+    assert r.status_code == 200
+    assert r.content.decode().count('class="bullet-chart"') == 15
 
 
 def test_dashboards_refuse_other_entities(client, officer_undp, computed, period, undp_plan):
@@ -92,6 +94,7 @@ def test_entity_dashboard_for_reviewers_and_auditors_only(
     client.force_login(reviewer)
     with django_assert_max_num_queries(25):
         page = client.get(f"/indicators/entities/unops/dashboard/?period={period.pk}")
+    assert page.status_code == 200
     page = page.content.decode()
     assert 'data-count="approved">1<' in page and 'data-count="submitted">1<' in page
     assert 'data-count="missing">1<' in page and 'data-missing="P002"' in page
@@ -124,7 +127,9 @@ def test_api_lists_results_and_rollups_of_visible_entities(
 ):
     api.force_authenticate(reviewer)
     with django_assert_max_num_queries(8):
-        results = api.get("/api/v1/progress/results/", {"plan": computed.pk}).json()
+        r = api.get("/api/v1/progress/results/", {"plan": computed.pk})
+    assert r.status_code == 200
+    results = r.json()
     assert results["count"] == 3
     first = results["results"][0]
     assert first["indicator_code"] == "P000" and first["compact_class"] == "progress"
@@ -160,7 +165,8 @@ def test_api_query_count_does_not_grow(
     engine.progress_compute_full(as_of=AS_OF)
     api.force_authenticate(reviewer)
     with django_assert_max_num_queries(8):
-        assert api.get("/api/v1/progress/results/").json()["count"] == 20
+        r = api.get("/api/v1/progress/results/")
+    assert r.status_code == 200 and r.json()["count"] == 20
     with django_assert_max_num_queries(8):
         assert api.get("/api/v1/progress/rollups/").status_code == 200
 
@@ -185,4 +191,5 @@ def test_entity_dashboard_queries_do_not_grow_with_rows(
         assert client.get(url).status_code == 200
     many(plan, period, officer, reviewer, 12, start=3)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        assert client.get(url).content.decode().count("data-waiting=") == 5
+        r = client.get(url)
+    assert r.status_code == 200 and r.content.decode().count("data-waiting=") == 5

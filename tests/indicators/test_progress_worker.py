@@ -7,14 +7,14 @@ import pytest
 from indicators.choices import Status
 from indicators.models import ProgressResult, ProgressSnapshot
 from tests.indicators.factories import IndicatorFactory, value_in, with_framework
-from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
+from tests.test_celery_worker import WORKER_TIMEOUT, worker  # noqa: F401  (the fixture)
 
 
 @pytest.mark.worker
 def test_approval_is_folded_in_by_the_worker(worker, officer, reviewer, plan, period):  # noqa: F811
     indicator = with_framework(IndicatorFactory(plan=plan, code="W1"))
     value_in(indicator, period, Status.APPROVED, officer=officer, reviewer=reviewer, number="15")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         row = ProgressResult.objects.filter(
             snapshot__is_current=True, indicator=indicator, value_id__isnull=False
@@ -23,6 +23,6 @@ def test_approval_is_folded_in_by_the_worker(worker, officer, reviewer, plan, pe
             break
         time.sleep(0.3)
     else:
-        pytest.fail("the worker did not compute progress within 60 s")
+        pytest.fail(f"the worker did not compute progress within {WORKER_TIMEOUT} s")
     assert row.compact_class == "progress" and row.percent_of_way == 50.0
     assert ProgressSnapshot.objects.filter(is_current=True).count() == 1

@@ -12,10 +12,10 @@ from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from tests.indicators.factories import IndicatorFactory
 from tests.indicators.test_excel import workbook
-from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
+from tests.test_celery_worker import WORKER_TIMEOUT, worker  # noqa: F401  (the fixture)
 
 
-def wait_for(job_id, statuses, timeout=60):
+def wait_for(job_id, statuses, timeout=WORKER_TIMEOUT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = ImportJob.objects.get(pk=job_id)

@@ -2,8 +2,8 @@ import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
 
+from tests.factories import api_token
 from tests.oversight.factories import (
     OversightBodyFactory,
     RecommendationFactory,
@@ -66,6 +66,5 @@ def yesterday():
 
 
 def auth(api, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api

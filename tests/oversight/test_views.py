@@ -46,10 +46,11 @@ def test_list_page_query_count(client, auditor, oios, unops, django_assert_max_n
     RecommendationFactory.create_batch(3, report=report, entity=unops)
     client.force_login(auditor)
     with django_assert_max_num_queries(20) as few:
-        client.get("/oversight/recommendations/")
+        assert client.get("/oversight/recommendations/").status_code == 200
     RecommendationFactory.create_batch(60, report=report, entity=unops)
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get("/oversight/recommendations/")
+    assert r.status_code == 200
     assert r.context["page"].paginator.count == 63
 
 
@@ -59,11 +60,11 @@ def test_detail_page_query_count(client, auditor, rec, reviewer, django_assert_m
     services.comment_add(recommendation=rec, actor=reviewer, text="one")
     client.force_login(auditor)
     with django_assert_max_num_queries(25) as few:
-        client.get(f"/oversight/recommendations/{rec.pk}/")
+        assert client.get(f"/oversight/recommendations/{rec.pk}/").status_code == 200
     for i in range(10):
         services.comment_add(recommendation=rec, actor=reviewer, text=f"more {i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        client.get(f"/oversight/recommendations/{rec.pk}/")
+        assert client.get(f"/oversight/recommendations/{rec.pk}/").status_code == 200
 
 
 def test_page_workflow(client, rec, reviewer, oios_auditor):
