@@ -54,6 +54,9 @@ WRITE_ACTIONS = frozenset(
 # Actions a reviewer may not take on their own entry.
 SEPARATION_OF_DUTIES = frozenset({Action.APPROVE, Action.RETURN})
 
+# The entity dashboard (reporting status of every indicator in a period).
+DASHBOARD_ROLES = frozenset({Role.REVIEWER, Role.AUDITOR})
+
 # Maintaining the framework (indicators, baselines, targets, periods).
 MAINTAIN_ROLES = frozenset({Role.REVIEWER})
 
@@ -122,6 +125,14 @@ def can_view_plan(user, plan):
     return bool(_roles_for(user, plan.entity_id) & READ_ROLES) or bool(
         user.is_authenticated and user.is_superuser
     )
+
+
+def can_view_entity_dashboard(user, entity):
+    """An entity's reviewers and auditors (and superusers) see its reporting status; what
+    they see in it goes through Indicator/Value.visible_to."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(_roles_for(user, entity.pk) & DASHBOARD_ROLES)
 
 
 def can_maintain(user, plan):
