@@ -478,7 +478,9 @@ def indicator_detail(request, pk):
             q = q | Event.objects.for_target(baseline)
         for t in targets:
             q = q | Event.objects.for_target(t)
-        history = q.select_related("actor").order_by("-created_at", "-id")[:200]
+        from audit.display import describe
+
+        history = describe(q.select_related("actor").order_by("-created_at", "-id")[:200])
     return render(
         request,
         "indicators/indicator_detail.html",

@@ -99,6 +99,10 @@ def test_page_workflow(client, rec, reviewer, oios_auditor):
     # pghistory's middleware names who made each change.
     assert {"t-reviewer", "t-oios-auditor"} <= {h["user"] for h in history}
     assert any(h["changes"].get("status") == ("in_progress", "implemented") for h in history)
+    # The page says it in words: field names and choice labels, not column values.
+    page = r.content.decode()
+    assert "Review state: Open → Closure proposed" in page
+    assert "review_state" not in page and "closure_proposed" not in page
 
 
 def test_page_refusals(client, rec, reviewer, boa_auditor, oios_auditor, officer_undp):
