@@ -14,8 +14,8 @@ class EventAction(models.TextChoices):
     ENTITY_CREATED = "entity.created", _("Entity created")
     ENTITY_UPDATED = "entity.updated", _("Entity changed")
     ORG_UNIT_CREATED = "org_unit.created", _("Org unit created")
+    ORG_UNIT_UPDATED = "org_unit.updated", _("Org unit changed")
     MEMBERSHIP_GRANTED = "membership.granted", _("Role granted")
-    MEMBERSHIP_CHANGED = "membership.changed", _("Role changed")
     MEMBERSHIP_REVOKED = "membership.revoked", _("Role revoked")
     # indicators: the framework
     PLAN_CREATED = "plan.created", _("Framework created")

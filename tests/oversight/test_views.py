@@ -260,8 +260,6 @@ def test_resolution_pages(client, auditor, unops):
     assert (
         client.post(f"/oversight/resolutions/{res.pk}/", {"status": "completed"}).status_code == 403
     )
-    secretariat = user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec2")
-    client.force_login(secretariat)
     data = {
         "status": "completed",
         "action_kind": res.action_kind,
@@ -269,6 +267,14 @@ def test_resolution_pages(client, auditor, unops):
         "summary_en": res.summary_en,
         "summary_zh": res.summary_zh,
     }
+    # A General Assembly resolution: not UNOPS's secretariat's to change (no form, 403).
+    client.force_login(user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec-unops"))
+    assert client.get(f"/oversight/resolutions/{res.pk}/").context["form"] is None
+    assert client.post(f"/oversight/resolutions/{res.pk}/", data).status_code == 403
+    res.refresh_from_db()
+    assert res.status != "completed"
+    secretariat = user_with_role(Role.BOARD_SECRETARIAT, None, username="t-sec2")
+    client.force_login(secretariat)
     assert client.post(f"/oversight/resolutions/{res.pk}/", data).status_code == 302
     res.refresh_from_db()
     assert res.status == "completed"
