@@ -10,7 +10,7 @@ import pytest
 from entities.choices import Role
 from indicators import permissions, services
 from indicators.choices import Action
-from indicators.models import Indicator, ProgressResult, Value
+from indicators.models import Baseline, Indicator, ProgressResult, Target, Value
 from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory, user_with_role
 from tests.indicators.factories import (
     IndicatorFactory,
@@ -109,6 +109,16 @@ def test_value_lists_equal_decide_view_for_every_role(world, client, api):
         assert (
             set(Indicator.objects.visible_to(user).values_list("pk", flat=True)) == seen_indicators
         ), label
+        api_results = api.get("/api/v1/progress/results/")
+        assert api_results.status_code == 200, label
+        assert {row["indicator"] for row in api_results.json()["results"]} == seen_indicators
+        # Baselines and targets: those of the same indicators, in the queryset and the API.
+        for model, url in ((Baseline, "/api/v1/baselines/"), (Target, "/api/v1/targets/")):
+            rows = model.objects.visible_to(user).values_list("indicator_id", flat=True)
+            assert set(rows) == seen_indicators, (label, model)
+            listed = api.get(url)
+            assert listed.status_code == 200, label
+            assert {row["indicator"] for row in listed.json()["results"]} == seen_indicators
 
 
 def test_unit_officer_sees_own_and_unowned_indicators_not_another_units(world):
