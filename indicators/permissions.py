@@ -10,7 +10,7 @@ the user, so checks in a loop add no queries.
 from django.utils.translation import gettext_lazy as _
 
 from entities.choices import Role
-from entities.permissions import all_roles, entity_ids_with_role, memberships
+from entities.permissions import all_roles, memberships
 
 from .choices import Action, Status
 
@@ -171,8 +171,3 @@ def can_view_frameworks(user):
         cached = Plan.objects.visible_to(user).exists()
         user._rf_sees_plans = cached
     return cached
-
-
-def entity_ids_for(user, roles):
-    """Entity ids where the user holds one of `roles`; None means every entity."""
-    return entity_ids_with_role(user, roles)

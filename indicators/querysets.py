@@ -12,17 +12,6 @@ from django.db import models
 from django.db.models import Prefetch, Q
 
 
-def _visible_entity_ids(user):
-    """Entity ids whose results the user may read; None means all."""
-    from entities.permissions import entity_ids_with_role
-
-    from .permissions import READ_ROLES
-
-    if not user or not user.is_authenticated:
-        return set()
-    return entity_ids_with_role(user, READ_ROLES)
-
-
 class Reach(NamedTuple):
     """What a user's memberships holding some roles reach: everything, or entities whole, org
     units, and the entities reached only through one of their units."""
