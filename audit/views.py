@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from .choices import EventAction
 from .display import describe
 from .models import Event
 from .permissions import can_view_events
@@ -19,4 +20,8 @@ def event_list(request):
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     page.object_list = describe(page.object_list)
-    return render(request, "audit/event_list.html", {"page": page, "action": action})
+    return render(
+        request,
+        "audit/event_list.html",
+        {"page": page, "action": action, "actions": EventAction.choices},
+    )

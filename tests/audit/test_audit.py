@@ -157,3 +157,14 @@ def test_audit_page_queries_do_not_grow_with_rows(client, unops, django_assert_m
     add(20)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/audit/").status_code == 200
+
+
+def test_audit_page_filters_by_a_declared_action_shown_in_words(client, unops):
+    event_record(actor=None, action="entity.updated", target=unops, entity=unops)
+    event_record(actor=None, action="entity.created", target=unops, entity=unops)
+    client.force_login(user_with_role(Role.AUDITOR, None, username="a-filter"))
+    page = client.get("/audit/", {"action": "entity.created"})
+    assert page.status_code == 200
+    assert [e.action for e in page.context["page"]] == ["entity.created"]
+    text = page.content.decode()
+    assert '<option value="entity.created" selected>Entity created</option>' in text
