@@ -179,3 +179,43 @@ def test_unit_officer_template_lists_only_reached_indicators(world, client):
     grid = client.get(f"/indicators/entry/{period.pk}/")
     assert grid.status_code == 200
     assert {row["indicator"].code for row in grid.context["rows"]} == {"A-1", "ANY-1"}
+
+
+def test_another_units_value_is_refused_on_every_surface(world, client, api):
+    officer = UserFactory(username="unit-a-pages")
+    MembershipFactory(
+        user=officer, entity=world["unops"], role=Role.PROGRAMME_OFFICER, org_unit=world["unit_a"]
+    )
+    own = Value.objects.get(indicator__code="A-1")
+    other = Value.objects.get(indicator__code="B-1")
+    client.force_login(officer)
+    api.force_authenticate(officer)
+    assert client.get(f"/indicators/values/{own.pk}/").status_code == 200
+    assert api.get(f"/api/v1/values/{own.pk}/").status_code == 200
+    for url in (
+        f"/indicators/values/{other.pk}/",
+        f"/indicators/indicators/{other.indicator_id}/",
+        f"/indicators/indicators/{other.indicator_id}/progress/",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert api.get(f"/api/v1/values/{other.pk}/").status_code == 404
+    assert api.get(f"/api/v1/indicators/{other.indicator_id}/").status_code == 404
+    # Entering a value for it through the grid's row endpoint: not found, nothing written.
+    period = world["plan"].periods.get()
+    r = client.post(f"/indicators/entry/{period.pk}/{other.indicator_id}/save/", {"value": "99"})
+    assert r.status_code == 404
+    assert Value.objects.get(pk=other.pk).numeric_value == Decimal("12")
+
+
+def test_entity_dashboard_counts_only_the_units_indicators(world, client):
+    reviewer = UserFactory(username="unit-a-dashboard")
+    MembershipFactory(
+        user=reviewer, entity=world["unops"], role=Role.REVIEWER, org_unit=world["unit_a"]
+    )
+    client.force_login(reviewer)
+    page = client.get(f"/indicators/entities/{world['unops'].code}/dashboard/")
+    assert page.status_code == 200
+    assert page.context["total"] == 2  # A-1 and the indicator no unit owns
+    whole = user_with_role(Role.REVIEWER, world["unops"], username="entity-dashboard")
+    client.force_login(whole)
+    assert client.get("/indicators/entities/UNOPS/dashboard/").context["total"] == 3
