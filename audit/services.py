@@ -1,20 +1,57 @@
-"""Writing domain events. Every service that changes something that matters calls event_record."""
+"""Writing domain events: the one door. Every service that changes something that matters calls
+event_record (one event) or events_record_many (many, in bulk); no other code creates Event
+rows. Actions are the declared EventAction values; an undeclared one is refused."""
 
+from .choices import EventAction
 from .models import Event
+
+
+class UndeclaredAction(ValueError):
+    """An event action that audit/choices.py does not declare (a programming error)."""
+
+
+def _check(action):
+    if action not in EventAction.values:
+        raise UndeclaredAction(
+            f"Undeclared audit action {action!r}: add it to audit.choices.EventAction."
+        )
+    return str(action)
+
+
+def _actor(actor):
+    return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+
+
+def _event(*, actor, action, target, entity=None, entity_id=None, reason="", payload=None,
+           target_repr=None):  # fmt: skip
+    return Event(
+        actor=_actor(actor),
+        action=_check(action),
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        target_repr=(target_repr if target_repr is not None else str(target))[:300],
+        entity=entity,
+        **({"entity_id": entity_id} if entity is None and entity_id is not None else {}),
+        reason=reason,
+        payload=payload or {},
+    )
 
 
 def event_record(*, actor, action, target, entity=None, reason="", payload=None):
     """Record that `actor` did `action` to `target` (a model instance), inside the caller's
     transaction, so the event exists exactly when the change does."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    return Event.objects.create(
-        actor=actor,
-        action=action,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_repr=str(target)[:300],
-        entity=entity,
-        reason=reason,
-        payload=payload or {},
+    event = _event(
+        actor=actor, action=action, target=target, entity=entity, reason=reason, payload=payload
     )
+    event.save()
+    return event
+
+
+def events_record_many(*, actor, events, batch_size=2000):
+    """Record many events by one actor in bulk (a workbook of values): `events` is an iterable
+    of dicts with the keyword arguments of event_record (action, target, entity or entity_id,
+    reason, payload, and optionally target_repr). Every action is checked before anything is
+    written. Returns the number of events written."""
+    rows = [_event(actor=actor, **event) for event in events]
+    Event.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

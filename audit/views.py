@@ -3,6 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from .choices import EventAction
+from .display import describe
 from .models import Event
 from .permissions import can_view_events
 
@@ -17,4 +19,9 @@ def event_list(request):
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "audit/event_list.html", {"page": page, "action": action})
+    page.object_list = describe(page.object_list)
+    return render(
+        request,
+        "audit/event_list.html",
+        {"page": page, "action": action, "actions": EventAction.choices},
+    )

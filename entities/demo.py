@@ -23,9 +23,21 @@ TYPE_BY_SOURCE = {
     "Other UN entities": EntityType.OTHER,
 }
 
-# username -> (entity code or None for every entity, role, first name)
+# The demo loader (load_demo) runs each app's demo.load() after those it names here.
+DEMO_AFTER = ()
+
+# UNOPS's org units that own indicators of the demo framework (indicators/demo.py assigns the
+# delivery pillar's to DEL and the management pillar's to MGT): code -> (English, Chinese).
+UNOPS_UNITS = {
+    "DEL": ("Delivery practice", "交付业务部"),
+    "MGT": ("Management and corporate services", "管理和公司服务部"),
+}
+
+# username -> (entity code or None for every entity, role, first name[, org unit code])
 DEMO_USERS = {
     "officer": ("UNOPS", Role.PROGRAMME_OFFICER, "Olga"),
+    # A role narrowed to one org unit: sees and enters only that unit's indicators.
+    "officer-del": ("UNOPS", Role.PROGRAMME_OFFICER, "Dara", "DEL"),
     "reviewer": ("UNOPS", Role.REVIEWER, "Rafael"),
     "secretariat": ("UNOPS", Role.BOARD_SECRETARIAT, "Sara"),
     "auditor": (None, Role.AUDITOR, "Amina"),
@@ -92,16 +104,21 @@ def load_entities():
             title_en=boards_doc["meeting"]["title_en"],
             title_zh=boards_doc["meeting"]["title_zh"],
         )
+    from .models import Entity
+
+    unops = Entity.objects.get(code="UNOPS")
+    for code, (en, zh) in UNOPS_UNITS.items():
+        services.org_unit_upsert(entity=unops, code=code, actor=None, name_en=en, name_zh=zh)
 
 
 @transaction.atomic
 def load_users(password=None):
     """Create the demo users (or reset their password) and their memberships."""
-    from .models import Entity
+    from .models import Entity, OrgUnit
 
     password = password or settings.DEMO_PASSWORD
     User = get_user_model()
-    for username, (code, role, first_name) in DEMO_USERS.items():
+    for username, (code, role, first_name, *unit) in DEMO_USERS.items():
         user, _created = User.objects.get_or_create(
             username=username,
             defaults={"first_name": first_name, "email": f"{username}@example.org"},
@@ -110,7 +127,10 @@ def load_users(password=None):
             user.set_password(password)
             user.save(update_fields=["password"])
         entity = Entity.objects.get(code=code) if code else None
-        services.membership_grant(user=user, entity=entity, role=role, actor=None)
+        org_unit = OrgUnit.objects.get(entity=entity, code=unit[0]) if unit else None
+        services.membership_grant(
+            user=user, entity=entity, role=role, actor=None, org_unit=org_unit
+        )
     admin, _created = User.objects.get_or_create(
         username=SUPERUSER, defaults={"email": "admin@example.org", "first_name": "Ada"}
     )
@@ -122,6 +142,15 @@ def load_users(password=None):
 
 def demo_logins():
     """(username, what they can do) pairs, for the start-up banner and the README."""
-    rows = [(u, f"{r.label} @ {c or 'all entities'}") for u, (c, r, _n) in DEMO_USERS.items()]
+    rows = [
+        (u, f"{r.label} @ {c or 'all entities'}{'/' + unit[0] if unit else ''}")
+        for u, (c, r, _n, *unit) in DEMO_USERS.items()
+    ]
     rows.append((SUPERUSER, "superuser (Django admin)"))
     return rows
+
+
+def load():
+    """Entities, boards, org units and the demo users (load_demo calls it first)."""
+    load_entities()
+    load_users()

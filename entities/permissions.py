@@ -84,6 +84,23 @@ def can_change_entity(user, entity):
     return has_role(user, entity, Role.ADMINISTRATOR)
 
 
+# System-wide reference data (governing bodies, oversight bodies, entities themselves) is kept
+# by administrators of every entity: no single entity's staff may change what all share.
+SYSTEM_ADMIN_ROLES = {Role.ADMINISTRATOR}
+
+
+def is_system_admin(user):
+    """A superuser, or an administrator of every entity."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_superuser or has_global_role(user, SYSTEM_ADMIN_ROLES)
+
+
+def can_maintain_reference_data(user):
+    """Governing bodies, their sessions, entities and their org units: system administrators."""
+    return is_system_admin(user)
+
+
 def can_manage_memberships(user, entity):
     return has_role(user, entity, Role.ADMINISTRATOR)
 

@@ -21,9 +21,17 @@ def _save(obj):
     return obj
 
 
+def _require_reference_admin(actor):
+    """Loaders pass actor=None; a person must be a system administrator (reference data is
+    shared by every entity)."""
+    if actor is not None and not permissions.can_maintain_reference_data(actor):
+        raise PermissionDenied(_("Only an administrator may change reference data."))
+
+
 @transaction.atomic
 def governing_body_upsert(*, code, actor, **fields):
     """Create or update a governing body by code (idempotent, for loaders)."""
+    _require_reference_admin(actor)
     body, created = GoverningBody.objects.get_or_create(code=code, defaults=fields)
     if not created:
         changed = {k: v for k, v in fields.items() if getattr(body, k) != v}
@@ -38,6 +46,7 @@ def governing_body_upsert(*, code, actor, **fields):
 
 @transaction.atomic
 def board_session_upsert(*, body, kind, year, actor, **fields):
+    _require_reference_admin(actor)
     session, created = BoardSession.objects.get_or_create(
         body=body, kind=kind, year=year, defaults=fields
     )
@@ -55,6 +64,7 @@ def board_session_upsert(*, body, kind, year, actor, **fields):
 @transaction.atomic
 def entity_upsert(*, code, actor, **fields):
     """Create or update an entity by code; unchanged rows are not written again."""
+    _require_reference_admin(actor)
     entity = Entity.objects.filter(code=code).first()
     if entity is None:
         entity = _save(Entity(code=code, **fields))
@@ -105,10 +115,25 @@ def entity_update(*, entity, actor, data):
 
 @transaction.atomic
 def org_unit_upsert(*, entity, code, actor, **fields):
-    unit, created = OrgUnit.objects.get_or_create(entity=entity, code=code, defaults=fields)
-    if created:
-        _save(unit)
+    """Create or update an org unit by (entity, code); unchanged rows are not written again."""
+    _require_reference_admin(actor)
+    unit = OrgUnit.objects.filter(entity=entity, code=code).first()
+    if unit is None:
+        unit = _save(OrgUnit(entity=entity, code=code, **fields))
         event_record(actor=actor, action="org_unit.created", target=unit, entity=entity)
+        return unit
+    changed = {k: v for k, v in fields.items() if getattr(unit, k) != v}
+    if changed:
+        for k, v in changed.items():
+            setattr(unit, k, v)
+        _save(unit)
+        event_record(
+            actor=actor,
+            action="org_unit.updated",
+            target=unit,
+            entity=entity,
+            payload={"after": {k: str(v) for k, v in changed.items()}},
+        )
     return unit
 
 

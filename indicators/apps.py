@@ -2,6 +2,31 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _typed_formatters(model_name):
+    """For audit.display: each event target's typed values in words (its indicator's kind,
+    unit, decimals and currency), one query for a page of events."""
+
+    def resolve(target_ids):
+        from django.apps import apps
+
+        from .formatting import display
+
+        model = apps.get_model("indicators", model_name)
+        rows = model.objects.filter(pk__in=[int(i) for i in target_ids if i.isdigit()])
+        return {
+            str(obj.pk): (lambda data, ind=obj.indicator: display(ind, data))
+            for obj in rows.select_related("indicator")
+        }
+
+    return resolve
+
+
 class IndicatorsConfig(AppConfig):
     name = "indicators"
     verbose_name = _("Results frameworks and indicators")
+
+    def ready(self):
+        from audit.display import register_typed_values
+
+        for model_name in ("value", "baseline", "target"):
+            register_typed_values(f"indicators.{model_name}", _typed_formatters(model_name))

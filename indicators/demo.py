@@ -16,7 +16,7 @@ from django.db import transaction
 
 from entities import services as entity_services
 from entities.choices import EntityType
-from entities.models import Entity
+from entities.models import Entity, OrgUnit
 
 from . import services
 from .choices import Direction, PlanKind, Status, TargetKind, ValueKind
@@ -152,6 +152,16 @@ def load_unops_plan():
     User = get_user_model()
     officer = User.objects.filter(username="officer").first()
     reviewer = User.objects.filter(username="reviewer").first()
+    # Each pillar's indicators are owned by one of UNOPS's org units (entities/demo.py), so
+    # that the demo's org-unit officer sees one unit's share of the framework.
+    units = {u.code: u for u in OrgUnit.objects.filter(entity=entity)}
+    unit_of_pillar = {"D": units.get("DEL"), "M": units.get("MGT")}
+    pillar_of = {
+        principle["code"]: pillar["code"]
+        for pillar in doc["pillars"]
+        for goal in goals_by_pillar[pillar["code"]]
+        for principle in goal["principles"]
+    }
     for i, item in enumerate(annex["indicators"], start=1):
         kind = item["kind"]
         indicator = services.indicator_save(
@@ -175,6 +185,7 @@ def load_unops_plan():
                 "disaggregation_zh": item.get("disaggregation_zh", ""),
                 "is_illustrative": True,
                 "order": i,
+                "org_unit": unit_of_pillar.get(pillar_of.get(item["principle"])),
             },
         )
         decimals, currency = indicator.decimals, indicator.currency
@@ -364,6 +375,19 @@ def load_programme_plan():
                     )
                 accomplishments(parent, c_code, comp.get("expected_accomplishments", []))
     return plan
+
+
+# The demo loader (load_demo) runs each app's demo.load() after those it names here.
+DEMO_AFTER = ("entities",)
+
+
+def load():
+    """Both frameworks, then their progress, so that the dashboards have something to show."""
+    from .services.progress import progress_compute_full
+
+    load_unops_plan()
+    load_programme_plan()
+    progress_compute_full()
 
 
 def counts():

@@ -73,14 +73,19 @@ def template_rows(period, indicators):
         )
 
 
-def template_indicators(period):
-    return Indicator.objects.filter(plan=period.plan, is_active=True).for_entry(period)
+def template_indicators(period, user=None):
+    """The period's active indicators; with `user`, only those the user reaches (an org-unit
+    officer's template lists that unit's indicators)."""
+    indicators = Indicator.objects.filter(plan=period.plan, is_active=True)
+    if user is not None:
+        indicators = indicators.visible_to(user)
+    return indicators.for_entry(period)
 
 
-def build_template(period, indicators=None):
-    """The workbook as bytes: one row per active indicator, data validation on the value
-    column by kind (numbers, percent 0–100, yes/no list)."""
-    indicators = template_indicators(period) if indicators is None else indicators
+def build_template(period, indicators=None, *, user=None):
+    """The workbook as bytes: one row per active indicator (of those `user` reaches), data
+    validation on the value column by kind (numbers, percent 0–100, yes/no list)."""
+    indicators = template_indicators(period, user) if indicators is None else indicators
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET

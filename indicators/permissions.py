@@ -10,7 +10,7 @@ the user, so checks in a loop add no queries.
 from django.utils.translation import gettext_lazy as _
 
 from entities.choices import Role
-from entities.permissions import all_roles, entity_ids_with_role, memberships
+from entities.permissions import all_roles, memberships
 
 from .choices import Action, Status
 
@@ -53,6 +53,9 @@ WRITE_ACTIONS = frozenset(
 )
 # Actions a reviewer may not take on their own entry.
 SEPARATION_OF_DUTIES = frozenset({Action.APPROVE, Action.RETURN})
+
+# The entity dashboard (reporting status of every indicator in a period).
+DASHBOARD_ROLES = frozenset({Role.REVIEWER, Role.AUDITOR})
 
 # Maintaining the framework (indicators, baselines, targets, periods).
 MAINTAIN_ROLES = frozenset({Role.REVIEWER})
@@ -124,6 +127,14 @@ def can_view_plan(user, plan):
     )
 
 
+def can_view_entity_dashboard(user, entity):
+    """An entity's reviewers and auditors (and superusers) see its reporting status; what
+    they see in it goes through Indicator/Value.visible_to."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    return bool(_roles_for(user, entity.pk) & DASHBOARD_ROLES)
+
+
 def can_maintain(user, plan):
     """Reviewers keep an entity's indicators, baselines, targets and periods."""
     return bool(_roles_for(user, plan.entity_id) & MAINTAIN_ROLES)
@@ -160,8 +171,3 @@ def can_view_frameworks(user):
         cached = Plan.objects.visible_to(user).exists()
         user._rf_sees_plans = cached
     return cached
-
-
-def entity_ids_for(user, roles):
-    """Entity ids where the user holds one of `roles`; None means every entity."""
-    return entity_ids_with_role(user, roles)

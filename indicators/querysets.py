@@ -1,40 +1,86 @@
 """Chainable reads and visibility for frameworks and values: pages, API and exports all call
-visible_to(), so no surface can show what another hides."""
+visible_to(), so no surface can show what another hides.
+
+One rule, the same as permissions.decide(): a role held in an entity reaches all of its
+frameworks; a role narrowed to one org unit reaches the entity's frameworks, that unit's
+indicators and the indicators no unit owns — never another unit's indicators, nor their
+values, baselines, targets, evidence, comments or progress results."""
+
+from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 
-def _visible_entity_ids(user):
-    """Entity ids whose results the user may read; None means all."""
-    from entities.permissions import entity_ids_with_role
+class Reach(NamedTuple):
+    """What a user's memberships holding some roles reach: everything, or entities whole, org
+    units, and the entities reached only through one of their units."""
 
-    from .permissions import READ_ROLES
+    everything: bool
+    entity_ids: frozenset
+    unit_ids: frozenset
+    unit_entity_ids: frozenset
+
+
+def reach(user, roles):
+    """The one reading of memberships behind visible_to() and permissions.decide()."""
+    from entities.permissions import has_global_role, memberships
 
     if not user or not user.is_authenticated:
-        return set()
-    return entity_ids_with_role(user, READ_ROLES)
+        return Reach(False, frozenset(), frozenset(), frozenset())
+    if user.is_superuser or has_global_role(user, roles):
+        return Reach(True, frozenset(), frozenset(), frozenset())
+    held = [m for m in memberships(user) if m.entity_id and m.role in roles]
+    whole = frozenset(m.entity_id for m in held if m.org_unit_id is None)
+    return Reach(
+        False,
+        whole,
+        frozenset(m.org_unit_id for m in held if m.org_unit_id is not None),
+        frozenset(m.entity_id for m in held if m.org_unit_id is not None) - whole,
+    )
+
+
+def scope_q(user, roles, *, entity_q, unit_q=None, unit_entity_q=None):
+    """A Q for the rows the user reaches through memberships holding one of `roles`; None
+    means every row. `entity_q(ids)` selects rows of whole entities. For rows of indicators,
+    `unit_q(unit_ids)` selects those of the units and `unit_entity_q(entity_ids)` those no unit
+    owns; without them (plans, nodes, periods) a unit-scoped role reaches its entity whole."""
+    r = reach(user, roles)
+    if r.everything:
+        return None
+    if unit_q is None:
+        return entity_q(sorted(r.entity_ids | r.unit_entity_ids))
+    q = entity_q(sorted(r.entity_ids))
+    if r.unit_ids:
+        q |= unit_q(sorted(r.unit_ids))
+    if r.unit_entity_ids:
+        q |= unit_entity_q(sorted(r.unit_entity_ids))
+    return q
 
 
 class _ByEntity(models.QuerySet):
     entity_path = "entity_id"
+    # Lookup of the owning indicator's org unit; None for rows above indicators.
+    unit_path = None
 
     def visible_to(self, user):
-        ids = _visible_entity_ids(user)
-        if ids is None:
-            return self.all()
-        return self.filter(**{f"{self.entity_path}__in": ids})
+        from .permissions import READ_ROLES
+
+        return self.for_entity_roles(user, READ_ROLES)
 
     def for_entity_roles(self, user, roles):
-        """Rows of entities where the user holds one of `roles`."""
-        from entities.permissions import entity_ids_with_role
-
-        if not user or not user.is_authenticated:
-            return self.none()
-        ids = entity_ids_with_role(user, roles)
-        if ids is None:
-            return self.all()
-        return self.filter(**{f"{self.entity_path}__in": ids})
+        """Rows the user reaches through a membership holding one of `roles` (org-unit
+        scope honoured, as in permissions.decide)."""
+        entity, unit = self.entity_path, self.unit_path
+        q = scope_q(
+            user,
+            roles,
+            entity_q=lambda ids: Q(**{f"{entity}__in": ids}),
+            unit_q=unit and (lambda ids: Q(**{f"{unit}__in": ids})),
+            unit_entity_q=unit
+            and (lambda ids: Q(**{f"{entity}__in": ids, f"{unit}__isnull": True})),
+        )
+        return self.all() if q is None else self.filter(q)
 
 
 class PlanQuerySet(_ByEntity):
@@ -54,6 +100,7 @@ class PeriodQuerySet(_ByEntity):
 
 class IndicatorQuerySet(_ByEntity):
     entity_path = "plan__entity_id"
+    unit_path = "org_unit_id"
 
     def active(self):
         return self.filter(is_active=True)
@@ -98,14 +145,17 @@ class IndicatorQuerySet(_ByEntity):
 
 class BaselineQuerySet(_ByEntity):
     entity_path = "indicator__plan__entity_id"
+    unit_path = "indicator__org_unit_id"
 
 
 class TargetQuerySet(_ByEntity):
     entity_path = "indicator__plan__entity_id"
+    unit_path = "indicator__org_unit_id"
 
 
 class ValueQuerySet(_ByEntity):
     entity_path = "indicator__plan__entity_id"
+    unit_path = "indicator__org_unit_id"
 
     def with_related(self):
         return self.select_related(
@@ -132,3 +182,38 @@ class ImportJobQuerySet(_ByEntity):
                 pk__in=self.for_entity_roles(user, {Role.REVIEWER, Role.AUDITOR}).values("pk")
             )
         )
+
+
+class ProgressResultQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Results of the indicators the user reaches (the same rule as Value.visible_to).
+        Whole entities go through the plan (the first column of each partition's key), units
+        through their indicators, both as subqueries rather than joins."""
+        from .models import Indicator, Plan
+        from .permissions import READ_ROLES
+
+        q = scope_q(
+            user,
+            READ_ROLES,
+            entity_q=lambda ids: Q(plan_id__in=Plan.objects.filter(entity_id__in=ids).values("pk")),
+            unit_q=lambda ids: Q(
+                indicator_id__in=Indicator.objects.filter(org_unit_id__in=ids).values("pk")
+            ),
+            unit_entity_q=lambda ids: Q(
+                indicator_id__in=Indicator.objects.filter(
+                    plan__entity_id__in=ids, org_unit__isnull=True
+                ).values("pk")
+            ),
+        )
+        return self.all() if q is None else self.filter(q)
+
+
+class NodeRollupQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Roll-ups count every indicator under a result, whatever unit owns it: only a role
+        held for the whole entity (or every entity) reads them; a role narrowed to one org
+        unit does not."""
+        from .permissions import READ_ROLES
+
+        r = reach(user, READ_ROLES)
+        return self.all() if r.everything else self.filter(entity_id__in=sorted(r.entity_ids))

@@ -1,21 +1,10 @@
 """Reads that shape data for pages, the API and exports."""
 
-from django.utils.translation import gettext_lazy as _
-
+from audit.choices import action_label
 from audit.models import Event
 
 from .choices import Status
 from .formatting import display
-
-ACTION_LABELS = {
-    "saved": _("saved"),
-    "submitted": _("submitted"),
-    "approved": _("approved"),
-    "returned": _("returned"),
-    "reopened": _("reopened"),
-    "commented": _("commented"),
-    "evidence_attached": _("evidence attached"),
-}
 
 
 def value_history(value):
@@ -37,7 +26,7 @@ def value_history(value):
                 "time": e.created_at,
                 "actor": e.actor.get_username() if e.actor else "",
                 "action": e.action.removeprefix("value."),
-                "action_label": ACTION_LABELS.get(e.action.removeprefix("value."), e.action),
+                "action_label": action_label(e.action),
                 "status": p.get("status", ""),
                 "status_label": Status(p["status"]).label
                 if p.get("status") in Status.values

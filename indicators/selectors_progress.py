@@ -8,7 +8,6 @@ from .models import (
     Indicator,
     Node,
     NodeRollup,
-    Plan,
     ProgressResult,
     ProgressSnapshot,
     ReportingPeriod,
@@ -16,17 +15,11 @@ from .models import (
     Value,
 )
 from .models.progress import OnTrackStatus, RollupScope
-from .querysets import _visible_entity_ids
 
 
 def current_snapshot():
     """The snapshot readers use (None before the first computation)."""
     return ProgressSnapshot.objects.filter(is_current=True).first()
-
-
-def _visible(queryset, user):
-    ids = _visible_entity_ids(user)
-    return queryset if ids is None else queryset.filter(entity_id__in=ids)
 
 
 def _current_id():
@@ -36,18 +29,15 @@ def _current_id():
 
 
 def results_visible_to(user):
-    """Result rows of the current snapshot the user may read, with indicator, period and
-    frame. Visibility goes through the plan (the first column of each partition's key)."""
-    rows = ProgressResult.objects.filter(snapshot_id=_current_id())
-    ids = _visible_entity_ids(user)
-    if ids is not None:
-        rows = rows.filter(plan_id__in=Plan.objects.filter(entity_id__in=ids).values("pk"))
+    """Result rows of the current snapshot the user may read (ProgressResult.visible_to),
+    with indicator, period and frame."""
+    rows = ProgressResult.objects.filter(snapshot_id=_current_id()).visible_to(user)
     return rows.select_related("indicator", "period", "frame")
 
 
 def rollups_visible_to(user):
-    """Roll-up rows of the current snapshot the user may read."""
-    return _visible(NodeRollup.objects.filter(snapshot_id=_current_id()), user)
+    """Roll-up rows of the current snapshot the user may read (NodeRollup.visible_to)."""
+    return NodeRollup.objects.filter(snapshot_id=_current_id()).visible_to(user)
 
 
 def latest_results(queryset):
@@ -57,22 +47,31 @@ def latest_results(queryset):
     )
 
 
-def plan_dashboard(plan):
-    """Everything the plan dashboard shows, in a fixed number of queries: the nodes in tree
-    order with their roll-up for the latest year, each indicator's latest result, the plan's
-    roll-up, and the status counts as (status, label, count) for the legend."""
+def plan_dashboard(plan, user):
+    """Everything the plan dashboard shows to `user`, in a fixed number of queries: the nodes
+    in tree order with their roll-up for the latest year, each indicator's latest result, the
+    plan's roll-up, and the status counts as (status, label, count) for the legend. Only the
+    indicators, results and roll-ups the user may read (their visible_to)."""
     snapshot = current_snapshot()
     nodes = list(Node.objects.filter(plan=plan).select_related("level"))
-    indicators = list(Indicator.objects.filter(plan=plan, is_active=True).order_by("order", "code"))
+    indicators = list(
+        Indicator.objects.visible_to(user)
+        .filter(plan=plan, is_active=True)
+        .order_by("order", "code")
+    )
     results, node_rollups, plan_rollup, year = {}, {}, None, None
     if snapshot is not None:
-        rows = ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk).select_related(
-            "period", "frame"
+        rows = (
+            ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk)
+            .visible_to(user)
+            .select_related("period", "frame")
         )
         results = {r.indicator_id: r for r in latest_results(rows)}
         years = [r.period_year for r in results.values()]
         year = max(years) if years else None
-        rollups = NodeRollup.objects.filter(snapshot=snapshot, plan_id=plan.pk, year=year)
+        rollups = NodeRollup.objects.filter(
+            snapshot=snapshot, plan_id=plan.pk, year=year
+        ).visible_to(user)
         for rollup in rollups:
             if rollup.scope == RollupScope.NODE:
                 node_rollups[rollup.node_id] = rollup
@@ -127,10 +126,11 @@ def indicator_series(indicator):
     }
 
 
-def entity_review_status(entity, period):
-    """For reviewers: the entity's indicators in `period` — counts missing (no value yet),
-    draft, submitted, returned and approved, and the rows still needing action."""
-    indicators = Indicator.objects.filter(plan=period.plan, is_active=True)
+def entity_review_status(entity, period, user):
+    """For reviewers: the entity's indicators in `period` that `user` reaches (an org-unit
+    reviewer: that unit's) — counts missing (no value yet), draft, submitted, returned and
+    approved, and the rows still needing action."""
+    indicators = Indicator.objects.visible_to(user).filter(plan=period.plan, is_active=True)
     counts = Value.objects.filter(period=period, indicator__in=indicators).aggregate(
         **{s: Count("pk", filter=Q(status=s)) for s in Status.values}
     )

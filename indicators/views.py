@@ -66,7 +66,7 @@ def plan_detail(request, pk):
     nodes = list(Node.objects.filter(plan=plan).select_related("level"))
     periods = list(ReportingPeriod.objects.filter(plan=plan))
     latest = periods[-1] if periods else None
-    indicators = Indicator.objects.filter(plan=plan, is_active=True)
+    indicators = Indicator.objects.visible_to(request.user).filter(plan=plan, is_active=True)
     indicators = indicators.for_entry(latest) if latest else indicators.with_framework()
     by_node = {}
     for ind in indicators:
@@ -175,7 +175,8 @@ def entry_grid(request, period_id):
     beside the input. A fixed number of queries however many indicators there are."""
     period = _entry_period(request, period_id)
     indicators = (
-        Indicator.objects.filter(plan=period.plan, is_active=True)
+        Indicator.objects.visible_to(request.user)
+        .filter(plan=period.plan, is_active=True)
         .for_entry(period)
         .order_by("node__order", "order", "code")
     )
@@ -189,7 +190,8 @@ def entry_grid(request, period_id):
 
 def _one_indicator(request, period, indicator_id):
     return get_object_or_404(
-        Indicator.objects.filter(plan=period.plan).for_entry(period), pk=indicator_id
+        Indicator.objects.visible_to(request.user).filter(plan=period.plan).for_entry(period),
+        pk=indicator_id,
     )
 
 
@@ -476,7 +478,9 @@ def indicator_detail(request, pk):
             q = q | Event.objects.for_target(baseline)
         for t in targets:
             q = q | Event.objects.for_target(t)
-        history = q.select_related("actor").order_by("-created_at", "-id")[:200]
+        from audit.display import describe
+
+        history = describe(q.select_related("actor").order_by("-created_at", "-id")[:200])
     return render(
         request,
         "indicators/indicator_detail.html",
@@ -572,7 +576,7 @@ def template_download(request, period_id):
         ReportingPeriod.objects.visible_to(request.user).select_related("plan__entity"),
         pk=period_id,
     )
-    response = HttpResponse(exporters.build_template(period), content_type=XLSX)
+    response = HttpResponse(exporters.build_template(period, user=request.user), content_type=XLSX)
     name = f"{period.plan.entity.code}-{period.plan.code}-{period.label}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -3,21 +3,17 @@ for reviewers. Thin: authorise through the visibility querysets, call a selector
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from entities.choices import Role
 from entities.models import Entity
 
 from . import charts, selectors_progress
 from .models import Indicator, Plan
 from .models.progress import OnTrackStatus
-from .permissions import READ_ROLES, entity_ids_for
+from .permissions import can_view_entity_dashboard
 from .views import _tree
-
-DASHBOARD_ROLES = frozenset({Role.REVIEWER, Role.AUDITOR})
 
 
 @login_required
@@ -25,13 +21,12 @@ def plan_progress(request, pk):
     """Per pillar, goal and principle: counts per status and the share progressing; per
     indicator a bullet chart (baseline → latest → target) and a trend mark."""
     plan = get_object_or_404(Plan.objects.visible_to(request.user).select_related("entity"), pk=pk)
-    data = selectors_progress.plan_dashboard(plan)
+    data = selectors_progress.plan_dashboard(plan, request.user)
     for node in data["nodes"]:
         for indicator in node.indicator_list:
             result = indicator.progress
             indicator.bullet = charts.bullet_chart(result, label=indicator.code)
             indicator.trend_svg = charts.trend_mark(result.trend if result else "")
-    ids = entity_ids_for(request.user, DASHBOARD_ROLES)
     return render(
         request,
         "indicators/progress/plan.html",
@@ -43,7 +38,7 @@ def plan_progress(request, pk):
                 (value, label, charts.STATUS_COLOURS[value])
                 for value, label in OnTrackStatus.choices
             ],
-            "can_see_entity_dashboard": ids is None or plan.entity_id in ids,
+            "can_see_entity_dashboard": can_view_entity_dashboard(request.user, plan.entity),
         },
     )
 
@@ -69,12 +64,8 @@ def entity_dashboard(request, code):
     """For an entity's reviewers (auditors read it too): what is missing, submitted,
     returned and approved in a period. Others who may see the entity are refused (403);
     those who may not even see it get 404."""
-    entity = get_object_or_404(Entity, code__iexact=code)
-    readable = entity_ids_for(request.user, READ_ROLES)
-    if readable is not None and entity.pk not in readable:
-        raise Http404
-    allowed = entity_ids_for(request.user, DASHBOARD_ROLES)
-    if allowed is not None and entity.pk not in allowed:
+    entity = get_object_or_404(Entity.objects.visible_to(request.user), code__iexact=code)
+    if not can_view_entity_dashboard(request.user, entity):
         raise PermissionDenied(_("Only the entity's reviewers and auditors see this dashboard."))
     periods = list(selectors_progress.entity_periods(entity))
     period = None
@@ -86,5 +77,5 @@ def entity_dashboard(request, code):
         period = (started or periods or [None])[0]
     context = {"entity": entity, "periods": periods, "period": period}
     if period is not None:
-        context.update(selectors_progress.entity_review_status(entity, period))
+        context.update(selectors_progress.entity_review_status(entity, period, request.user))
     return render(request, "indicators/progress/entity.html", context)

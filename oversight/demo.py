@@ -591,7 +591,12 @@ def load_action_plan():
         )
 
 
-def load_all():
+# The demo loader (load_demo) runs each app's demo.load() after those it names here.
+DEMO_AFTER = ("entities",)
+
+
+def load():
+    """Recommendations (illustrative), Annex I resolutions and the Annex II action plan."""
     load_recommendations()
     load_resolutions()
     load_action_plan()

@@ -15,7 +15,7 @@ everything but hold no relation by default: the workflow keeps its separation of
 from django.utils.translation import gettext_lazy as _
 
 from entities.choices import Role
-from entities.permissions import all_roles, has_global_role, memberships, roles_in
+from entities.permissions import all_roles, has_global_role, is_system_admin, memberships, roles_in
 
 from .choices import ReviewState
 
@@ -174,12 +174,45 @@ def can_view_statistics(user):
     return can_view_oversight(user)
 
 
-def can_edit_mandates(user):
-    """Resolutions (Annex I) and action plans (Annex II) are kept by the board secretariat
-    and administrators."""
+# Who keeps the records of governing-body mandates (Annex I resolutions, Annex II action
+# plans): they are shared by every entity, so no entity's staff may change another body's.
+MANDATE_ROLES = frozenset({Role.BOARD_SECRETARIAT, Role.ADMINISTRATOR})
+
+
+def can_edit_system_mandates(user):
+    """Records of the whole system — resolutions of a body no entity of the user answers to
+    (the General Assembly, ECOSOC), the Secretariat's action plans — are kept by superusers
+    and by the board secretariat or administrators of every entity."""
     if not user or not user.is_authenticated:
         return False
-    return user.is_superuser or bool(all_roles(user) & {Role.BOARD_SECRETARIAT, Role.ADMINISTRATOR})
+    return user.is_superuser or has_global_role(user, MANDATE_ROLES)
+
+
+def can_edit_resolution(user, resolution=None, *, governing_body=None):
+    """A tracked resolution is kept by those of can_edit_system_mandates, and by the board
+    secretariat and administrators of an entity the resolution's governing body governs
+    (UNOPS's secretariat keeps the decisions of the UNDP/UNFPA/UNOPS Executive Board, never
+    a General Assembly resolution)."""
+    if can_edit_system_mandates(user):
+        return True
+    body_id = getattr(governing_body, "pk", governing_body) or resolution.governing_body_id
+    return any(
+        m.entity_id
+        and m.role in MANDATE_ROLES
+        and m.entity.governing_body_id is not None
+        and m.entity.governing_body_id == body_id
+        for m in memberships(user)
+    )
+
+
+def can_edit_action_plans(user):
+    """Action plans (Annex II) are the Secretariat's, shared by every entity."""
+    return can_edit_system_mandates(user)
+
+
+def can_maintain_bodies(user):
+    """Oversight bodies, their auditors and statistics periods: system administrators."""
+    return is_system_admin(user)
 
 
 def can_view_mandates(user):

@@ -314,6 +314,8 @@ def recommendation_history(rec):
     from django.apps import apps
     from django.contrib.auth import get_user_model
 
+    from audit.display import field_label, value_label
+
     def events(model_name, **filters):
         event_model = apps.get_model("oversight", model_name)
         return list(
@@ -341,6 +343,16 @@ def recommendation_history(rec):
                 "what": history_label(ev.pgh_label),
                 "object": _("recommendation"),
                 "changes": changes,
+                # In words for the page: verbose names and choice labels ("Review state:
+                # Open → Closure proposed").
+                "changes_text": [
+                    (
+                        field_label(Recommendation, name),
+                        value_label(Recommendation, name, before),
+                        value_label(Recommendation, name, after),
+                    )
+                    for name, (before, after) in changes.items()
+                ],
                 "user": _context_user(ev),
             }
         )
@@ -354,6 +366,7 @@ def recommendation_history(rec):
                     "what": history_label(ev.pgh_label),
                     "object": label,
                     "changes": {},
+                    "changes_text": [],
                     "user": _context_user(ev),
                 }
             )

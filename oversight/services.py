@@ -129,7 +129,10 @@ def _upsert(model, lookup, fields):
 
 @transaction.atomic
 def body_upsert(*, code, actor, **fields):
-    """Create or update an oversight body by code (idempotent, for loaders and admins)."""
+    """Create or update an oversight body by code (idempotent, for loaders and admins).
+    People need to be system administrators: the bodies are shared by every entity."""
+    if actor is not None and not perms.can_maintain_bodies(actor):
+        raise PermissionDenied(_("Only an administrator may change oversight bodies."))
     body, written = _upsert(OversightBody, {"code": code}, fields)
     if written:
         event_record(actor=actor, action="oversight.body.saved", target=body, payload=fields)
@@ -139,7 +142,7 @@ def body_upsert(*, code, actor, **fields):
 @transaction.atomic
 def body_auditor_add(*, body, user, actor):
     """Make `user` an auditor of `body`: they may then close its recommendations."""
-    if actor is not None and not getattr(actor, "is_superuser", False):
+    if actor is not None and not perms.can_maintain_bodies(actor):
         raise PermissionDenied(_("Only an administrator may name a body's auditors."))
     member, created = OversightBodyMember.objects.get_or_create(body=body, user=user)
     if created:
@@ -151,6 +154,22 @@ def body_auditor_add(*, body, user, actor):
             payload={"user": user.username, "body": body.code},
         )
     return member
+
+
+@transaction.atomic
+def body_auditor_remove(*, member, actor, reason=""):
+    """`member` is no longer an auditor of its body (they keep what they did before)."""
+    if actor is not None and not perms.can_maintain_bodies(actor):
+        raise PermissionDenied(_("Only an administrator may name a body's auditors."))
+    event_record(
+        actor=actor,
+        action="oversight.body.auditor_removed",
+        target=member,
+        reason=reason,
+        payload={"user": member.user.username, "body": member.body.code},
+    )
+    perms.forget_bodies(member.user)
+    member.delete()
 
 
 @transaction.atomic
@@ -472,8 +491,8 @@ def recommendations_import(*, rows, actor):
 @transaction.atomic
 def resolution_upsert(*, governing_body, session, row, actor, **fields):
     """Create or update a tracked resolution by (governing body, session, row)."""
-    if actor is not None and not perms.can_edit_mandates(actor):
-        raise PermissionDenied(_("You may not change tracked resolutions."))
+    if actor is not None and not perms.can_edit_resolution(actor, governing_body=governing_body):
+        raise PermissionDenied(_("You may not change the resolutions of this governing body."))
     resolution, written = _upsert(
         Resolution, {"governing_body": governing_body, "session": session, "row": row}, fields
     )
@@ -485,8 +504,8 @@ def resolution_upsert(*, governing_body, session, row, actor, **fields):
 @transaction.atomic
 def resolution_update(*, resolution, actor, data):
     """Record what the Secretariat did about a resolution, and its status."""
-    if not perms.can_edit_mandates(actor):
-        raise PermissionDenied(_("You may not change tracked resolutions."))
+    if not perms.can_edit_resolution(actor, resolution):
+        raise PermissionDenied(_("You may not change the resolutions of this governing body."))
     resolution = Resolution.objects.select_for_update().get(pk=resolution.pk)
     unknown = set(data) - set(RESOLUTION_EDITABLE_FIELDS)
     if unknown:
@@ -528,7 +547,7 @@ def action_plan_item_upsert(*, plan, number, actor, **fields):
 @transaction.atomic
 def action_plan_item_update(*, item, actor, data):
     """Record progress on an action-plan activity, or change its status."""
-    if not perms.can_edit_mandates(actor):
+    if not perms.can_edit_action_plans(actor):
         raise PermissionDenied(_("You may not change action plans."))
     item = ActionPlanItem.objects.select_for_update().get(pk=item.pk)
     unknown = set(data) - set(ACTION_ITEM_EDITABLE_FIELDS)

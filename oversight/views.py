@@ -341,7 +341,7 @@ def _history(obj):
 def resolution_detail(request, pk):
     _require(permissions.can_view_mandates(request.user))
     resolution = get_object_or_404(Resolution.objects.visible_to(request.user), pk=pk)
-    can_edit = permissions.can_edit_mandates(request.user)
+    can_edit = permissions.can_edit_resolution(request.user, resolution)
     form = forms.ResolutionForm(instance=resolution) if can_edit else None
     status = 200
     if request.method == "POST":
@@ -372,7 +372,7 @@ def action_plan(request):
 def action_item_detail(request, pk):
     _require(permissions.can_view_mandates(request.user))
     item = get_object_or_404(ActionPlanItem.objects.visible_to(request.user), pk=pk)
-    can_edit = permissions.can_edit_mandates(request.user)
+    can_edit = permissions.can_edit_action_plans(request.user)
     form = forms.ActionPlanItemForm(instance=item) if can_edit else None
     status = 200
     if request.method == "POST":

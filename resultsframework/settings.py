@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "entities.context_processors.navigation",
+                "resultsframework.context_processors.navigation",
             ],
         },
     },
@@ -245,8 +245,9 @@ INDICATORS_IMPORT_INLINE_MAX_BYTES = env.int(
 )
 INDICATORS_IMPORT_INLINE_ROWS = env.int("INDICATORS_IMPORT_INLINE_ROWS", default=2000)
 OVERSIGHT_EVIDENCE_MAX_BYTES = env.int("OVERSIGHT_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
-# On-track band: an indicator is on track when the share of the way covered is at least the
-# share of time elapsed minus this tolerance (inclusive), e.g. 0.10 = 10 percentage points.
+# On-track band (indicators/progress.py): an indicator is on track when the share of the way
+# covered is at least the share of time elapsed minus this tolerance (inclusive), e.g. 0.10 =
+# 10 percentage points.
 PROGRESS_ON_TRACK_TOLERANCE = env.float("PROGRESS_ON_TRACK_TOLERANCE", default=0.10)
 
 # Shown by `make run` and used by `load_demo`.
@@ -271,7 +272,3 @@ LOGGING = {
     # django-axes logs every sign-in at INFO; lockouts still show as warnings.
     "loggers": {"axes": {"level": "WARNING"}},
 }
-
-# Progress (indicators/progress.py): an indicator is on track while the share of the way it
-# covered is at least the share of time elapsed minus this band (inclusive boundary).
-PROGRESS_ON_TRACK_TOLERANCE = env.float("PROGRESS_ON_TRACK_TOLERANCE", default=0.10)

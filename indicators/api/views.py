@@ -131,7 +131,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def template(self, request, pk=None):
         period = self.get_object()
-        content = exporters.build_template(period)
+        content = exporters.build_template(period, user=request.user)
         response = HttpResponse(
             content,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..querysets import NodeRollupQuerySet, ProgressResultQuerySet
+
 
 class SnapshotStatus(models.TextChoices):
     RUNNING = "running", _("Running")
@@ -179,6 +181,8 @@ class ProgressResult(models.Model):
     on_track_status = models.CharField(_("status"), max_length=12, choices=OnTrackStatus)
     trend = models.CharField(_("trend"), max_length=10, choices=Trend, blank=True)
 
+    objects = ProgressResultQuerySet.as_manager()
+
     class Meta:
         ordering = ["plan_id", "indicator_id", "period_id"]
         verbose_name = _("progress result")
@@ -236,6 +240,8 @@ class NodeRollup(models.Model):
     share_progress_assessable = models.FloatField(
         _("share progressing (assessable)"), null=True, blank=True
     )
+
+    objects = NodeRollupQuerySet.as_manager()
 
     class Meta:
         ordering = ["scope", "entity_id", "plan_id", "node_id", "year"]

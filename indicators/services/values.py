@@ -6,8 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import Event
-from audit.services import event_record
+from audit.services import event_record, events_record_many
 
 from .. import permissions
 from ..choices import Action, Status, ValueKind
@@ -75,20 +74,6 @@ def value_check(*, indicator, period, existing, data, actor, expected_version=No
     parts = _apply_typed(value, indicator, data)
     value.full_clean(exclude=FK_FIELDS, validate_unique=False, validate_constraints=False)
     return value, parts
-
-
-def _event(actor, action, value, entity_id, reason="", payload=None):
-    """An audit Event for bulk_create; event_record() writes the same fields one at a time."""
-    return Event(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target_type=Value._meta.label_lower,
-        target_id=str(value.pk),
-        target_repr=f"{value.indicator.code} {value.period.label}"[:300],
-        entity_id=entity_id,
-        reason=reason,
-        payload=payload or {},
-    )
 
 
 @transaction.atomic
@@ -162,9 +147,18 @@ def values_save(*, period, rows, actor, progress=None):
     if indicator_kinds_have_parts(rows):
         _write_parts("value", parts_by_value)
     entity_id = period.plan.entity_id
-    Event.objects.bulk_create(
-        [_event(actor, "value.saved", v, entity_id, payload=p) for v, p in events],
-        batch_size=2000,
+    events_record_many(
+        actor=actor,
+        events=(
+            {
+                "action": "value.saved",
+                "target": v,
+                "entity_id": entity_id,
+                "payload": p,
+                "target_repr": f"{v.indicator.code} {period.label}",
+            }
+            for v, p in events
+        ),
     )
     created = {v.indicator_id: v for v in creates}
     return [existing.get(r["indicator"].pk) or created.get(r["indicator"].pk) for r in rows]

@@ -12,6 +12,7 @@ OVERSIGHT = ["oversight"]
 COMMON = ["home", "entities", "api-docs", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
+    "officer-del": [*COMMON, "frameworks", "data-entry"],
     "reviewer": [*COMMON, "team", "frameworks", "review"],
     "secretariat": [*COMMON, "boards", "frameworks"],
     "auditor": [*COMMON, "audit", "frameworks"],

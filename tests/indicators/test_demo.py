@@ -45,3 +45,28 @@ def test_demo_frameworks_load_once_with_every_kind_and_state():
     load_programme_plan()
     after = (Event.objects.count(), Value.objects.count(), Value.pgh_event_model.objects.count())
     assert before == after
+
+
+def test_demo_org_unit_officer_sees_one_units_indicators():
+    from django.contrib.auth import get_user_model
+
+    load_entities()
+    load_users(password="demo-pass-123")
+    load_unops_plan()
+    officer = get_user_model().objects.get(username="officer-del")
+    [membership] = officer.memberships.all()
+    assert membership.org_unit.code == "DEL"
+    unops = Plan.objects.get(code="sp-2026-2029")
+    seen = Indicator.objects.visible_to(officer).filter(plan=unops)
+    assert seen.exists()
+    assert set(seen.values_list("org_unit__code", flat=True)) == {"DEL"}
+    everyone = get_user_model().objects.get(username="officer")
+    units = set(
+        Indicator.objects.visible_to(everyone)
+        .filter(plan=unops)
+        .values_list("org_unit__code", flat=True)
+    )
+    assert units == {"DEL", "MGT"}
+    seen_values = Value.objects.visible_to(officer).filter(indicator__plan=unops)
+    assert seen_values.exists()
+    assert not seen_values.exclude(indicator__org_unit__code="DEL").exists()

@@ -227,7 +227,9 @@ def test_reviewer_edits_indicator_baseline_target_in_app(client, reviewer, offic
     )
     page = client.get(f"/indicators/indicators/{indicator.pk}/").content.decode()
     assert "Renamed" in page and "4.5" in page and "9.0" in page
-    assert "baseline.set" in page and "target.set" in page
+    # The history in words: action labels, the typed value formatted, no raw payload.
+    assert "Baseline set" in page and "Target set" in page and "Value: 9.0" in page
+    assert "baseline.set" not in page and "numeric_value" not in page
     login(client, officer)
     assert client.get(f"/indicators/indicators/{indicator.pk}/edit/").status_code == 403
 

@@ -246,8 +246,17 @@ def test_resolution_edit_by_secretariat_with_history(api, db, unops):
     from tests.factories import user_with_role
 
     demo.load_resolutions()
-    secretariat = user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec")
+    # A General Assembly resolution is kept system-wide: UNOPS's secretariat may not change it.
+    unops_secretariat = user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec-unops")
     res = Resolution.objects.get(row=2)
+    r = auth(api, unops_secretariat).patch(
+        f"/api/v1/oversight/resolutions/{res.pk}/", {"status": "completed"}, format="json"
+    )
+    assert r.status_code == 403
+    res.refresh_from_db()
+    assert res.status != "completed"
+    assert not Event.objects.filter(action="oversight.resolution.updated").exists()
+    secretariat = user_with_role(Role.BOARD_SECRETARIAT, None, username="t-sec")
     r = auth(api, secretariat).patch(
         f"/api/v1/oversight/resolutions/{res.pk}/",
         {"status": "completed", "report_symbols": ["A/76/999"]},

@@ -121,3 +121,145 @@ def test_auditor_reads_results_data_and_its_trail_but_changes_nothing(
     assert r.status_code == 403
     unops.refresh_from_db()
     assert unops.name_en != "X"
+
+
+# Authority over shared records: resolutions, action plans, bodies ------------------------------
+
+
+@pytest.fixture
+def boards(unops, undp):
+    """The UNDP/UNFPA/UNOPS Executive Board governs UNOPS; the General Assembly governs no
+    entity of the test data (its resolutions are system-wide records)."""
+    from entities.choices import GoverningBodyKind
+    from tests.factories import GoverningBodyFactory
+
+    eb = GoverningBodyFactory(code="undp-unfpa-unops", kind=GoverningBodyKind.EXECUTIVE_BOARD)
+    unicef_board = GoverningBodyFactory(code="unicef", kind=GoverningBodyKind.EXECUTIVE_BOARD)
+    ga = GoverningBodyFactory(code="ga", kind=GoverningBodyKind.GENERAL_ASSEMBLY)
+    unops.governing_body = eb
+    unops.save()
+    undp.governing_body = unicef_board  # another board, for the refusal
+    undp.save()
+    return {"eb": eb, "ga": ga, "other": unicef_board}
+
+
+def _resolution(body, row=1):
+    from oversight import services
+
+    return services.resolution_upsert(
+        governing_body=body,
+        session="2026",
+        row=row,
+        actor=None,
+        agenda_item_number="1",
+        number=f"{body.code}/{row}",
+        action_kind="scheduled_future_session",
+        status="pending",
+    )
+
+
+RESOLUTION_EDITORS = {
+    # (who, body) -> allowed
+    ("unops_secretariat", "eb"): True,
+    ("unops_admin", "eb"): True,
+    ("unops_secretariat", "ga"): False,
+    ("unops_admin", "ga"): False,
+    ("undp_secretariat", "eb"): False,
+    ("unops_reviewer", "eb"): False,
+    ("global_secretariat", "ga"): True,
+    ("global_admin", "ga"): True,
+    ("global_auditor", "ga"): False,
+    ("superuser", "ga"): True,
+}
+
+
+@pytest.fixture
+def editors(unops, undp):
+    return {
+        "unops_secretariat": user_with_role(Role.BOARD_SECRETARIAT, unops, username="r-sec"),
+        "unops_admin": user_with_role(Role.ADMINISTRATOR, unops, username="r-adm"),
+        "undp_secretariat": user_with_role(Role.BOARD_SECRETARIAT, undp, username="r-undp"),
+        "unops_reviewer": user_with_role(Role.REVIEWER, unops, username="r-rev"),
+        "global_secretariat": user_with_role(Role.BOARD_SECRETARIAT, None, username="r-gsec"),
+        "global_admin": user_with_role(Role.ADMINISTRATOR, None, username="r-gadm"),
+        "global_auditor": user_with_role(Role.AUDITOR, None, username="r-gaud"),
+        "superuser": UserFactory(username="r-root", is_superuser=True),
+    }
+
+
+@pytest.mark.parametrize("who,body", list(RESOLUTION_EDITORS))
+def test_who_keeps_a_resolution(who, body, boards, editors, client, api):
+    from audit.models import Event
+    from oversight.models import Resolution
+
+    res = _resolution(boards[body])
+    user = editors[who]
+    allowed = RESOLUTION_EDITORS[(who, body)]
+    assert perms.can_edit_resolution(user, res) is allowed
+    # The page.
+    client.force_login(user)
+    r = client.post(
+        f"/oversight/resolutions/{res.pk}/",
+        {"status": "completed", "action_kind": "scheduled_future_session", "summary_en": "page"},
+    )
+    assert r.status_code == (302 if allowed else 403)
+    # The API.
+    api.force_authenticate(user)
+    r = api.patch(f"/api/v1/oversight/resolutions/{res.pk}/", {"summary_en": "api"}, format="json")
+    assert r.status_code == (200 if allowed else 403)
+    res = Resolution.objects.get(pk=res.pk)
+    written = Event.objects.filter(action="oversight.resolution.updated").count()
+    if allowed:
+        assert res.summary_en == "api" and written == 2
+    else:
+        assert res.summary_en == "" and res.status == "pending" and written == 0
+
+
+def test_action_plans_are_kept_system_wide(editors, client, api):
+    from oversight import demo
+    from oversight.models import ActionPlanItem
+
+    demo.load_action_plan()
+    item = ActionPlanItem.objects.first()
+    for who in ("unops_secretariat", "unops_admin", "global_auditor"):
+        client.force_login(editors[who])
+        r = client.post(f"/oversight/action-plans/items/{item.pk}/", {"status": "completed"})
+        assert r.status_code == 403, who
+        api.force_authenticate(editors[who])
+        r = api.patch(
+            f"/api/v1/oversight/action-plan-items/{item.pk}/",
+            {"status_text_en": "x"},
+            format="json",
+        )
+        assert r.status_code == 403, who
+    api.force_authenticate(editors["global_secretariat"])
+    r = api.patch(
+        f"/api/v1/oversight/action-plan-items/{item.pk}/", {"status_text_en": "x"}, format="json"
+    )
+    assert r.status_code == 200
+
+
+def test_bodies_and_their_auditors_are_kept_by_administrators(oios, editors, unops):
+    from django.core.exceptions import PermissionDenied
+
+    from audit.models import Event
+    from oversight import services
+    from oversight.models import OversightBodyMember
+
+    for who in ("unops_admin", "global_secretariat", "global_auditor"):
+        with pytest.raises(PermissionDenied):
+            services.body_upsert(code="oios", actor=editors[who], name_en="Renamed")
+        with pytest.raises(PermissionDenied):
+            services.body_auditor_add(body=oios, user=editors["unops_reviewer"], actor=editors[who])
+    assert not OversightBodyMember.objects.filter(user=editors["unops_reviewer"]).exists()
+    assert not Event.objects.exists()
+    member = services.body_auditor_add(
+        body=oios, user=editors["unops_reviewer"], actor=editors["global_admin"]
+    )
+    with pytest.raises(PermissionDenied):
+        services.body_auditor_remove(member=member, actor=editors["unops_admin"])
+    services.body_auditor_remove(member=member, actor=editors["global_admin"])
+    assert list(Event.objects.values_list("action", flat=True).order_by("id")) == [
+        "oversight.body.auditor_added",
+        "oversight.body.auditor_removed",
+    ]

@@ -100,6 +100,10 @@ def test_page_workflow(client, rec, reviewer, oios_auditor):
     # pghistory's middleware names who made each change.
     assert {"t-reviewer", "t-oios-auditor"} <= {h["user"] for h in history}
     assert any(h["changes"].get("status") == ("in_progress", "implemented") for h in history)
+    # The page says it in words: field names and choice labels, not column values.
+    page = r.content.decode()
+    assert "Review state: Open → Closure proposed" in page
+    assert "review_state" not in page and "closure_proposed" not in page
 
 
 def test_page_refusals(client, rec, reviewer, boa_auditor, oios_auditor, officer_undp):
@@ -257,8 +261,6 @@ def test_resolution_pages(client, auditor, unops):
     assert (
         client.post(f"/oversight/resolutions/{res.pk}/", {"status": "completed"}).status_code == 403
     )
-    secretariat = user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec2")
-    client.force_login(secretariat)
     data = {
         "status": "completed",
         "action_kind": res.action_kind,
@@ -266,6 +268,14 @@ def test_resolution_pages(client, auditor, unops):
         "summary_en": res.summary_en,
         "summary_zh": res.summary_zh,
     }
+    # A General Assembly resolution: not UNOPS's secretariat's to change (no form, 403).
+    client.force_login(user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec-unops"))
+    assert client.get(f"/oversight/resolutions/{res.pk}/").context["form"] is None
+    assert client.post(f"/oversight/resolutions/{res.pk}/", data).status_code == 403
+    res.refresh_from_db()
+    assert res.status != "completed"
+    secretariat = user_with_role(Role.BOARD_SECRETARIAT, None, username="t-sec2")
+    client.force_login(secretariat)
     assert client.post(f"/oversight/resolutions/{res.pk}/", data).status_code == 302
     res.refresh_from_db()
     assert res.status == "completed"

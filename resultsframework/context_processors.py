@@ -1,4 +1,4 @@
-from resultsframework.navigation import items_for
+from .navigation import items_for
 
 
 def navigation(request):

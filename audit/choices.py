@@ -1,0 +1,81 @@
+"""The actions an audit event may record, declared once with a label for the history pages.
+
+Values keep the "app.verb" strings the services have always written, so stored events and call
+sites stay valid; event_record() refuses a string that is not declared here."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventAction(models.TextChoices):
+    # entities
+    GOVERNING_BODY_SAVED = "governing_body.saved", _("Governing body saved")
+    BOARD_SESSION_SAVED = "board_session.saved", _("Board session saved")
+    ENTITY_CREATED = "entity.created", _("Entity created")
+    ENTITY_UPDATED = "entity.updated", _("Entity changed")
+    ORG_UNIT_CREATED = "org_unit.created", _("Org unit created")
+    ORG_UNIT_UPDATED = "org_unit.updated", _("Org unit changed")
+    MEMBERSHIP_GRANTED = "membership.granted", _("Role granted")
+    MEMBERSHIP_REVOKED = "membership.revoked", _("Role revoked")
+    API_TOKEN_CREATED = "api_token.created", _("API token created")
+    API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
+    API_TOKEN_REVOKED_ALL = "api_token.revoked_all", _("All API tokens revoked")
+    # indicators: the framework
+    PLAN_CREATED = "plan.created", _("Framework created")
+    PLAN_UPDATED = "plan.updated", _("Framework changed")
+    LEVEL_CREATED = "level.created", _("Level created")
+    NODE_CREATED = "node.created", _("Result created")
+    NODE_UPDATED = "node.updated", _("Result changed")
+    PERIOD_CREATED = "period.created", _("Reporting period created")
+    PERIOD_UPDATED = "period.updated", _("Reporting period changed")
+    PERIOD_CLOSED = "period.closed", _("Reporting period closed")
+    PERIOD_OPENED = "period.opened", _("Reporting period opened")
+    INDICATOR_CREATED = "indicator.created", _("Indicator created")
+    INDICATOR_UPDATED = "indicator.updated", _("Indicator changed")
+    BASELINE_SET = "baseline.set", _("Baseline set")
+    TARGET_SET = "target.set", _("Target set")
+    # indicators: values
+    VALUE_SAVED = "value.saved", _("Value saved")
+    VALUE_SUBMITTED = "value.submitted", _("Value submitted")
+    VALUE_APPROVED = "value.approved", _("Value approved")
+    VALUE_RETURNED = "value.returned", _("Value returned")
+    VALUE_REOPENED = "value.reopened", _("Value reopened")
+    VALUE_COMMENTED = "value.commented", _("Comment added")
+    VALUE_EVIDENCE_ATTACHED = "value.evidence_attached", _("Evidence attached")
+    IMPORT_UPLOADED = "import.uploaded", _("Workbook uploaded")
+    IMPORT_COMMITTED = "import.committed", _("Workbook imported")
+    # oversight
+    BODY_SAVED = "oversight.body.saved", _("Oversight body saved")
+    BODY_AUDITOR_ADDED = "oversight.body.auditor_added", _("Auditor added to the body")
+    BODY_AUDITOR_REMOVED = "oversight.body.auditor_removed", _("Auditor removed from the body")
+    STATISTICS_PERIOD_SAVED = "oversight.period.saved", _("Statistics period saved")
+    REPORT_SAVED = "oversight.report.saved", _("Oversight report saved")
+    REPORT_CREATED = "oversight.report.created", _("Oversight report created")
+    REPORT_DELETED = "oversight.report.deleted", _("Oversight report deleted")
+    RECOMMENDATION_CREATED = "oversight.recommendation.created", _("Recommendation created")
+    RECOMMENDATION_UPDATED = "oversight.recommendation.updated", _("Recommendation changed")
+    RECOMMENDATION_COMMENTED = "oversight.comment.added", _("Comment added")
+    RECOMMENDATION_PROGRESS = "oversight.recommendation.progress", _("Progress recorded")
+    RECOMMENDATION_EVIDENCE = "oversight.evidence.added", _("Evidence added")
+    CLOSURE_PROPOSED = "oversight.recommendation.closure_proposed", _("Closure proposed")
+    CLOSED = "oversight.recommendation.closed", _("Recommendation closed")
+    CLOSURE_RETURNED = "oversight.recommendation.closure_returned", _("Closure sent back")
+    RECOMMENDATIONS_IMPORTED = "oversight.recommendations.imported", _("Recommendations imported")
+    RESOLUTION_SAVED = "oversight.resolution.saved", _("Resolution saved")
+    RESOLUTION_UPDATED = "oversight.resolution.updated", _("Resolution changed")
+    RESOLUTION_DELETED = "oversight.resolution.deleted", _("Resolution deleted")
+    ACTION_PLAN_SAVED = "oversight.action_plan.saved", _("Action plan saved")
+    ACTION_PLAN_ITEM_SAVED = "oversight.action_plan_item.saved", _("Action-plan activity saved")
+    ACTION_PLAN_ITEM_UPDATED = (
+        "oversight.action_plan_item.updated",
+        _("Action-plan activity changed"),
+    )
+
+
+def action_label(action):
+    """The label of a declared action in the active language (the raw string for one recorded
+    before it was declared)."""
+    try:
+        return str(EventAction(action).label)
+    except ValueError:
+        return action

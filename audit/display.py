@@ -1,0 +1,122 @@
+"""Events in words, in the reader's language: the action's label, and each changed field by
+its verbose name with choice labels ("Review state: Open → Closure proposed"). Typed values
+(a number with its unit, a currency amount, yes/no, parts) are put in words by the app that
+owns them, which registers a formatter for its target types (indicators/apps.py), so that
+audit imports no app above it."""
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .choices import action_label
+
+# target_type ("app.model") -> resolve(target_ids) -> {target_id: format(snapshot) -> str}
+_TYPED = {}
+
+# Payload keys that say nothing to a reader.
+_SKIP = {"version", "status_from", "old", "new", "before", "after"}
+
+
+def register_typed_values(target_type, resolve):
+    """`resolve(target_ids)` returns, for the events' targets, a function putting one typed
+    snapshot (indicators.formatting.snapshot) in words; it is called once per page of events."""
+    _TYPED[target_type] = resolve
+
+
+def _model(target_type):
+    try:
+        return apps.get_model(target_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model, name):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def field_label(model, name):
+    """A field's verbose name (capitalised), or the name made readable."""
+    field = _field(model, name)
+    label = getattr(field, "verbose_name", None) or name.replace("_", " ")
+    return capfirst(str(label))
+
+
+def value_label(model, name, value):
+    """A stored value as a reader sees it: a choice's label, yes/no, or the value itself."""
+    if value in (None, "", "None"):
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list | tuple):
+        return ", ".join(value_label(model, name, v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {value_label(None, '', v)}" for k, v in value.items())
+    field = _field(model, name)
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    if value in choices:
+        return str(choices[value])
+    return str(value)
+
+
+def _is_typed(data):
+    return isinstance(data, dict) and "kind" in data
+
+
+def changes(event, fmt=None):
+    """[(label, old, new)] for one event; `old` is None where there was nothing before."""
+    model = _model(event.target_type)
+    p = event.payload or {}
+    out = []
+    if isinstance(p.get("before"), dict) or isinstance(p.get("after"), dict):
+        before, after = p.get("before") or {}, p.get("after") or {}
+        for name in list(after) or list(before):
+            out.append(
+                (
+                    field_label(model, name),
+                    value_label(model, name, before.get(name)),
+                    value_label(model, name, after.get(name)),
+                )
+            )
+    if _is_typed(p.get("old")) or _is_typed(p.get("new")):
+        show = fmt or (lambda data: value_label(None, "", data))
+        out.append(
+            (
+                str(_("Value")),
+                show(p["old"]) if p.get("old") else None,
+                show(p["new"]) if p.get("new") else "—",
+            )
+        )
+    if "status_from" in p:
+        out.append(
+            (
+                field_label(model, "status"),
+                value_label(model, "status", p["status_from"]),
+                value_label(model, "status", p.get("status")),
+            )
+        )
+    for name, value in p.items():
+        if name in _SKIP or (name == "status" and "status_from" in p):
+            continue
+        out.append((field_label(model, name), None, value_label(model, name, value)))
+    return out
+
+
+def describe(events):
+    """The events (a list) with `action_label` and `changes` set on each, for templates; typed
+    values are formatted with one lookup per target type."""
+    events = list(events)
+    formatters = {}
+    for target_type, resolve in _TYPED.items():
+        ids = {e.target_id for e in events if e.target_type == target_type}
+        if ids:
+            formatters[target_type] = resolve(ids)
+    for e in events:
+        e.action_label = action_label(e.action)
+        e.changes = changes(e, formatters.get(e.target_type, {}).get(e.target_id))
+    return events
