@@ -394,7 +394,7 @@ class ValueViewSet(
         return self._transition(request, services.value_reopen, ReasonSerializer, reason=1)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         value = self.get_object()
         if not permissions.can(request.user, Action.HISTORY, value):

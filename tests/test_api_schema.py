@@ -1,0 +1,175 @@
+"""Every API operation, as officer, reviewer and administrator, answers without a server error
+and as its schema says: schemathesis generates requests from /api/schema/ and sends them to the
+Django WSGI application over real PostgreSQL data made by the factories."""
+
+import datetime
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from entities.choices import Role
+from indicators import services as indicator_services
+from indicators.choices import Status
+from oversight import demo as oversight_demo
+from oversight import services as oversight_services
+from oversight.choices import Acceptance, PeriodBasis
+from tests.factories import EntityFactory, UserFactory, user_with_role
+from tests.indicators.factories import (
+    IndicatorFactory,
+    LevelFactory,
+    NodeFactory,
+    PeriodFactory,
+    PlanFactory,
+    value_in,
+    with_framework,
+)
+from tests.oversight.factories import (
+    OversightBodyFactory,
+    RecommendationFactory,
+    ReportFactory,
+    StatisticsPeriodFactory,
+    body_auditor,
+)
+
+# Small enough for the whole test to take well under a minute on two shared cores; each run
+# still covers every operation three times over, with valid and with random data.
+MAX_EXAMPLES = 4
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def not_a_server_error(ctx, response, case):
+    if response.status_code >= 500:
+        raise AssertionError(f"server error {response.status_code}: {response.text[:300]}")
+
+
+def build_data():
+    """A little of everything the API shows: a framework with values in every state, oversight
+    reports, recommendations (open, overdue, closed, proposed), mandates and evidence."""
+    unops = EntityFactory(code="UNOPS", name_en="United Nations Office for Project Services")
+    undp = EntityFactory(code="UNDP", name_en="United Nations Development Programme")
+    officer = user_with_role(Role.PROGRAMME_OFFICER, unops, username="s-officer")
+    reviewer = user_with_role(Role.REVIEWER, unops, username="s-reviewer")
+    admin = UserFactory(username="s-admin", is_superuser=True, is_staff=True)
+
+    plan = PlanFactory(entity=unops)
+    PlanFactory(entity=undp, code="undp-sp")
+    level = LevelFactory(plan=plan, depth=1, code="goal")
+    node = NodeFactory(plan=plan, level=level, code="G1")
+    period = PeriodFactory(plan=plan)
+    PeriodFactory(plan=plan, label="2027", start_date="2027-01-01", end_date="2027-12-31")
+    indicators = [
+        with_framework(IndicatorFactory(plan=plan, node=node, code=f"I{i}", decimals=1))
+        for i in range(4)
+    ]
+    value_in(indicators[0], period, Status.DRAFT, officer=officer)
+    value_in(indicators[1], period, Status.SUBMITTED, officer=officer)
+    value_in(indicators[2], period, Status.APPROVED, officer=officer, reviewer=reviewer)
+    value_in(indicators[3], period, Status.RETURNED, officer=officer, reviewer=reviewer)
+    indicator_services.import_job_create  # noqa: B018 (import jobs come from their own tests)
+
+    oios = OversightBodyFactory(code="oios", name_en="OIOS", priority_scale=["critical"])
+    jiu = OversightBodyFactory(code="jiu", name_en="JIU", tracks_acceptance=True)
+    body_auditor(oios, username="s-auditor")
+    StatisticsPeriodFactory(body=oios, label="2021")
+    StatisticsPeriodFactory(body=jiu, label="2019-2021", basis=PeriodBasis.ISSUE)
+    report = ReportFactory(body=oios, symbol="2021/001", entity=unops)
+    open_rec = RecommendationFactory(report=report, entity=unops, is_critical=True)
+    RecommendationFactory(
+        report=report, entity=unops, status="implemented", implementation_date="2021-06-01"
+    )
+    RecommendationFactory(
+        report=ReportFactory(body=jiu, symbol="JIU/REP/2021/1"),
+        entity=unops,
+        acceptance=Acceptance.ACCEPTED,
+        target_date=None,
+    )
+    oversight_services.evidence_add(
+        recommendation=open_rec,
+        actor=officer,
+        upload=SimpleUploadedFile("e.pdf", PDF, content_type="application/pdf"),
+    )
+    oversight_demo.load_resolutions()
+    oversight_demo.load_action_plan()
+    return {"officer": officer, "reviewer": reviewer, "admin": admin}
+
+
+def _summary(exc):
+    text = str(exc)
+    for sub in getattr(exc, "exceptions", ()):
+        text += "\n" + str(sub)
+    return text[:1500]
+
+
+def run_operation(operation, headers):
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def check(case):
+        case.call_and_validate(
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
+        )
+
+    check()
+
+
+@pytest.fixture
+def keep_test_connection():
+    """The WSGI handler closes the database connection after each request; the test's
+    transaction lives on it, so keep it open (as Django's test client does)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("keep_test_connection")
+def test_every_operation_matches_its_schema(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    t0 = time.monotonic()
+    users = build_data()
+    print("data", time.monotonic() - t0)
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 40
+    print("schema", time.monotonic() - t0)
+    failures = []
+    started = time.monotonic()
+    for role, user in users.items():
+        token = Token.objects.get_or_create(user=user)[0].key
+        headers = {"Authorization": f"Token {token}"}
+        for operation in operations:
+            try:
+                run_operation(operation, headers)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - failure groups, reported together
+                failures.append(f"{role} {operation.label}: {_summary(exc)}")
+    elapsed = time.monotonic() - started
+    print("elapsed", elapsed)
+    Path("/tmp/api_failures.txt").write_text("\n\n".join(failures))
+    assert not failures, "\n\n".join(failures)
+    assert elapsed < 60
+    _ = (datetime, Decimal)
