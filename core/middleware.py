@@ -3,6 +3,7 @@
 import json
 
 from django.core.exceptions import BadRequest
+from django.urls import get_resolver, get_urlconf
 from django.utils.translation import gettext as _
 
 JSON_TYPES = ("application/json",)
@@ -33,9 +34,13 @@ class RejectNulMiddleware:
 
     def __call__(self, request):
         if self._refused(request):
-            raise NulCharacter(
+            error = NulCharacter(
                 _("The request contains a NUL character (U+0000), which is not allowed.")
             )
+            # The project's handler400 answers (JSON under /api/, the page elsewhere); called
+            # here rather than raised, so an expected refusal logs no traceback.
+            handler = get_resolver(get_urlconf()).resolve_error_handler(400)
+            return handler(request, error)
         return self.get_response(request)
 
     def _refused(self, request):

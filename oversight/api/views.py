@@ -283,7 +283,8 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).select_related("uploaded_by")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file's own type (PDF, image, Office document, text), as uploaded.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_name="download")
     def download(self, request, pk=None):
         return evidence_response(self.get_object())
