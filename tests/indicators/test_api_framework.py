@@ -52,7 +52,7 @@ def test_reviewer_changes_a_framework_but_not_its_entity_or_code(api, reviewer, 
     plan.refresh_from_db()
     assert (plan.title_en, plan.end_year) == ("Renamed", 2031)
     assert plan.code != "other" and plan.entity.code == "UNOPS"
-    assert Event.objects.filter(action="plan.updated", object_id=str(plan.pk)).exists()
+    assert Event.objects.filter(action="plan.updated", entity=plan.entity).exists()
 
 
 @pytest.mark.parametrize(

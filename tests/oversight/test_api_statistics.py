@@ -82,7 +82,7 @@ def test_issue_date_range_includes_both_ends(api, auditor, recs):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"issued_from": "2022-03-02", "issued_to": "2022-03-01"}, "non_field_errors"),
+        ({"issued_from": "2022-03-02", "issued_to": "2022-03-01"}, "__all__"),
         ({"issued_from": "2022-02-30"}, "issued_from"),
         ({"issued_to": "yesterday"}, "issued_to"),
         ({"entity": "NOPE"}, "entity"),
