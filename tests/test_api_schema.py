@@ -233,3 +233,71 @@ def test_every_operation_matches_its_schema(settings, tmp_path):
     # Bounded: the examples per operation keep the test's own work under a minute (measured
     # as CPU time, since wall time depends on what else the machine runs).
     assert time.process_time() - cpu_started < 60
+
+
+@pytest.fixture(scope="module")
+def wsgi_schema():
+    """The schema as served, loaded once for the checks below (its generation is slow)."""
+    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+def _checked(wsgi_schema, user, path, method="GET", **path_parameters):
+    """Call one operation and validate the response against the schema (raises on mismatch)."""
+    token = Token.objects.get_or_create(user=user)[0].key
+    operation = wsgi_schema[path][method]
+    case = operation.Case(path_parameters=path_parameters or None)
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 200, response.text
+    operation.validate_response(response)
+    return response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("keep_test_connection")
+def test_each_reported_mismatch_now_agrees(wsgi_schema, settings, tmp_path):
+    """The reported ones, one by one: a blank rating, no submitter or reviewer yet, a blank
+    proposed status, an unpaginated history, an entity without a governing body."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from indicators.models import Value
+    from oversight.models import Recommendation
+
+    users = build_data()
+    reviewer = users["reviewer"]
+    values = _checked(wsgi_schema, reviewer, "/api/v1/values/")["results"]
+    draft = next(v for v in values if v["status"] == "draft")
+    assert draft["rating"] == "" and draft["submitted_by"] is None
+    assert draft["reviewed_by"] is None
+    history = _checked(
+        wsgi_schema, reviewer, "/api/v1/values/{id}/history/", id=Value.objects.first().pk
+    )
+    assert isinstance(history, list) and history
+    recs = _checked(wsgi_schema, users["admin"], "/api/v1/oversight/recommendations/")
+    assert any(r["proposed_status"] == "" for r in recs["results"])
+    rec_history = _checked(
+        wsgi_schema,
+        users["admin"],
+        "/api/v1/oversight/recommendations/{id}/history/",
+        id=Recommendation.objects.first().pk,
+    )
+    assert isinstance(rec_history, list)
+    entities = _checked(wsgi_schema, reviewer, "/api/v1/entities/")["results"]
+    assert entities[0]["governing_body"] is None
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("keep_test_connection")
+def test_import_errors_have_the_documented_shape(wsgi_schema, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    build_data()
+    from django.contrib.auth import get_user_model
+
+    auditor = get_user_model().objects.get(username="s-auditor")  # OIOS's auditor imports
+    token = Token.objects.get_or_create(user=auditor)[0].key
+    operation = wsgi_schema["/api/v1/oversight/recommendations/import/"]["POST"]
+    headers = {"Authorization": f"Token {token}"}
+    for body in ({}, {"file": ("x.csv", b"", "text/csv")}, {"file": ("x.txt", b"\xff", "x/y")}):
+        case = operation.Case(body=body, media_type="multipart/form-data")
+        response = case.call(headers=headers)
+        assert response.status_code == 400, response.text
+        operation.validate_response(response)
+        assert response.json()["errors"][0]["message"]
