@@ -188,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses (400/401/403/404) documented on every operation, as the API gives them.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "resultsframework.api.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ValueKindEnum": "indicators.choices.ValueKind",
         "PlanKindEnum": "indicators.choices.PlanKind",

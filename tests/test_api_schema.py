@@ -236,9 +236,10 @@ def test_every_operation_matches_its_schema(settings, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def wsgi_schema():
+def wsgi_schema(django_db_setup, django_db_blocker):
     """The schema as served, loaded once for the checks below (its generation is slow)."""
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    with django_db_blocker.unblock():
+        return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
 def _checked(wsgi_schema, user, path, method="GET", **path_parameters):
