@@ -251,6 +251,13 @@ def test_period_dates_out_of_order_on_edit_is_400(api, reviewer, period):
     assert period.end_date.year != 1999
 
 
+def test_periods_of_another_entity_are_not_found(api, officer_undp, period):
+    r = auth(api, officer_undp).patch(f"/api/v1/periods/{period.pk}/", {"end_date": "2030-01-01"})
+    assert r.status_code == 404
+    period.refresh_from_db()
+    assert period.end_date != datetime.date(2030, 1, 1)
+
+
 def test_periods_refused_to_officers(api, officer, plan, period):
     payload = {
         "plan": plan.pk,
