@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter, YearFilter
+
 from .choices import PlanKind, Status, ValueKind
 from .models import Baseline, Indicator, Node, Plan, ReportingPeriod, Target, Value
 
@@ -20,9 +22,9 @@ class PlanFilter(django_filters.FilterSet):
 
 
 class NodeFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("Framework"))
+    plan = IdFilter(field_name="plan_id", label=_("Framework"))
     level = django_filters.CharFilter(field_name="level__code", label=_("Level (code)"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent"))
+    parent = IdFilter(field_name="parent_id", label=_("Parent"))
 
     class Meta:
         model = Node
@@ -30,7 +32,7 @@ class NodeFilter(django_filters.FilterSet):
 
 
 class PeriodFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("Framework"))
+    plan = IdFilter(field_name="plan_id", label=_("Framework"))
     is_closed = django_filters.BooleanFilter(label=_("Closed"))
 
     class Meta:
@@ -40,8 +42,8 @@ class PeriodFilter(django_filters.FilterSet):
 
 class IndicatorFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("Framework"))
-    node = django_filters.NumberFilter(field_name="node_id", label=_("Result"))
+    plan = IdFilter(field_name="plan_id", label=_("Framework"))
+    node = IdFilter(field_name="node_id", label=_("Result"))
     entity = django_filters.CharFilter(
         field_name="plan__entity__code", lookup_expr="iexact", label=_("Entity (code)")
     )
@@ -58,8 +60,8 @@ class IndicatorFilter(django_filters.FilterSet):
 
 
 class BaselineFilter(django_filters.FilterSet):
-    indicator = django_filters.NumberFilter(field_name="indicator_id", label=_("Indicator"))
-    plan = django_filters.NumberFilter(field_name="indicator__plan_id", label=_("Framework"))
+    indicator = IdFilter(field_name="indicator_id", label=_("Indicator"))
+    plan = IdFilter(field_name="indicator__plan_id", label=_("Framework"))
 
     class Meta:
         model = Baseline
@@ -67,7 +69,7 @@ class BaselineFilter(django_filters.FilterSet):
 
 
 class TargetFilter(BaselineFilter):
-    year = django_filters.NumberFilter(label=_("Year"))
+    year = YearFilter(label=_("Year"))
 
     class Meta:
         model = Target
@@ -78,9 +80,9 @@ class ValueFilter(django_filters.FilterSet):
     """Shared by the review queue page and GET /api/v1/values/."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    plan = django_filters.NumberFilter(field_name="indicator__plan_id", label=_("Framework"))
-    period = django_filters.NumberFilter(field_name="period_id", label=_("Period"))
-    indicator = django_filters.NumberFilter(field_name="indicator_id", label=_("Indicator"))
+    plan = IdFilter(field_name="indicator__plan_id", label=_("Framework"))
+    period = IdFilter(field_name="period_id", label=_("Period"))
+    indicator = IdFilter(field_name="indicator_id", label=_("Indicator"))
     entity = django_filters.CharFilter(
         field_name="indicator__plan__entity__code", lookup_expr="iexact", label=_("Entity (code)")
     )

@@ -4,16 +4,18 @@ import django_filters
 from django.db.models import Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import IdFilter, YearFilter
+
 from .models import Indicator, NodeRollup, Plan, ProgressResult
 from .models.progress import CompactClass, OnTrackStatus, RollupScope
 
 
 class ProgressResultFilter(django_filters.FilterSet):
-    indicator = django_filters.NumberFilter(method="indicator_in_its_plan", label=_("Indicator"))
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("Framework"))
-    node = django_filters.NumberFilter(field_name="frame__node_id", label=_("Result"))
-    period = django_filters.NumberFilter(field_name="period_id", label=_("Period"))
-    year = django_filters.NumberFilter(field_name="period_year", label=_("Year"))
+    indicator = IdFilter(method="indicator_in_its_plan", label=_("Indicator"))
+    plan = IdFilter(field_name="plan_id", label=_("Framework"))
+    node = IdFilter(field_name="frame__node_id", label=_("Result"))
+    period = IdFilter(field_name="period_id", label=_("Period"))
+    year = YearFilter(field_name="period_year", label=_("Year"))
     entity = django_filters.CharFilter(method="by_entity", label=_("Entity (code)"))
     compact_class = django_filters.ChoiceFilter(
         choices=CompactClass.choices, label=_("Classification")
@@ -44,9 +46,9 @@ class ProgressResultFilter(django_filters.FilterSet):
 
 class ProgressRollupFilter(django_filters.FilterSet):
     scope = django_filters.ChoiceFilter(choices=RollupScope.choices, label=_("Scope"))
-    node = django_filters.NumberFilter(field_name="node_id", label=_("Result"))
-    plan = django_filters.NumberFilter(field_name="plan_id", label=_("Framework"))
-    year = django_filters.NumberFilter(label=_("Year"))
+    node = IdFilter(field_name="node_id", label=_("Result"))
+    plan = IdFilter(field_name="plan_id", label=_("Framework"))
+    year = YearFilter(label=_("Year"))
     entity = django_filters.CharFilter(method="by_entity", label=_("Entity (code)"))
 
     class Meta:

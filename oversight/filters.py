@@ -1,8 +1,10 @@
 """One FilterSet per list, shared by the pages, the Excel export and the API."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.filters import YearFilter
 from entities.models import Entity, OrgUnit
 
 from .choices import (
@@ -32,7 +34,7 @@ class RecommendationFilter(django_filters.FilterSet):
     report = django_filters.CharFilter(
         field_name="report__symbol", lookup_expr="iexact", label=_("Report (symbol)")
     )
-    year = django_filters.NumberFilter(method="issued_in", label=_("Year issued"))
+    year = YearFilter(method="issued_in", label=_("Year issued"))
     status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
     acceptance = django_filters.ChoiceFilter(choices=Acceptance.choices, label=_("Acceptance"))
     review_state = django_filters.ChoiceFilter(choices=ReviewState.choices, label=_("Review state"))
@@ -130,3 +132,42 @@ class ActionPlanItemFilter(django_filters.FilterSet):
     class Meta:
         model = ActionPlanItem
         fields = ["plan", "status"]
+
+
+class StatisticsFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("issued_from"), data.get("issued_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the issue dates is after their end."))
+        return data
+
+
+class StatisticsFilter(django_filters.FilterSet):
+    """Which recommendations the statistics count: of one entity, of one report, issued
+    between two dates (each end included). Shared by the page and GET
+    /api/v1/oversight/statistics/."""
+
+    entity = django_filters.ModelChoiceFilter(
+        queryset=Entity.objects.all(), to_field_name="code", label=_("Entity")
+    )
+    report = django_filters.CharFilter(
+        field_name="report__symbol", lookup_expr="iexact", label=_("Report (symbol)")
+    )
+    issued_from = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="gte", label=_("Issued on or after")
+    )
+    issued_to = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="lte", label=_("Issued on or before")
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["entity", "report", "issued_from", "issued_to"]
+        form = StatisticsFilterForm
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = user or getattr(self.request, "user", None)
+        if user is not None:
+            self.filters["entity"].queryset = Entity.objects.visible_to(user)

@@ -20,8 +20,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import NO_LONGER_APPLICABLE_STATUSES, Acceptance, PeriodBasis, Status
+from .choices import (
+    CLOSED_STATUSES,
+    NO_LONGER_APPLICABLE_STATUSES,
+    Acceptance,
+    PeriodBasis,
+    Status,
+)
 from .models import OversightBody, Recommendation, StatisticsPeriod
+from .querysets import today
 
 CLOSED = [Status.IMPLEMENTED, *NO_LONGER_APPLICABLE_STATUSES]
 
@@ -65,6 +72,8 @@ class StatisticsRow:
     in_progress: int
     not_implemented: int
     periods: list = field(default_factory=list)
+    # Open with a target date in the past (today, in the site's time zone).
+    overdue: int = 0
 
     @property
     def closed(self):
@@ -98,6 +107,7 @@ class StatisticsRow:
             "no_longer_applicable": self.no_longer_applicable,
             "in_progress": self.in_progress,
             "not_implemented": self.not_implemented,
+            "overdue": self.overdue,
             "implementation_rate": round_pct(self.rate, 2),
             "periods": [
                 {
@@ -118,6 +128,8 @@ class AcceptanceWindow:
     issued: int
     accepted: int
     accepted_implemented: int
+    start: object = None  # the window of issue dates
+    end: object = None
 
     @property
     def acceptance_rate(self):
@@ -130,6 +142,8 @@ class AcceptanceWindow:
     def as_dict(self):
         return {
             "label": self.label,
+            "start": self.start,
+            "end": self.end,
             "issued": self.issued,
             "accepted": self.accepted,
             "accepted_implemented": self.accepted_implemented,
@@ -166,6 +180,9 @@ def _segment_counts(prefix, segment_q, periods):
         f"{prefix}not_implemented": Count(
             "pk", filter=segment_q & Q(status=Status.NOT_IMPLEMENTED)
         ),
+        f"{prefix}overdue": Count(
+            "pk", filter=segment_q & ~Q(status__in=CLOSED_STATUSES) & Q(target_date__lt=today())
+        ),
     }
     for i, p in enumerate(periods):
         counts[f"{prefix}p{i}_impl"] = Count(
@@ -190,6 +207,7 @@ def _row(body, volume, segment, values, prefix, periods):
         no_longer_applicable=values[f"{prefix}nla"],
         in_progress=values[f"{prefix}in_progress"],
         not_implemented=values[f"{prefix}not_implemented"],
+        overdue=values[f"{prefix}overdue"],
         periods=[
             PeriodColumn(
                 label=p.label,
@@ -211,6 +229,7 @@ def _sum_rows(body, volume, segment, rows):
         total.no_longer_applicable += r.no_longer_applicable
         total.in_progress += r.in_progress
         total.not_implemented += r.not_implemented
+        total.overdue += r.overdue
     if rows:
         total.periods = [
             PeriodColumn(
@@ -287,6 +306,8 @@ def body_statistics(body, recommendations=None, periods=None):
                 issued=values[f"w{i}_issued"],
                 accepted=values[f"w{i}_accepted"],
                 accepted_implemented=values[f"w{i}_impl"],
+                start=w.start,
+                end=w.end,
             )
             for i, w in enumerate(windows)
         ]

@@ -42,3 +42,8 @@ urlpatterns = [
 
 admin.site.site_header = "resultsframework"
 admin.site.site_title = "resultsframework"
+
+handler400 = "resultsframework.views.bad_request"
+handler403 = "resultsframework.views.permission_denied"
+handler404 = "resultsframework.views.page_not_found"
+handler500 = "resultsframework.views.server_error"

@@ -17,7 +17,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
 
 
 class EntitySerializer(serializers.ModelSerializer):
-    governing_body = GoverningBodySerializer(read_only=True)
+    governing_body = GoverningBodySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Entity

@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ..choices import Rating
 from ..formatting import display, plain
 from ..models import (
     Baseline,
@@ -207,9 +208,18 @@ class ValueSerializer(TypedValueSerializer):
 
     indicator_code = serializers.CharField(source="indicator.code", read_only=True)
     period_label = serializers.CharField(source="period.label", read_only=True)
-    entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    entered_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    # Blank until a reviewer rates a qualitative value (declared here: DRF drops allow_blank
+    # from read-only model fields, and the schema would then refuse "").
+    rating = serializers.ChoiceField(choices=Rating.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = Value

@@ -1,11 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import framework, views
 
 router = SimpleRouter()
-router.register("plans", views.PlanViewSet, basename="plan")
-router.register("nodes", views.NodeViewSet, basename="node")
-router.register("periods", views.PeriodViewSet, basename="period")
+# Frameworks, results and periods are read and written through indicators/api/framework.py.
+router.register("plans", framework.PlanViewSet, basename="plan")
+router.register("nodes", framework.NodeViewSet, basename="node")
+router.register("periods", framework.PeriodViewSet, basename="period")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
 router.register("baselines", views.BaselineViewSet, basename="baseline")
 router.register("targets", views.TargetViewSet, basename="target")

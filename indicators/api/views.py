@@ -51,6 +51,8 @@ from .serializers import (
     VersionSerializer,
 )
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 TYPED_KEYS = (
     "numeric_value",
     "currency",
@@ -127,14 +129,14 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
         )
         return Response(PeriodSerializer(period).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def template(self, request, pk=None):
         period = self.get_object()
         content = exporters.build_template(period, user=request.user)
         response = HttpResponse(
             content,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX_CONTENT_TYPE,
         )
         name = f"{period.plan.entity.code}-{period.plan.code}-{period.label}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -394,7 +396,7 @@ class ValueViewSet(
         return self._transition(request, services.value_reopen, ReasonSerializer, reason=1)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         value = self.get_object()
         if not permissions.can(request.user, Action.HISTORY, value):

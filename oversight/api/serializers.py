@@ -57,6 +57,10 @@ class RecommendationSerializer(serializers.ModelSerializer):
     is_illustrative = serializers.BooleanField(source="report.is_illustrative", read_only=True)
     days_open = serializers.IntegerField(read_only=True, allow_null=True)
     days_overdue = serializers.IntegerField(read_only=True, allow_null=True)
+    # Blank unless a closure is proposed (declared: DRF drops allow_blank from read-only fields).
+    proposed_status = serializers.ChoiceField(
+        choices=Status.choices, read_only=True, allow_blank=True
+    )
 
     class Meta:
         model = Recommendation
@@ -210,8 +214,8 @@ class ImportRequestSerializer(serializers.Serializer):
 
 
 class ImportErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    column = serializers.CharField()
+    row = serializers.IntegerField(help_text="Row of the file (1: the header); 0: the request.")
+    column = serializers.CharField(allow_blank=True)
     message = serializers.CharField()
 
 
@@ -241,6 +245,7 @@ class StatisticsRowSerializer(serializers.Serializer):
     no_longer_applicable = serializers.IntegerField()
     in_progress = serializers.IntegerField()
     not_implemented = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open, with a target date in the past.")
     implementation_rate = serializers.DecimalField(
         max_digits=6, decimal_places=2, allow_null=True, coerce_to_string=False
     )
@@ -249,6 +254,8 @@ class StatisticsRowSerializer(serializers.Serializer):
 
 class AcceptanceWindowSerializer(serializers.Serializer):
     label = serializers.CharField()
+    start = serializers.DateField(help_text="First issue date of the window.")
+    end = serializers.DateField(help_text="Last issue date of the window.")
     issued = serializers.IntegerField()
     accepted = serializers.IntegerField()
     accepted_implemented = serializers.IntegerField()
@@ -268,8 +275,20 @@ class BodyStatisticsSerializer(serializers.Serializer):
     acceptance = AcceptanceWindowSerializer(many=True)
 
 
+def symbol_list(help_text):
+    """A list of document symbols: never null (the column is NOT NULL), no blank entries."""
+    return serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        allow_empty=True,
+        allow_null=False,
+        help_text=help_text,
+    )
+
+
 class ResolutionSerializer(serializers.ModelSerializer):
     governing_body = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    report_symbols = symbol_list('Document symbols of the reports, e.g. ["A/76/5"].')
 
     class Meta:
         model = Resolution
@@ -309,6 +328,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
 class ActionPlanItemSerializer(serializers.ModelSerializer):
     plan = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    document_refs = symbol_list('Document symbols of the status, e.g. ["A/73/688"].')
 
     class Meta:
         model = ActionPlanItem

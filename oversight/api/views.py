@@ -1,17 +1,24 @@
 """The oversight API: as thin as the pages, through the same services, filters and selectors."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from .. import exporters, importers, permissions, selectors, services
-from ..filters import ActionPlanItemFilter, RecommendationFilter, ReportFilter, ResolutionFilter
+from ..filters import (
+    ActionPlanItemFilter,
+    RecommendationFilter,
+    ReportFilter,
+    ResolutionFilter,
+    StatisticsFilter,
+)
 from ..models import (
     ActionPlanItem,
     Evidence,
@@ -195,7 +202,7 @@ class RecommendationViewSet(
         return self._done(rec)
 
     @extend_schema(responses=RecommendationHistoryEntrySerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         """Row history of the recommendation, its evidence and comments, newest first."""
         rows = selectors.recommendation_history(self.get_object())
@@ -218,11 +225,20 @@ class RecommendationViewSet(
     )
     def import_file(self, request):
         """Check (commit=false) or import (commit=true) an .xlsx/.csv file of recommendations.
-        Any row error: 400 with the errors, nothing written."""
-        data = self._input(ImportRequestSerializer)
+        Any error (a missing or unreadable file, or a row's): 400 with the errors in the same
+        shape as a check's, nothing written."""
         if not permissions.can_import(request.user):
             raise PermissionDenied(str(permissions.WHY_NOT[permissions.EDIT]))
-        result, counts = importers.import_file(data["file"], request.user, commit=data["commit"])
+        params = ImportRequestSerializer(data=request.data)
+        if not params.is_valid():
+            return self._import_refused(params.errors)
+        data = params.validated_data
+        try:
+            result, counts = importers.import_file(
+                data["file"], request.user, commit=data["commit"]
+            )
+        except DjangoValidationError as exc:
+            return self._import_refused({"file": exc.messages})
         body = {
             "rows": len(result.preview),
             "errors": result.errors,
@@ -231,8 +247,22 @@ class RecommendationViewSet(
         }
         code = status.HTTP_200_OK if not result.errors and result.rows else 400
         if not result.rows and not result.errors:
-            body["errors"] = [{"row": 1, "column": "", "message": "The file has no rows."}]
+            body["errors"] = [{"row": 1, "column": "", "message": _("The file has no rows.")}]
         return Response(ImportResultSerializer(body).data, status=code)
+
+    def _import_refused(self, errors):
+        """Errors of the request itself (row 0), in the shape of the file's errors."""
+        body = {
+            "rows": 0,
+            "errors": [
+                {"row": 0, "column": column, "message": str(message)}
+                for column, messages in errors.items()
+                for message in messages
+            ],
+            "created": None,
+            "updated": None,
+        }
+        return Response(ImportResultSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
 
     @extend_schema(responses={(200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY)})
     @action(detail=False, methods=["get"], url_path="export")
@@ -253,15 +283,25 @@ class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).select_related("uploaded_by")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file's own type (PDF, image, Office document, text), as uploaded.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_name="download")
     def download(self, request, pk=None):
         return evidence_response(self.get_object())
 
 
-class StatisticsView(APIView):
+class StatisticsView(generics.GenericAPIView):
     """Implementation statistics per body as Annex III of A/76/644 publishes them, computed
-    from the recommendations (see the README for definitions)."""
+    from the recommendations the caller may see (see the README for definitions), with the
+    number overdue in each row and, for the JIU, the acceptance windows with their dates.
+    Filters narrow the recommendations counted: entity, report symbol, issue dates."""
+
+    filterset_class = StatisticsFilter
+    pagination_class = None
+    serializer_class = BodyStatisticsSerializer
+
+    def get_queryset(self):
+        return Recommendation.objects.visible_to(self.request.user)
 
     @extend_schema(
         parameters=[OpenApiParameter("body", str, description="Body code, e.g. oios")],
@@ -270,10 +310,11 @@ class StatisticsView(APIView):
     def get(self, request):
         if not permissions.can_view_statistics(request.user):
             raise PermissionDenied
+        recommendations = self.filter_queryset(self.get_queryset())
         bodies = OversightBody.objects.all()
         if request.query_params.get("body"):
             bodies = bodies.filter(code=request.query_params["body"])
-        stats = selectors.statistics(bodies, Recommendation.objects.visible_to(request.user))
+        stats = selectors.statistics(bodies, recommendations)
         return Response(BodyStatisticsSerializer([s.as_dict() for s in stats], many=True).data)
 
 
