@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import Job
+
 
 class SnapshotStatus(models.TextChoices):
     RUNNING = "running", _("Running")
@@ -52,7 +54,7 @@ class RollupScope(models.TextChoices):
     ENTITY = "entity", _("Entity")
 
 
-class ProgressSnapshot(models.Model):
+class ProgressSnapshot(Job):
     """One computation of progress (full, or one indicator folded into the current one)."""
 
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
@@ -101,6 +103,26 @@ def _ref(model, related_name="+"):
         db_index=False,
         related_name=related_name,
     )
+
+
+class ProgressDirty(models.Model):
+    """An indicator changed (a value approved or reopened, its baseline, a target or the
+    indicator itself edited) and not yet folded into the current snapshot.
+
+    Marked in the transaction of the change, so it cannot be lost whatever happens to the
+    task enqueued after the commit; deleted in the transaction that folds the indicator into
+    the current snapshot (an incremental run, or a full run just before its switch). Whatever
+    is left — a dropped enqueue, a worker that died — the next run drains."""
+
+    indicator_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        verbose_name = _("indicator to recompute")
+        verbose_name_plural = _("indicators to recompute")
+
+    def __str__(self):
+        return f"indicator {self.indicator_id} to recompute"
 
 
 class ProgressFrame(models.Model):

@@ -27,13 +27,18 @@ from .store import (
 )
 from .switch import (
     KEEP_SNAPSHOTS,
+    FullRunInProgress,
     progress_compute_full,
     progress_compute_indicator,
+    progress_fail,
+    progress_mark,
     progress_prune,
+    progress_run_start,
 )
 
 __all__ = [
     "Frame",
+    "FullRunInProgress",
     "Inputs",
     "KEEP_SNAPSHOTS",
     "_KEYS",
@@ -46,6 +51,9 @@ __all__ = [
     "partition_name",
     "progress_compute_full",
     "progress_compute_indicator",
+    "progress_fail",
+    "progress_mark",
+    "progress_run_start",
     "progress_prune",
     "rating_status",
     "rollups",

@@ -25,12 +25,24 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from audit.services import event_record
 from core.copy import BINARY_HEADER, BINARY_TRAILER
+from core.jobs import job_claim
 
-from ...models import NodeRollup, ProgressFrame, ProgressResult, ProgressSnapshot, Value
+from ... import permissions
+from ...models import (
+    NodeRollup,
+    ProgressDirty,
+    ProgressFrame,
+    ProgressResult,
+    ProgressSnapshot,
+    Value,
+)
 from ...models.progress import SnapshotScope, SnapshotStatus
 from .read import Frame, Inputs, _nodes, _query_frame
 from .rollup import leaf_counts, rollups
@@ -123,19 +135,67 @@ def _fold_in(snapshot, indicator_ids):
     snapshot.save(update_fields=["updated_at", "result_count"])
 
 
-def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
+# One full run at a time, and none beside an incremental one: a full run holds this advisory
+# lock (exclusive) for its whole transaction, from before its first read to its switch; an
+# incremental run takes it shared and does not wait — while a full run computes it raises
+# FullRunInProgress and its task tries again later. Whatever was marked before the full run's
+# switch, the full run folds in (under the lock, so nothing is drained in between); what is
+# marked after it, the retried task folds into the new snapshot.
+_RUN_LOCK = 0x70726F67  # "prog"
+
+
+class FullRunInProgress(Exception):
+    """An incremental run found a full run computing: try again once it has switched."""
+
+
+def progress_mark(indicator_ids):
+    """Mark indicators to be folded into the current snapshot (ProgressDirty), in the
+    caller's transaction: the mark commits with the change or not at all."""
+    ids = sorted({int(i) for i in indicator_ids})
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ProgressDirty._meta.db_table} (indicator_id, marked_at) "
+            "SELECT unnest(%s::bigint[]), now() "
+            "ON CONFLICT (indicator_id) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            [ids],
+        )
+
+
+def _drain():
+    """Delete and return the marked indicators (in the caller's transaction: a rollback keeps
+    them marked). A mark a transaction is still writing is skipped: once committed, its own
+    task (or the next run) drains it."""
+    table = ProgressDirty._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE indicator_id IN (SELECT indicator_id FROM {table} "
+            "FOR UPDATE SKIP LOCKED) RETURNING indicator_id"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def progress_compute_full(*, actor=None, as_of=None, tolerance=None, snapshot=None):
     """Recompute progress for every active indicator and period into a new snapshot, and make
-    it current atomically. A failure marks the snapshot failed (its rows roll back) and
-    re-raises; the previous snapshot stays current. Safe to run again at any time."""
-    as_of = as_of or timezone.localdate()
-    snapshot = ProgressSnapshot.objects.create(
-        scope=SnapshotScope.FULL,
-        as_of=as_of,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
+    it current atomically. `snapshot`: a running one created by progress_run_start() (else
+    one is created here); one no longer running (failed by the sweeper, or done) is left
+    alone. A failure marks the snapshot failed (its rows roll back) and re-raises; the
+    previous snapshot stays current. Safe to run again at any time."""
+    if snapshot is None:
+        snapshot = ProgressSnapshot.objects.create(
+            scope=SnapshotScope.FULL,
+            as_of=as_of or timezone.localdate(),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+    elif snapshot.status != SnapshotStatus.RUNNING:
+        return snapshot
+    as_of = snapshot.as_of
+    job_claim(ProgressSnapshot, snapshot.pk)
     writer = None
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RUN_LOCK])
             # Derived data: if the server crashed right after this commit, the snapshot would
             # be lost and the previous one would stay current (the nightly run redoes it), so
             # the commit need not wait for the WAL flush of a million rows. The index of a
@@ -172,7 +232,10 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
                 count, written - started, time.perf_counter() - written,
             )  # fmt: skip
             _lock_current()
-            changed = set(
+            # What changed while this run computed: every indicator marked (approvals and
+            # reopenings, baselines, targets, the indicator itself), and, belt and braces,
+            # every value written since the run began.
+            changed = _drain() | set(
                 Value.objects.filter(updated_at__gte=snapshot.created_at).values_list(
                     "indicator_id", flat=True
                 )
@@ -192,22 +255,60 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None):
             writer.close()
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {writer.table}")
-        ProgressSnapshot.objects.filter(pk=snapshot.pk).update(
-            status=SnapshotStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000]
-        )
+        progress_fail(snapshot, repr(exc))
         log.exception("progress: full computation %s failed", snapshot.pk)
         raise
     return snapshot
 
 
-def progress_compute_indicator(*, indicator_id, actor=None):
-    """Fold one indicator's current state into the current snapshot (after an approval or a
-    reopening): its rows and its entity's roll-ups, in one transaction. Without a current
-    snapshot, a full computation. Safe to run twice."""
+def progress_fail(snapshot, reason):
+    """Mark a running snapshot failed with the reason (a run that raised, or one whose worker
+    the sweeper found gone); a snapshot already done stays as it is."""
+    ProgressSnapshot.objects.filter(pk=snapshot.pk, status=SnapshotStatus.RUNNING).update(
+        status=SnapshotStatus.FAILED, finished_at=timezone.now(), error=str(reason)[:2000]
+    )
+
+
+def progress_run_start(*, actor, as_of=None):
+    """Start a full computation in the background (the API's "run"): a running snapshot is
+    created now, the worker computes into it after this transaction commits, and its status
+    says how it went. Refused unless the actor may (permissions.can_start_progress)."""
+    from ... import tasks
+
+    if not permissions.can_start_progress(actor):
+        raise PermissionDenied(_("Only reviewers and administrators start a computation."))
     with transaction.atomic():
+        snapshot = ProgressSnapshot.objects.create(
+            scope=SnapshotScope.FULL,
+            as_of=as_of or timezone.localdate(),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        event_record(
+            actor=actor,
+            action="progress.run_started",
+            target=snapshot,
+            payload={"as_of": snapshot.as_of.isoformat()},
+        )
+        tasks.compute_progress_run.delay_on_commit(snapshot.pk)
+    return snapshot
+
+
+def progress_compute_indicator(*, indicator_id=None, actor=None):
+    """Fold one indicator's current state — and every other one marked meanwhile — into the
+    current snapshot (after an approval or a reopening, or a change of what it is judged
+    against): its rows and its entity's roll-ups, in one transaction. Without a current
+    snapshot, a full computation. Raises FullRunInProgress, changing nothing, while a full
+    run computes (the caller tries again later). Safe to run twice."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock_shared(%s)", [_RUN_LOCK])
+            if not cursor.fetchone()[0]:
+                raise FullRunInProgress
         snapshot = _lock_current()
         if snapshot is not None:
-            _fold_in(snapshot, [indicator_id])
+            ids = _drain() | ({int(indicator_id)} if indicator_id is not None else set())
+            if ids:
+                _fold_in(snapshot, sorted(ids))
             return snapshot
     return progress_compute_full(actor=actor)
 
