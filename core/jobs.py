@@ -5,11 +5,13 @@ the row when it starts (`job_claim`: the worker's name, the task's id and a hear
 beats while it works where it can. A worker that dies (SIGKILL, out of memory, the machine
 gone) cannot say so; `sweep()` — run every few minutes by Celery beat through
 `core.tasks.jobs_sweep` — finds claimed jobs still in a working state whose worker no longer
-runs their task (asked through Celery's inspect API) or whose heartbeat is older than the
-task's hard time limit, and marks them failed with the reason, so the user sees it and may
-start again. Tasks are declared with acks_late, reject_on_worker_lost and time limits (see
-JOB_TASK_OPTIONS): a message whose worker died is delivered again, and the task, finding its
-job failed or done, leaves it alone (safe to run twice).
+runs their task, or whose heartbeat is older than the task's hard time limit, and marks them
+failed with the reason, so the user sees it and may start again. Whether a worker runs a task
+is asked through Celery's inspect API: the main process of a prefork worker answers while its
+pool process works (a "solo" worker busy with a task would not). Tasks are declared with
+acks_late, reject_on_worker_lost and time limits (JOB_TASK_OPTIONS): a message whose worker
+died is delivered again, and the task, finding its job failed or done, leaves it alone (safe
+to run twice).
 """
 
 import logging

@@ -20,6 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def worker(transactional_db):
     """A worker on the test database and the test queue; stopped after the test."""
+    proc = start_worker()
+    yield proc
+    proc.terminate()
+    proc.wait(30)
+
+
+def start_worker(*options):
+    """Start a worker process on the test database and queue (extra command-line `options`,
+    e.g. "--pool", "solo") and wait until it answers a ping."""
     db = connection.settings_dict
     env = os.environ.copy()
     env["DJANGO_SETTINGS_MODULE"] = "resultsframework.settings_test"
@@ -31,7 +40,8 @@ def worker(transactional_db):
     queue = settings.CELERY_TASK_DEFAULT_QUEUE
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
-         "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle"],
+         "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle",
+         *options],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -43,9 +53,7 @@ def worker(transactional_db):
     else:
         proc.terminate()
         pytest.fail("the Celery worker did not answer a ping within 60 s")
-    yield proc
-    proc.terminate()
-    proc.wait(30)
+    return proc
 
 
 @pytest.mark.worker
