@@ -169,7 +169,7 @@ class ProgressResult(models.Model):
 
     pk = models.CompositePrimaryKey("snapshot_id", "plan_id", "indicator_id", "period_id")
     # No database constraint: a million deferred foreign-key checks cost more at commit than
-    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # computing the rows. Rows are written only by services/progress/ for a snapshot it
     # has just created, and progress_prune() drops them with their snapshot.
     snapshot = models.ForeignKey(
         ProgressSnapshot,
@@ -223,7 +223,7 @@ class NodeRollup(models.Model):
     entity, at the end of one year."""
 
     # No database constraint: a million deferred foreign-key checks cost more at commit than
-    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # computing the rows. Rows are written only by services/progress/ for a snapshot it
     # has just created, and progress_prune() deletes them with their snapshot.
     snapshot = models.ForeignKey(
         ProgressSnapshot,
