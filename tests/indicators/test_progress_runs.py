@@ -132,18 +132,19 @@ def test_a_change_marks_its_indicator_in_its_own_transaction(data, period, offic
 
 @pytest.fixture
 def full_run_elsewhere(db):
-    """Another session holding the full run's lock, as a full run computing does."""
+    """Another session, to hold the full run's lock as a full run computing does."""
     other = connection.get_new_connection(connection.get_connection_params())
     other.autocommit = True
-    other.execute("SELECT pg_advisory_lock(%s)", [switch._RUN_LOCK])
     yield other
     other.close()
 
 
+@pytest.mark.django_db(transaction=True)  # a full run's lock lasts until its commit
 def test_an_incremental_run_waits_for_a_full_one_and_changes_nothing(
     data, period, officer, reviewer, full_run_elsewhere
 ):
     current = engine.progress_compute_full(as_of=AS_OF)
+    full_run_elsewhere.execute("SELECT pg_advisory_lock(%s)", [switch._RUN_LOCK])
     approved(data["d"], period, "14", officer, reviewer)
     with pytest.raises(engine.FullRunInProgress):
         engine.progress_compute_indicator(indicator_id=data["d"].pk)
