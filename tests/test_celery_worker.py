@@ -15,6 +15,7 @@ from audit.tasks import HEARTBEAT_KEY, record_heartbeat
 from resultsframework.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
+STARTUP_TIMEOUT = 180
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def start_worker(*options):
          *options],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
+    # Generous: on a shared, busy machine a worker takes a minute or more to import Django,
+    # pandas and the apps.
+    deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1)
         if replies:
@@ -52,7 +55,7 @@ def start_worker(*options):
         assert proc.poll() is None, "the worker exited at start-up"
     else:
         proc.terminate()
-        pytest.fail("the Celery worker did not answer a ping within 60 s")
+        pytest.fail(f"the Celery worker did not answer a ping within {STARTUP_TIMEOUT} s")
     return proc
 
 
