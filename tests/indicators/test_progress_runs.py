@@ -334,3 +334,26 @@ def test_sweep_and_drain_are_scheduled():
     for name in ("import_preview", "import_commit", "compute_progress_run"):
         task = app.tasks[f"indicators.tasks.{name}"]
         assert task.acks_late and task.reject_on_worker_lost and task.time_limit
+
+
+def test_the_uploader_retries_a_failed_import_through_the_api(
+    api, period, officer, reviewer, django_capture_on_commit_callbacks
+):
+    from indicators import tasks
+
+    job = ImportJob.objects.create(
+        period=period, original_name="big.xlsx", created_by=officer, status=ImportStatus.FAILED
+    )
+    url = f"/api/v1/imports/{job.pk}/retry/"
+    api.force_authenticate(reviewer)  # sees the import, did not upload it
+    assert api.post(url).status_code == 403
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    api.force_authenticate(officer)
+    with (
+        mock.patch.object(tasks.import_preview, "delay"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = api.post(url)
+    assert response.status_code == 200 and response.json()["status"] == "pending"
+    assert api.post(url).status_code == 400  # no longer failed
