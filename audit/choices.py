@@ -44,6 +44,8 @@ class EventAction(models.TextChoices):
     VALUE_EVIDENCE_ATTACHED = "value.evidence_attached", _("Evidence attached")
     IMPORT_UPLOADED = "import.uploaded", _("Workbook uploaded")
     IMPORT_COMMITTED = "import.committed", _("Workbook imported")
+    IMPORT_RETRIED = "import.retried", _("Import retried")
+    PROGRESS_RUN_STARTED = "progress.run_started", _("Progress computation started")
     # oversight
     BODY_SAVED = "oversight.body.saved", _("Oversight body saved")
     BODY_AUDITOR_ADDED = "oversight.body.auditor_added", _("Auditor added to the body")

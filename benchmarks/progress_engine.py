@@ -248,7 +248,7 @@ def run():
     approved = Value.objects.filter(status=Status.APPROVED).count()
 
     def floor():
-        # The session settings the full run uses (indicators/services/progress.py), so that
+        # The session settings the full run uses (indicators/services/progress/switch.py), so that
         # the floor is measured on the same terms.
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")

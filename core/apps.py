@@ -8,3 +8,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Shared code")
+
+    def ready(self):
+        # Register the shared app's tasks in every process (the web process sends them, and
+        # the beat schedule names them), not only in a worker's autodiscovery.
+        from . import tasks  # noqa: F401

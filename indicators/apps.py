@@ -30,3 +30,29 @@ class IndicatorsConfig(AppConfig):
 
         for model_name in ("value", "baseline", "target"):
             register_typed_values(f"indicators.{model_name}", _typed_formatters(model_name))
+        from core import jobs
+
+        from .choices import ImportStatus
+        from .models import ImportJob, ProgressSnapshot
+        from .models.progress import SnapshotStatus
+        from .services.imports import import_fail
+        from .tasks import IMPORT_TIME_LIMIT, PROGRESS_TIME_LIMIT
+
+        def progress_fail(snapshot, reason):
+            from .services.progress import progress_fail
+
+            progress_fail(snapshot, reason)
+
+        working = (ImportStatus.PARSING, ImportStatus.COMMITTING)
+        jobs.register(
+            "indicators.import",
+            working=lambda: ImportJob.objects.filter(status__in=working),
+            fail=import_fail,
+            time_limit=IMPORT_TIME_LIMIT,
+        )
+        jobs.register(
+            "indicators.progress",
+            working=lambda: ProgressSnapshot.objects.filter(status=SnapshotStatus.RUNNING),
+            fail=progress_fail,
+            time_limit=PROGRESS_TIME_LIMIT,
+        )

@@ -8,6 +8,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from python_calamine import CalamineWorkbook
@@ -211,7 +212,8 @@ def import_preview(*, job_id):
     _update(job_id, status=ImportStatus.PARSING)
 
     def progress(done, total):
-        _update(job_id, processed_rows=done, total_rows=total)
+        # Also a sign of life for core.jobs.sweep().
+        _update(job_id, processed_rows=done, total_rows=total, heartbeat_at=timezone.now())
 
     try:
         rows, problems, total = check_rows(job, on_progress=progress)

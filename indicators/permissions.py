@@ -145,6 +145,18 @@ def can_enter_for(user, plan):
     return Role.PROGRAMME_OFFICER in _roles_for(user, plan.entity_id)
 
 
+# Starting a progress computation (all entities at once: it replaces the snapshot everyone
+# reads): reviewers, who approve the values it folds in, and administrators.
+PROGRESS_RUN_ROLES = frozenset({Role.REVIEWER, Role.ADMINISTRATOR})
+
+
+def can_start_progress(user):
+    """Reviewers (of any entity) and administrators start a progress computation."""
+    if not user or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(all_roles(user) & PROGRESS_RUN_ROLES)
+
+
 def can_view_evidence(user, value):
     return can(user, Action.VIEW, value)
 

@@ -381,24 +381,78 @@ def evaluate(rows: pd.DataFrame | Mapping, *, tolerance=None) -> pd.DataFrame:
     )
 
 
-def parts_class(group, classes) -> pd.Series:
-    """The class of a value in parts, from its parts' classes (one row per part).
+# Ranks of the class and status codes when parts are combined (higher is worse): "other" and
+# "not_started" rank lowest, so parts without data count only when no part has any.
+_CLASS_RANK = np.array([1, 2, 0])  # progress, no_progress, other
+_STATUS_RANK = np.array([1, 2, 3, 0])  # achieved, on_track, off_track, not_started
 
-    group: the key of the whole (value or indicator id), per part. The whole takes the worst
-    class among parts that have data (no_progress is worse than progress); parts classified
-    "other" are ignored unless every part is "other". Returns a Series indexed by group key.
-    """
-    order = ("other", "progress", "no_progress")  # rank: higher is worse; other is lowest
-    rank = pd.Series(_codes(classes, order, "class"))
+
+def combine_parts(group, *, compact_class, on_track_status, trend, percent_of_way, achieved):
+    """The whole of a value in parts from its parts' answers (one row per part; codes into
+    CLASSES, STATUSES and TRENDS, -1 for no trend) — the one implementation of the rule.
+
+    The whole takes the worst class among parts that have data (no_progress is worse than
+    progress; "other" only when every part is "other"), likewise the worst status and trend,
+    the percent of the way of its laggard part, and is achieved only when every part is.
+    Returns a DataFrame of those codes and values indexed by group key (sorted)."""
     keys = np.asarray(group.to_numpy() if isinstance(group, pd.Series) else group)
-    worst = rank.groupby(keys, dropna=False).max()
-    labels = np.array(order, dtype=object)[worst.to_numpy()]
-    return pd.Series(labels, index=worst.index, name="compact_class")
+    worst = (
+        pd.DataFrame(
+            {
+                "compact_class": _CLASS_RANK[np.asarray(compact_class, dtype=np.intp)],
+                "on_track_status": _STATUS_RANK[np.asarray(on_track_status, dtype=np.intp)],
+                "trend": np.asarray(trend, dtype=np.int8),
+                "percent_of_way": np.asarray(percent_of_way, dtype=float),
+                "achieved": np.asarray(achieved, dtype=bool),
+            },
+            index=pd.Index(keys, name="group"),
+        )
+        .groupby(level=0, dropna=False)
+        .agg(
+            {
+                "compact_class": "max",
+                "on_track_status": "max",
+                "trend": "max",
+                "percent_of_way": "min",
+                "achieved": "all",
+            }
+        )
+    )
+    worst["compact_class"] = np.argsort(_CLASS_RANK)[worst["compact_class"].to_numpy(np.intp)]
+    worst["on_track_status"] = np.argsort(_STATUS_RANK)[worst["on_track_status"].to_numpy(np.intp)]
+    return worst
 
 
-def _share(numerator, denominator) -> np.ndarray:
+def parts_class(group, classes) -> pd.Series:
+    """The class of a value in parts, from its parts' classes (one row per part), by
+    combine_parts(). group: the key of the whole (value or indicator id), per part. Returns a
+    Series indexed by group key."""
+    codes = _codes(classes, CLASSES, "class")
+    n = len(codes)
+    whole = combine_parts(
+        group,
+        compact_class=codes,
+        on_track_status=np.full(n, _NOT_STARTED),
+        trend=np.full(n, -1),
+        percent_of_way=np.full(n, np.nan),
+        achieved=np.zeros(n, dtype=bool),
+    )
+    labels = np.array(CLASSES, dtype=object)[whole["compact_class"].to_numpy()]
+    return pd.Series(labels, index=whole.index.rename(None), name="compact_class")
+
+
+def shares(table: pd.DataFrame) -> pd.DataFrame:
+    """Adds to counts per group (n, progress, no_progress) the columns assessable (= not
+    "other"), share_progress_all (progress / n) and share_progress_assessable (progress /
+    assessable) — the one implementation. A share with a zero denominator is NaN (no
+    indicator, or none assessable; stored as NULL), not a division error."""
+    table["assessable"] = table["progress"] + table["no_progress"]
+    progress = table["progress"].to_numpy(dtype=float)
+    n, assessable = table["n"].to_numpy(), table["assessable"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), None)
+        table["share_progress_all"] = np.where(n > 0, progress / n, np.nan)
+        table["share_progress_assessable"] = np.where(assessable > 0, progress / assessable, np.nan)
+    return table
 
 
 def rollup(
@@ -415,8 +469,8 @@ def rollup(
     optional full list of keys, so that nodes without indicators appear with zero counts.
     Returns one row per group with columns n, progress, no_progress, other, assessable
     (= not "other"), achieved, on_track, off_track, not_started (when the status column is
-    present), share_progress (progress / n) and share_progress_assessable
-    (progress / assessable). A share with a zero denominator is None, not a division error.
+    present), share_progress_all and share_progress_assessable (see shares(): NaN when the
+    denominator is zero).
     """
     by = [by] if isinstance(by, str) else list(by)
     counted = [
@@ -433,8 +487,6 @@ def rollup(
     if groups is not None:
         table = table.reindex(groups, fill_value=0)
     if class_column in frame:
-        table["assessable"] = table["progress"] + table["no_progress"]
-        table["share_progress"] = _share(table["progress"], table["n"])
-        table["share_progress_assessable"] = _share(table["progress"], table["assessable"])
+        table = shares(table)
     first = ["n", *(c for c in (*CLASSES, "assessable") if c in table)]
     return table[first + [c for c in table.columns if c not in first]]

@@ -1,5 +1,6 @@
-"""Reads of stored progress for pages, the API and (later) reports: always the current
-snapshot, always through visibility (a reader of UNOPS never reads UNDP's progress)."""
+"""Reads of stored progress for pages, the API and reports: of the snapshot given (a report
+pins one), by default the current one, always through visibility (a reader of UNOPS never
+reads UNDP's progress)."""
 
 from django.db.models import Count, Q
 
@@ -22,22 +23,26 @@ def current_snapshot():
     return ProgressSnapshot.objects.filter(is_current=True).first()
 
 
-def _current_id():
-    # A scalar subquery, so that PostgreSQL compares snapshot_id with one value and can walk
-    # the (snapshot, indicator, period) index in order instead of joining and sorting.
-    return ProgressSnapshot.objects.filter(is_current=True).values("pk")[:1]
+def _snapshot_id(snapshot=None):
+    """The id of `snapshot` (a ProgressSnapshot or its id); None: the current one, as a
+    scalar subquery, so that PostgreSQL compares snapshot_id with one value and can walk the
+    (snapshot, indicator, period) index in order instead of joining and sorting."""
+    if snapshot is None:
+        return ProgressSnapshot.objects.filter(is_current=True).values("pk")[:1]
+    return getattr(snapshot, "pk", snapshot)
 
 
-def results_visible_to(user):
-    """Result rows of the current snapshot the user may read (ProgressResult.visible_to),
-    with indicator, period and frame."""
-    rows = ProgressResult.objects.filter(snapshot_id=_current_id()).visible_to(user)
+def results_visible_to(user, snapshot=None):
+    """Result rows of `snapshot` (default: the current one) the user may read
+    (ProgressResult.visible_to), with indicator, period and frame."""
+    rows = ProgressResult.objects.filter(snapshot_id=_snapshot_id(snapshot)).visible_to(user)
     return rows.select_related("indicator", "period", "frame")
 
 
-def rollups_visible_to(user):
-    """Roll-up rows of the current snapshot the user may read (NodeRollup.visible_to)."""
-    return NodeRollup.objects.filter(snapshot_id=_current_id()).visible_to(user)
+def rollups_visible_to(user, snapshot=None):
+    """Roll-up rows of `snapshot` (default: the current one) the user may read
+    (NodeRollup.visible_to)."""
+    return NodeRollup.objects.filter(snapshot_id=_snapshot_id(snapshot)).visible_to(user)
 
 
 def latest_results(queryset):
@@ -47,12 +52,14 @@ def latest_results(queryset):
     )
 
 
-def plan_dashboard(plan, user):
-    """Everything the plan dashboard shows to `user`, in a fixed number of queries: the nodes
-    in tree order with their roll-up for the latest year, each indicator's latest result, the
-    plan's roll-up, and the status counts as (status, label, count) for the legend. Only the
-    indicators, results and roll-ups the user may read (their visible_to)."""
-    snapshot = current_snapshot()
+def plan_dashboard(plan, user, snapshot=None):
+    """Everything the plan dashboard shows to `user` of `snapshot` (default: the current one),
+    in a fixed number of queries: the nodes in tree order with their roll-up for the latest
+    year, each indicator's latest result, the plan's roll-up, and the status counts as (status,
+    label, count) for the legend. Only the indicators, results and roll-ups the user may read
+    (their visible_to)."""
+    if snapshot is None:
+        snapshot = current_snapshot()
     nodes = list(Node.objects.filter(plan=plan).select_related("level"))
     indicators = list(
         Indicator.objects.visible_to(user)
@@ -93,9 +100,10 @@ def plan_dashboard(plan, user):
     }
 
 
-def indicator_series(indicator):
+def indicator_series(indicator, snapshot=None):
     """The time series of one indicator: its baseline, its targets per year, its approved
-    values per period (numbers; yes/no as 1/0), and its results in the current snapshot."""
+    values per period (numbers; yes/no as 1/0), and its results in `snapshot` (default: the
+    current one)."""
     baseline = getattr(indicator, "baseline", None)
     targets = Target.objects.filter(indicator=indicator).order_by("year")
     values = (
@@ -113,7 +121,7 @@ def indicator_series(indicator):
 
     results = list(
         ProgressResult.objects.filter(
-            snapshot_id=_current_id(), plan_id=indicator.plan_id, indicator=indicator
+            snapshot_id=_snapshot_id(snapshot), plan_id=indicator.plan_id, indicator=indicator
         )
         .select_related("period", "frame")
         .order_by("period__start_date")

@@ -20,6 +20,17 @@ app.conf.beat_schedule = {
     },
     # Progress after approvals is recomputed at once; the nightly run also catches changed
     # baselines and targets, the turn of the year, and prunes old snapshots.
+    # Jobs (imports, progress runs) whose worker died are marked failed with the reason.
+    "jobs-sweep-every-2-minutes": {
+        "task": "core.tasks.jobs_sweep",
+        "schedule": crontab(minute="*/2"),
+    },
+    # Indicators still marked after their task (an enqueue dropped, a worker gone) are folded
+    # into the current snapshot.
+    "progress-drain-every-5-minutes": {
+        "task": "indicators.tasks.drain_progress",
+        "schedule": crontab(minute="*/5"),
+    },
     "progress-nightly": {
         "task": "indicators.tasks.recompute_all_progress",
         "schedule": crontab(hour=2, minute=30),

@@ -15,13 +15,24 @@ from audit.tasks import HEARTBEAT_KEY, record_heartbeat
 from resultsframework.celery import app
 
 ROOT = Path(__file__).resolve().parent.parent
-# Seconds to wait for a real worker (start-up, a task); tests poll a condition, never sleep it out.
-WORKER_TIMEOUT = 120
+# Seconds to wait for a real worker (start-up, a task); tests poll a condition, never sleep
+# it out. Generous: on a shared, busy machine a worker takes a minute or more to import Django,
+# pandas and the apps.
+WORKER_TIMEOUT = 180
 
 
 @pytest.fixture
 def worker(transactional_db):
     """A worker on the test database and the test queue; stopped after the test."""
+    proc = start_worker()
+    yield proc
+    proc.terminate()
+    proc.wait(30)
+
+
+def start_worker(*options):
+    """Start a worker process on the test database and queue (extra command-line `options`,
+    e.g. "--pool", "solo") and wait until it answers a ping."""
     db = connection.settings_dict
     env = os.environ.copy()
     env["DJANGO_SETTINGS_MODULE"] = "resultsframework.settings_test"
@@ -38,10 +49,10 @@ def worker(transactional_db):
         conn.default_channel.queue_purge(queue)
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
-         "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle"],
+         "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle",
+         *options],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    # Generous: on a busy machine, importing Django and the apps alone can take half a minute.
     deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         replies = app.control.ping(timeout=1)
@@ -51,9 +62,7 @@ def worker(transactional_db):
     else:
         proc.terminate()
         pytest.fail(f"the Celery worker did not answer a ping within {WORKER_TIMEOUT} s")
-    yield proc
-    proc.terminate()
-    proc.wait(30)
+    return proc
 
 
 @pytest.mark.worker

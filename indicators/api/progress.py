@@ -1,12 +1,16 @@
 """Stored progress through the API: results per indicator and period, roll-ups per result,
-framework and entity — the current snapshot, what the caller may see, read-only."""
+framework and entity — the current snapshot, what the caller may see, read-only — and the
+computations ("runs"): started by reviewers and administrators, followed by anyone signed in."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from ..filters_progress import ProgressResultFilter, ProgressRollupFilter
-from ..models import NodeRollup, ProgressResult
+from ..models import NodeRollup, ProgressResult, ProgressSnapshot
 from ..selectors_progress import results_visible_to, rollups_visible_to
+from ..services.progress import progress_run_start
 
 
 class ProgressResultSerializer(serializers.ModelSerializer):
@@ -73,3 +77,47 @@ class ProgressRollupViewSet(viewsets.ReadOnlyModelViewSet):
         return rollups_visible_to(self.request.user).order_by(
             "scope", "entity_id", "plan_id", "node_id", "year", "pk"
         )
+
+
+class ProgressRunSerializer(serializers.ModelSerializer):
+    """A computation of progress: its state (running, complete, failed with the reason)."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="progress-run-detail")
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = [
+            "id", "url", "scope", "status", "is_current", "as_of", "created_at", "finished_at",
+            "updated_at", "result_count", "error",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ProgressRunStartSerializer(serializers.Serializer):
+    as_of = serializers.DateField(
+        required=False, help_text="The as-of date of the computation (default: today)."
+    )
+
+
+@extend_schema(tags=["progress"])
+class ProgressRunViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Computations of progress, newest first. POST starts one in the background (reviewers
+    and administrators; 202 with the URL of its status); GET follows it until its status is
+    "complete" (it is then the current snapshot) or "failed" (with the reason)."""
+
+    serializer_class = ProgressRunSerializer
+    queryset = ProgressSnapshot.objects.order_by("-created_at", "-id")
+
+    @extend_schema(request=ProgressRunStartSerializer, responses={202: ProgressRunSerializer})
+    def create(self, request, *args, **kwargs):
+        start = ProgressRunStartSerializer(data=request.data)
+        start.is_valid(raise_exception=True)
+        snapshot = progress_run_start(actor=request.user, as_of=start.validated_data.get("as_of"))
+        data = ProgressRunSerializer(snapshot, context=self.get_serializer_context()).data
+        location = reverse("progress-run-detail", args=[snapshot.pk], request=request)
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

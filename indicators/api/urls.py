@@ -16,8 +16,13 @@ router.register("imports", views.ImportJobViewSet, basename="import")
 urlpatterns = router.urls
 
 # Stored progress (indicators/api/progress.py), kept apart from the framework's endpoints.
-from .progress import ProgressResultViewSet, ProgressRollupViewSet  # noqa: E402
+from .progress import (  # noqa: E402
+    ProgressResultViewSet,
+    ProgressRollupViewSet,
+    ProgressRunViewSet,
+)
 
 router.register("progress/results", ProgressResultViewSet, basename="progress-result")
 router.register("progress/rollups", ProgressRollupViewSet, basename="progress-rollup")
+router.register("progress/runs", ProgressRunViewSet, basename="progress-run")
 urlpatterns = router.urls

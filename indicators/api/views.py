@@ -413,7 +413,8 @@ class ImportJobViewSet(
 ):
     """Upload a filled-in template (multipart: period, file). Small files are checked at once,
     large ones in a background job: poll the import for status, progress and problems (by row
-    and column), then POST .../commit/ to write every row, or nothing."""
+    and column), then POST .../commit/ to write every row, or nothing. A failed import (its
+    worker stopped) is read again with POST .../retry/."""
 
     serializer_class = ImportJobSerializer
     parser_classes = [MultiPartParser, FormParser]
@@ -437,4 +438,18 @@ class ImportJobViewSet(
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
     def commit(self, request, pk=None):
         job = services.import_commit(job=self.get_object(), actor=request.user)
+        return Response(ImportJobSerializer(job).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: ImportJobSerializer,
+            400: OpenApiResponse(description="not failed"),
+            403: OpenApiResponse(description="not the uploader"),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser])
+    def retry(self, request, pk=None):
+        """Read a failed import again (e.g. its worker stopped): the uploader only."""
+        job = services.import_retry(job=self.get_object(), actor=request.user)
         return Response(ImportJobSerializer(job).data)

@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import Job
+
 from ..querysets import NodeRollupQuerySet, ProgressResultQuerySet
 
 
@@ -54,7 +56,7 @@ class RollupScope(models.TextChoices):
     ENTITY = "entity", _("Entity")
 
 
-class ProgressSnapshot(models.Model):
+class ProgressSnapshot(Job):
     """One computation of progress (full, or one indicator folded into the current one)."""
 
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
@@ -105,6 +107,26 @@ def _ref(model, related_name="+"):
     )
 
 
+class ProgressDirty(models.Model):
+    """An indicator changed (a value approved or reopened, its baseline, a target or the
+    indicator itself edited) and not yet folded into the current snapshot.
+
+    Marked in the transaction of the change, so it cannot be lost whatever happens to the
+    task enqueued after the commit; deleted in the transaction that folds the indicator into
+    the current snapshot (an incremental run, or a full run just before its switch). Whatever
+    is left — a dropped enqueue, a worker that died — the next run drains."""
+
+    indicator_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(_("marked at"))
+
+    class Meta:
+        verbose_name = _("indicator to recompute")
+        verbose_name_plural = _("indicators to recompute")
+
+    def __str__(self):
+        return f"indicator {self.indicator_id} to recompute"
+
+
 class ProgressFrame(models.Model):
     """An indicator in a snapshot: where it sat (result node, framework, entity) and what its
     rows were judged against (baseline and end target, with their years) — stored once per
@@ -149,7 +171,7 @@ class ProgressResult(models.Model):
 
     pk = models.CompositePrimaryKey("snapshot_id", "plan_id", "indicator_id", "period_id")
     # No database constraint: a million deferred foreign-key checks cost more at commit than
-    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # computing the rows. Rows are written only by services/progress/ for a snapshot it
     # has just created, and progress_prune() drops them with their snapshot.
     snapshot = models.ForeignKey(
         ProgressSnapshot,
@@ -205,7 +227,7 @@ class NodeRollup(models.Model):
     entity, at the end of one year."""
 
     # No database constraint: a million deferred foreign-key checks cost more at commit than
-    # computing the rows. Rows are written only by services/progress.py for a snapshot it
+    # computing the rows. Rows are written only by services/progress/ for a snapshot it
     # has just created, and progress_prune() deletes them with their snapshot.
     snapshot = models.ForeignKey(
         ProgressSnapshot,

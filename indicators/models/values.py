@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.jobs import Job
 from entities.models import track_history
 
 from ..choices import (
@@ -357,7 +358,7 @@ class Evidence(models.Model):
         return self.original_name
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     """An uploaded workbook on its way in: read and checked (preview), then committed. The
     state people see lives here, not in Celery's result backend."""
 

@@ -24,7 +24,9 @@ from .framework import (
 )
 from .imports import (
     import_commit,
+    import_fail,
     import_job_create,
+    import_retry,
 )
 from .values import (
     comment_add,
@@ -63,4 +65,6 @@ __all__ = [
     "EVIDENCE_TYPES",
     "import_job_create",
     "import_commit",
+    "import_fail",
+    "import_retry",
 ]

@@ -154,9 +154,12 @@ def _write_parts(owner_field, owners_parts):
 
 def recompute_progress_after_commit(indicator_id):
     """Progress changes when an approved value appears or goes, and when what it is judged
-    against changes (baseline, targets, direction, method): recompute the indicator once
-    the transaction has committed (robust: a broker hiccup must not undo the change; the
-    nightly run catches up)."""
+    against changes (baseline, targets, direction, method): mark the indicator in this
+    transaction (so the mark commits with the change), and recompute it once the transaction
+    has committed (robust: a broker hiccup must not undo the change; then the next run —
+    another approval's, the sweep's every few minutes, the nightly one — drains the mark)."""
     from ..tasks import recompute_indicator_progress
+    from .progress.switch import progress_mark
 
+    progress_mark([indicator_id])
     transaction.on_commit(lambda: recompute_indicator_progress.delay(indicator_id), robust=True)

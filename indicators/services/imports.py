@@ -83,3 +83,33 @@ def import_commit(*, job, actor):
         job.refresh_from_db()
         return job
     return importers.import_commit(job_id=job.pk)
+
+
+def import_fail(job, reason):
+    """Mark an import whose worker is gone failed, with the reason shown to the user as a
+    problem of the whole file (row 0); one already finished stays as it is."""
+    working = (ImportStatus.PENDING, ImportStatus.PARSING, ImportStatus.COMMITTING)
+    ImportJob.objects.filter(pk=job.pk, status__in=working).update(
+        status=ImportStatus.FAILED, errors=[{"row": 0, "column": "", "message": str(reason)}]
+    )
+
+
+@transaction.atomic
+def import_retry(*, job, actor):
+    """Read a failed import again (its worker died, or reading it failed): the uploader
+    only; the workbook is read afresh and must be previewed before it is committed."""
+    from .. import tasks
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.created_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only the person who uploaded the file may retry it."))
+    if job.status != ImportStatus.FAILED:
+        raise ValidationError({"status": _("Only a failed import can be retried.")})
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.PENDING, errors=[], processed_rows=0, total_rows=0, written_rows=0,
+        worker="", task_id="", heartbeat_at=None,
+    )  # fmt: skip
+    event_record(actor=actor, action="import.retried", target=job, entity=job.period.plan.entity)
+    tasks.import_preview.delay_on_commit(job.pk)
+    job.refresh_from_db()
+    return job

@@ -23,6 +23,7 @@ from indicators.models import (
     SnapshotStatus,
 )
 from indicators.services import progress as engine
+from indicators.services.progress import store, switch
 from indicators.tasks import recompute_indicator_progress
 from tests.indicators.factories import (
     IndicatorFactory,
@@ -181,7 +182,7 @@ def test_full_run_equals_incremental_runs(data, period, officer, reviewer):
 def test_failing_run_leaves_the_previous_snapshot_current(data):
     first = engine.progress_compute_full(as_of=AS_OF)
     before = results_of(first)
-    failing = mock.patch.object(engine, "write_rollups", side_effect=RuntimeError("disk full"))
+    failing = mock.patch.object(switch, "write_rollups", side_effect=RuntimeError("disk full"))
     with failing, pytest.raises(RuntimeError):
         engine.progress_compute_full(as_of=AS_OF)
     failed = ProgressSnapshot.objects.exclude(pk=first.pk).get()
@@ -242,8 +243,8 @@ def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
 
     judge_batch = engine.judge_batch
     with (
-        mock.patch.object(engine, "READ_RANGES", 4),
-        mock.patch.object(engine, "judge_batch", side_effect=judge_then_fail),
+        mock.patch.object(switch, "READ_RANGES", 4),
+        mock.patch.object(store, "judge_batch", side_effect=judge_then_fail),
         pytest.raises(RuntimeError, match="rules broke"),
     ):
         engine.progress_compute_full(as_of=AS_OF)
@@ -255,7 +256,7 @@ def test_a_run_failing_mid_copy_leaves_no_table_behind(data):
 def test_a_writer_that_cannot_start_fails_the_run_cleanly(data):
     first = engine.progress_compute_full(as_of=AS_OF)
     with (
-        mock.patch.object(engine, "_create_sql", return_value="CREATE TABLE x (not columns)"),
+        mock.patch.object(switch, "_create_sql", return_value="CREATE TABLE x (not columns)"),
         pytest.raises(DatabaseError, match="syntax error"),
     ):
         engine.progress_compute_full(as_of=AS_OF)
@@ -334,8 +335,8 @@ def test_empty_partitions_take_rows_written_one_by_one(data, plan, period):
 def test_results_do_not_depend_on_how_the_run_is_cut(data, ranges):
     reference = results_of(engine.progress_compute_full(as_of=AS_OF))
     with (
-        mock.patch.object(engine, "READ_RANGES", ranges),
-        mock.patch.object(engine, "BATCH_ROWS", 1),
+        mock.patch.object(switch, "READ_RANGES", ranges),
+        mock.patch.object(store, "BATCH_ROWS", 1),
     ):
         assert results_of(engine.progress_compute_full(as_of=AS_OF)) == reference
 
@@ -420,7 +421,7 @@ def test_a_deleted_or_deactivated_indicator_leaves_the_snapshot(data):
 
 
 def test_fixed_width_reader_refuses_nulls_and_reads_columns(db):
-    from indicators.services._copy import copy_out_fixed
+    from core.copy import copy_out_fixed
 
     columns = [("a", "int8"), ("b", "float8"), ("c", "bool"), ("d", "int2"), ("e", "int4")]
     got = copy_out_fixed(
@@ -591,7 +592,7 @@ def test_nightly_job_is_scheduled():
 def test_binary_copy_round_trips_nulls_and_empty_text(db):
     from django.db import connection
 
-    from indicators.services._copy import copy_in_binary
+    from core.copy import copy_in_binary
 
     frame = pd.DataFrame(
         {

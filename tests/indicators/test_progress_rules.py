@@ -361,17 +361,17 @@ def test_rollup_counts_and_shares_with_empty_groups():
     assert got.loc["g1", ["n", "progress", "no_progress", "other", "assessable"]].tolist() == [
         3, 1, 1, 1, 2
     ]  # fmt: skip
-    assert got.loc["g1", "share_progress"] == pytest.approx(1 / 3)
+    assert got.loc["g1", "share_progress_all"] == pytest.approx(1 / 3)
     assert got.loc["g1", "share_progress_assessable"] == pytest.approx(1 / 2)
     assert got.loc["g1", ["achieved", "on_track", "off_track", "not_started"]].tolist() == [
         1, 0, 1, 1
     ]  # fmt: skip
-    assert got.loc["g2", "share_progress"] == 0
-    assert got.loc["g2", "share_progress_assessable"] is None  # nothing assessable
+    assert got.loc["g2", "share_progress_all"] == 0
+    assert np.isnan(got.loc["g2", "share_progress_assessable"])  # nothing assessable
     assert got.loc["g3", "n"] == 0
-    assert got.loc["g3", "share_progress"] is None
+    assert np.isnan(got.loc["g3", "share_progress_all"])
     empty = p.rollup(frame.iloc[:0], "goal")
-    assert empty.empty and "share_progress" in empty.columns
+    assert empty.empty and "share_progress_all" in empty.columns
     with pytest.raises(ValueError):
         p.rollup(frame.assign(compact_class="progres"), "goal")
 
@@ -386,7 +386,7 @@ def test_rollup_by_several_keys_whatever_the_index():
         index=[7, 7, 3],  # duplicated and unordered, as after a merge
     )
     got = p.rollup(frame, ["entity", "goal"])
-    assert got.loc[("UNDP", "g1"), "share_progress"] == pytest.approx(0.5)
+    assert got.loc[("UNDP", "g1"), "share_progress_all"] == pytest.approx(0.5)
     assert got.loc[("UNOPS", "g1"), "n"] == 1
     assert "on_track" not in got.columns  # no status column given
 

@@ -1,18 +1,24 @@
 """A large workbook is read and written by a real Celery worker, and the job shows progress."""
 
+import os
+import signal
 import time
+from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from indicators import services
 from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from tests.indicators.factories import IndicatorFactory
 from tests.indicators.test_excel import workbook
-from tests.test_celery_worker import WORKER_TIMEOUT, worker  # noqa: F401  (the fixture)
+from tests.test_celery_worker import WORKER_TIMEOUT, start_worker, worker  # noqa: F401  (the fixture)
 
 
 def wait_for(job_id, statuses, timeout=WORKER_TIMEOUT):
@@ -43,3 +49,56 @@ def test_worker_reads_and_writes_an_import(worker, officer, plan, period):  # no
     assert job.status == ImportStatus.COMMITTED
     assert Value.objects.count() == 30
     assert Value.objects.get(indicator__code="W07").numeric_value == Decimal("7.5")
+
+
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(child) for child in f.read().split()]
+
+
+@pytest.mark.worker
+def test_a_run_whose_worker_is_killed_is_swept_failed(transactional_db, api, reviewer):
+    from core import jobs
+    from indicators.models import ProgressSnapshot, SnapshotStatus
+    from indicators.services.progress import progress_run_start, switch
+
+    # Another session holds the full run's lock: the worker's run claims its snapshot, then
+    # waits there, mid-job, until it is killed.
+    other = connection.get_new_connection(connection.get_connection_params())
+    other.autocommit = True
+    other.execute("SELECT pg_advisory_lock(%s)", [switch._RUN_LOCK])
+    proc = start_worker()
+    try:
+        snapshot = progress_run_start(actor=reviewer)
+        deadline = time.monotonic() + 60
+        while not ProgressSnapshot.objects.get(pk=snapshot.pk).task_id:
+            assert time.monotonic() < deadline, "the worker did not claim the run within 60 s"
+            time.sleep(0.2)
+        snapshot.refresh_from_db()
+        assert snapshot.worker and snapshot.heartbeat_at
+        # While the worker lives it answers that it runs the task: the sweep spares it.
+        later = timezone.now() + jobs.GRACE + timedelta(seconds=1)
+        assert jobs.jobs_sweep(now=later) == {"indicators.progress": []}
+        # The whole worker dies at once (out of memory, the machine gone): its main process
+        # and the pool process running the task.
+        pool = children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        for pid in pool:
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(30)
+        other.close()
+    swept = jobs.jobs_sweep(now=later)
+    assert [s.pk for s in swept["indicators.progress"]] == [snapshot.pk]
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.FAILED and not snapshot.is_current
+    assert snapshot.worker in snapshot.error
+    # The user sees it, and may start again.
+    api.force_authenticate(reviewer)
+    body = api.get(f"/api/v1/progress/runs/{snapshot.pk}/").json()
+    assert body["status"] == "failed" and "stopped" in body["error"]
+    with mock.patch("indicators.tasks.compute_progress_run.delay"):
+        assert api.post("/api/v1/progress/runs/", {}, format="json").status_code == 202

@@ -1,8 +1,9 @@
 from datetime import date
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from indicators.services.progress import (
+    FullRunInProgress,
     progress_compute_full,
     progress_compute_indicator,
     progress_prune,
@@ -24,7 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, indicator=None, as_of=None, no_prune=False, **options):
         if indicator:
-            snapshot = progress_compute_indicator(indicator_id=indicator)
+            try:
+                snapshot = progress_compute_indicator(indicator_id=indicator)
+            except FullRunInProgress as exc:
+                raise CommandError(
+                    "a full computation is running; it folds this indicator in (it is marked)"
+                ) from exc
             self.stdout.write(f"indicator {indicator} folded into snapshot {snapshot.pk}")
             return
         snapshot = progress_compute_full(as_of=as_of)

@@ -1,0 +1,155 @@
+"""Jobs run by a Celery worker whose state people see in our own models — never stuck.
+
+A job model (an import, a progress snapshot, a report run) inherits `Job`: the task claims
+the row when it starts (`job_claim`: the worker's name, the task's id and a heartbeat), and
+beats while it works where it can. A worker that dies (SIGKILL, out of memory, the machine
+gone) cannot say so; `sweep()` — run every few minutes by Celery beat through
+`core.tasks.jobs_sweep` — finds claimed jobs still in a working state whose worker no longer
+runs their task, or whose heartbeat is older than the task's hard time limit, and marks them
+failed with the reason, so the user sees it and may start again. Whether a worker runs a task
+is asked through Celery's inspect API: the main process of a prefork worker answers while its
+pool process works (a "solo" worker busy with a task would not). Tasks are declared with
+acks_late, reject_on_worker_lost and time limits (JOB_TASK_OPTIONS): a message whose worker
+died is delivered again, and the task, finding its job failed or done, leaves it alone (safe
+to run twice).
+"""
+
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+log = logging.getLogger(__name__)
+
+# How long a claimed job may stay quiet before the sweeper asks whether its worker still runs
+# it (a worker busy with a long task answers the inspect call; a dead one does not).
+GRACE = timedelta(minutes=2)
+# Options of every task that works on a Job row.
+JOB_TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+class Job(models.Model):
+    """Fields of a job run by a worker: who runs it and when it was last known alive."""
+
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    task_id = models.CharField(_("task"), max_length=255, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _current_task():
+    from celery import current_task
+
+    request = getattr(current_task, "request", None)
+    hostname = getattr(request, "hostname", None)
+    inline = getattr(request, "called_directly", True) or getattr(request, "is_eager", False)
+    if request is None or not hostname or inline:
+        # Run in the web process (inline) or a management command: this process is the
+        # worker; the sweeper never finds it among Celery's workers, so it only fails the
+        # job once its heartbeat is older than the time limit.
+        return f"{socket.gethostname()}:{os.getpid()}", ""
+    return hostname, request.id or ""
+
+
+def job_claim(model, pk):
+    """Record that this process (a Celery task, or inline) runs job `pk` of `model` now."""
+    worker, task_id = _current_task()
+    model.objects.filter(pk=pk).update(worker=worker, task_id=task_id, heartbeat_at=timezone.now())
+
+
+def job_beat(model, pk):
+    """A sign of life (call it between steps of a long job, outside its own transaction)."""
+    model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
+
+
+def active_tasks(timeout=2.0):
+    """{worker name: ids of the tasks it runs now} of every worker that answers, asked through
+    Celery's inspect API (a dead worker does not answer)."""
+    from resultsframework.celery import app
+
+    replies = app.control.inspect(timeout=timeout).active() or {}
+    return {name: {task["id"] for task in tasks or []} for name, tasks in replies.items()}
+
+
+@dataclass
+class Swept:
+    pk: int
+    reason: str
+
+
+def sweep(queryset, *, fail, time_limit, grace=GRACE, active=None, now=None):
+    """Fail the jobs of `queryset` (those in a working state) whose worker is gone.
+
+    A job is gone when it was claimed more than `grace` ago and its worker does not answer or
+    no longer runs its task, or when its last heartbeat is older than `time_limit` (the
+    task's hard limit, past which Celery itself kills it) plus `grace`. `fail(job, reason)`
+    marks one failed (the model's own service, so the state and the reason are its own).
+    `active`: the answer of active_tasks(), asked only when a job needs it. Returns what was
+    swept."""
+    now = now or timezone.now()
+    quiet = list(queryset.filter(heartbeat_at__lt=now - grace).order_by("pk"))
+    swept = []
+    for job in quiet:
+        if job.heartbeat_at < now - time_limit - grace:
+            reason = _("The job ran longer than its time limit; its worker was stopped.")
+        elif not job.task_id:
+            continue  # run inline (not by a Celery worker): only its time limit tells
+        else:
+            if active is None:
+                active = active_tasks()
+            runs = active.get(job.worker)
+            if runs is not None and (not job.task_id or job.task_id in runs):
+                continue  # alive, just busy
+            reason = _("The worker running this job stopped (%(worker)s).") % {
+                "worker": job.worker or "?"
+            }
+        fail(job, str(reason))
+        log.warning("jobs: %s %s failed by the sweeper: %s", type(job).__name__, job.pk, reason)
+        swept.append(Swept(job.pk, str(reason)))
+    return swept
+
+
+@dataclass
+class Kind:
+    name: str
+    working: object  # () -> QuerySet of the jobs in a working state
+    fail: object  # (job, reason) -> None
+    time_limit: timedelta
+
+
+_KINDS = {}
+
+
+def register(name, *, working, fail, time_limit):
+    """Declare a kind of job for jobs_sweep() (each app, in its AppConfig.ready(): core reads
+    no app)."""
+    _KINDS[name] = Kind(name, working, fail, time_limit)
+
+
+def jobs_sweep(*, active=None, now=None):
+    """Sweep every registered kind of job (see sweep()); {kind: what was swept}. Celery is
+    asked once for its workers' active tasks, and only when a quiet job needs it."""
+    answers = {"active": active}
+
+    def ask():
+        if answers["active"] is None:
+            answers["active"] = active_tasks()
+        return answers["active"]
+
+    swept = {}
+    for kind in _KINDS.values():
+        queryset = kind.working()
+        quiet = queryset.filter(heartbeat_at__lt=(now or timezone.now()) - GRACE)
+        if not quiet.exists():
+            continue
+        swept[kind.name] = sweep(
+            queryset, fail=kind.fail, time_limit=kind.time_limit, active=ask(), now=now
+        )
+    return swept
