@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from core.files import private_download_response
 
 from . import charts, exporters, forms, importers, permissions, selectors, services
 from .choices import OverdueBucket
@@ -205,15 +207,9 @@ def recommendation_act(request, pk, action):
 
 def evidence_response(evidence):
     """Stream a private evidence file as a download (never rendered inline)."""
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    return private_download_response(
+        evidence.file.name, filename=evidence.original_name, content_type=evidence.content_type
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

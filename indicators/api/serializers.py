@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,6 +8,7 @@ from rest_framework import serializers
 from ..formatting import display, plain
 from ..models import (
     Baseline,
+    Evidence,
     ImportJob,
     Indicator,
     Level,
@@ -310,3 +312,33 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "errors",
             "created_at",
         ]
+
+
+class ValueEvidenceSerializer(serializers.ModelSerializer):
+    """An evidence file of a value; its bytes come from `download_url`."""
+
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "value",
+            "original_name",
+            "content_type",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, obj) -> str:
+        return reverse("evidence-download", args=[obj.pk])
+
+
+class ValueEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="PDF, PNG, JPEG, XLSX, DOCX, CSV or TXT; checked by extension and content."
+    )
