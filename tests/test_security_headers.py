@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.indicators.factories import value_in
+from tests.indicators.factories import IndicatorFactory, PeriodFactory, PlanFactory, value_in
 
 ROOT = Path(__file__).resolve().parent.parent
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
@@ -57,8 +57,10 @@ def test_sign_in_page_has_the_policy(client):
 
 
 @pytest.mark.django_db
-def test_pages_of_a_signed_in_user_have_the_policy(client, officer, indicator, period):
-    value = value_in(indicator, period, officer=officer)
+def test_pages_of_a_signed_in_user_have_the_policy(client, officer, unops):
+    plan = PlanFactory(entity=unops)
+    period = PeriodFactory(plan=plan)
+    value = value_in(IndicatorFactory(plan=plan), period, officer=officer)
     client.force_login(officer)
     for url in (
         "/",

@@ -1,9 +1,10 @@
 from decimal import Decimal
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
 
 from ..formatting import display, plain
 from ..models import (
@@ -314,28 +315,15 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
         ]
 
 
-class ValueEvidenceSerializer(serializers.ModelSerializer):
+class ValueEvidenceSerializer(PrivateFileSerializer):
     """An evidence file of a value; its bytes come from `download_url`."""
 
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    download_url = serializers.SerializerMethodField()
+    download_url_name = "evidence-download"
 
     class Meta:
         model = Evidence
-        fields = [
-            "id",
-            "value",
-            "original_name",
-            "content_type",
-            "size",
-            "uploaded_by",
-            "uploaded_at",
-            "download_url",
-        ]
+        fields = [*PRIVATE_FILE_FIELDS[:1], "value", *PRIVATE_FILE_FIELDS[1:]]
         read_only_fields = fields
-
-    def get_download_url(self, obj) -> str:
-        return reverse("evidence-download", args=[obj.pk])
 
 
 class ValueEvidenceUploadSerializer(serializers.Serializer):

@@ -38,25 +38,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name="evidence",
-            name="file",
-            field=models.FileField(
-                max_length=300,
-                storage=core.files.private_storage,
-                upload_to=oversight.models.evidence_upload_to,
-                verbose_name="file",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="evidenceevent",
-            name="file",
-            field=models.FileField(
-                max_length=300,
-                storage=core.files.private_storage,
-                upload_to=oversight.models.evidence_upload_to,
-                verbose_name="file",
-            ),
+        # The row and its pghistory event model name the same storage.
+        *(
+            migrations.AlterField(
+                model_name=model_name,
+                name="file",
+                field=models.FileField(
+                    max_length=300,
+                    storage=core.files.private_storage,
+                    upload_to=oversight.models.evidence_upload_to,
+                    verbose_name="file",
+                ),
+            )
+            for model_name in ("evidence", "evidenceevent")
         ),
         migrations.RunPython(to_private, to_default, elidable=False),
     ]

@@ -68,5 +68,5 @@ def refused():
         ("page.html", b"<html></html>", "Files of this type are not accepted"),
         ("image.svg", b"<svg/>", "Files of this type are not accepted"),
         ("noextension", PDF, "Files of this type are not accepted"),
-        ("empty.txt", b"", "The file is empty."),
+        ("empty.txt", b"", "file is empty."),  # DRF says "The submitted file is empty."
     ]

@@ -92,7 +92,9 @@ def test_api_upload_without_a_file_is_400(api, officer, indicator, period):
     assert not Evidence.objects.exists()
 
 
-def test_api_upload_refusals(api, settings, officer, officer_undp, auditor, indicator, period):
+def test_api_upload_refusals(
+    api, settings, officer, officer_undp, auditor, reviewer, indicator, period
+):
     value = value_in(indicator, period, officer=officer)
     # Another entity's officer does not even see the value.
     assert upload(auth(api, officer_undp), value, "a.pdf", samples.PDF).status_code == 404
@@ -101,7 +103,11 @@ def test_api_upload_refusals(api, settings, officer, officer_undp, auditor, indi
     api.credentials()
     assert upload(api, value, "a.pdf", samples.PDF).status_code in (401, 403)
     approved = value_in(
-        IndicatorFactory(plan=indicator.plan), period, Status.APPROVED, officer=officer
+        IndicatorFactory(plan=indicator.plan),
+        period,
+        Status.APPROVED,
+        officer=officer,
+        reviewer=reviewer,
     )
     assert upload(auth(api, officer), approved, "a.pdf", samples.PDF).status_code == 403
     assert not Evidence.objects.exists() and private_files(settings) == []
