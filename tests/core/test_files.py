@@ -148,3 +148,18 @@ def test_download_of_a_missing_file_is_404():
 
     with pytest.raises(Http404):
         files.private_download_response("x/gone.pdf", filename="a.pdf", content_type="x/y")
+
+
+@pytest.mark.django_db
+def test_admin_shows_a_row_with_a_private_file_without_linking_it(client, django_user_model):
+    from indicators.models import ImportJob
+    from tests.indicators.factories import PeriodFactory
+
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "pw-12345!")
+    job = ImportJob.objects.create(
+        period=PeriodFactory(), file="imports/x.xlsx", original_name="x.xlsx", created_by=admin
+    )
+    client.force_login(admin)
+    r = client.get(f"/admin/indicators/importjob/{job.pk}/change/")
+    assert r.status_code == 200
+    assert "imports/x.xlsx" not in r.content.decode()
