@@ -153,10 +153,32 @@ class RecommendationViewSet(
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: EvidenceSerializer(many=True)},
+        description="The recommendation's evidence files.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceSerializer},
+        description=(
+            "Attach an evidence file (focal point; PDF, image, Office, text; size-limited). A "
+            "file whose type, content or size is refused answers 400 and nothing is stored."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        filterset_class=None,
+        pagination_class=None,
+    )
     def evidence(self, request, pk=None):
-        """Attach an evidence file (focal point; PDF, image, Office, text; size-limited)."""
+        if request.method == "GET":
+            rows = self.get_object().evidence.select_related("uploaded_by")
+            return Response(EvidenceSerializer(rows, many=True).data)
         data = self._input(EvidenceUploadSerializer)
         evidence = services.evidence_add(
             recommendation=self.get_object(),

@@ -146,3 +146,22 @@ def test_rollback_after_the_file_is_written_leaves_no_file(settings, monkeypatch
         )
     assert not Evidence.objects.exists()
     assert files_under(settings.MEDIA_ROOT / "private") == []
+
+
+def test_api_lists_a_recommendations_evidence(
+    api, rec, reviewer, officer_undp, pdf, django_assert_max_num_queries
+):
+    url = f"/api/v1/oversight/recommendations/{rec.pk}/evidence/"
+    first = auth(api, reviewer).post(url, {"file": pdf}, format="multipart").json()
+    with django_assert_max_num_queries(12) as few:
+        r = api.get(url)
+    assert r.status_code == 200 and [e["id"] for e in r.json()] == [first["id"]]
+    for i in range(5):
+        services.evidence_add(
+            recommendation=rec, actor=reviewer, upload=SimpleUploadedFile(f"{i}.pdf", PDF)
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = api.get(url)
+    assert r.status_code == 200 and len(r.json()) == 6
+    assert r.json()[0]["download_url"] == f"/api/v1/oversight/evidence/{first['id']}/download/"
+    assert auth(api, officer_undp).get(url).status_code == 404
