@@ -204,3 +204,31 @@ def test_schema_has_the_evidence_endpoints(api):
     assert "multipart/form-data" in upload_op["requestBody"]["content"]
     assert "get" in paths["/api/v1/values/{id}/evidence/"]
     assert "get" in paths["/api/v1/evidence/{id}/download/"]
+
+
+def test_an_uploaded_workbook_is_private_and_removed_on_rollback(
+    settings, monkeypatch, officer, indicator, period
+):
+    """Workbooks go through the same helper: stored privately, and gone again when the
+    transaction that stored them rolls back."""
+    from indicators import exporters
+    from indicators.models import ImportJob
+    from indicators.services import imports
+
+    content = exporters.build_template(period)
+    job = imports.import_job_create(
+        period=period, upload=SimpleUploadedFile("values.xlsx", content), actor=officer
+    )
+    assert job.file.name.startswith("imports/") and job.original_name == "values.xlsx"
+    assert (settings.MEDIA_ROOT / "private" / job.file.name).read_bytes() == content
+
+    def fail(**kwargs):
+        raise DatabaseError("the audit write failed")
+
+    monkeypatch.setattr(imports, "event_record", fail)
+    with pytest.raises(DatabaseError):
+        imports.import_job_create(
+            period=period, upload=SimpleUploadedFile("again.xlsx", content), actor=officer
+        )
+    assert ImportJob.objects.count() == 1
+    assert private_files(settings) == [settings.MEDIA_ROOT / "private" / job.file.name]
