@@ -244,8 +244,9 @@ def atomic_with_files(using=None):
 
 def store_private(content, *, folder, allowed_types, filename=None, max_bytes=None):
     """Check `content` (an upload, a File, or bytes with `filename`) and write it to private
-    storage under `folder` with a random name. Returns a StoredFile. Inside a transaction it
-    must run in `atomic_with_files`, so that a rollback takes the file away again."""
+    storage under `folder` with a random name. Returns a StoredFile. When a row will refer to
+    the file, call it inside `atomic_with_files` (not a plain `transaction.atomic`), so that a
+    rollback takes the file away again; outside it the caller owns the file's removal."""
     if isinstance(content, bytes | bytearray):
         content = ContentFile(bytes(content), name=filename)
     elif not isinstance(content, File):
@@ -257,8 +258,6 @@ def store_private(content, *, folder, allowed_types, filename=None, max_bytes=No
         content, filename=filename, allowed_types=allowed_types, max_bytes=max_bytes
     )
     stack = _open_guards()
-    if not stack and transaction.get_connection().in_atomic_block:
-        raise RuntimeError("store_private() in a transaction must run in atomic_with_files().")
     ext = os.path.splitext(original_name)[1].lower()
     # The user's name is kept in the row, never in the path.
     name = private_storage().save(f"{folder.strip('/')}/{uuid.uuid4().hex}{ext}", content)

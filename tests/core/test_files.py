@@ -3,7 +3,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
 
 from core import files
 from core.files import EVIDENCE_TYPES, atomic_with_files, private_storage, store_private
@@ -117,15 +116,6 @@ def test_a_commit_keeps_the_file(settings):
             samples.PDF, filename="a.pdf", folder="x", allowed_types=EVIDENCE_TYPES
         )
     assert stored_names(settings.MEDIA_ROOT) == [stored.name]
-
-
-@pytest.mark.django_db
-def test_storing_in_a_plain_transaction_is_refused():
-    """A file written in a transaction that could roll back without the helper knowing would
-    be orphaned: the helper asks for atomic_with_files instead."""
-    with transaction.atomic(), pytest.raises(RuntimeError, match="atomic_with_files"):
-        store_private(samples.PDF, filename="a.pdf", folder="x", allowed_types=EVIDENCE_TYPES)
-    assert connection.in_atomic_block  # pytest-django's test transaction
 
 
 def test_download_is_an_attachment_that_is_never_rendered():

@@ -165,3 +165,40 @@ def test_api_lists_a_recommendations_evidence(
     assert r.status_code == 200 and len(r.json()) == 6
     assert r.json()[0]["download_url"] == f"/api/v1/oversight/evidence/{first['id']}/download/"
     assert auth(api, officer_undp).get(url).status_code == 404
+
+
+def test_an_import_awaiting_confirmation_is_kept_in_private_storage(
+    client, settings, oios, unops, oios_auditor
+):
+    csv = (
+        "body,report,report_title,report_date,reference,text_zh,entity,issued_on\n"
+        "oios,2024/7,审计,2024-03-01,S1,应加强控制。,UNOPS,2024-03-01\n"
+    ).encode()
+    client.force_login(oios_auditor)
+    r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv)})
+    assert r.status_code == 200
+    pending = settings.MEDIA_ROOT / "private" / "oversight" / "imports"
+    assert [p.read_bytes() for p in pending.iterdir()] == [csv]
+    assert not (settings.MEDIA_ROOT / "oversight").exists()  # nothing outside private storage
+    r = client.post("/oversight/import/", {"confirm": r.context["confirm_token"]})
+    assert r.status_code == 302
+    assert list(pending.iterdir()) == []  # confirmed: the copy is gone
+
+
+def test_a_day_old_unconfirmed_import_is_forgotten(client, settings, oios, unops, oios_auditor):
+    import os
+    import time
+
+    csv = (
+        "body,report,report_title,report_date,reference,text_zh,entity,issued_on\n"
+        "oios,2024/7,审计,2024-03-01,S1,应加强控制。,UNOPS,2024-03-01\n"
+    ).encode()
+    client.force_login(oios_auditor)
+    r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv)})
+    pending = settings.MEDIA_ROOT / "private" / "oversight" / "imports"
+    (stored,) = pending.iterdir()
+    day_ago = time.time() - 24 * 3600 - 60
+    os.utime(stored, (day_ago, day_ago))
+    r = client.post("/oversight/import/", {"confirm": r.context["confirm_token"]}, follow=True)
+    assert "The upload has expired" in r.text
+    assert list(pending.iterdir()) == []
