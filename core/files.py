@@ -16,6 +16,7 @@ block (or an enclosing `atomic_with_files`) rolls back, so no file outlives its 
 """
 
 import contextlib
+import logging
 import os
 import threading
 import uuid
@@ -32,6 +33,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 STORAGE_ALIAS = "private"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,10 @@ def atomic_with_files(using=None):
             yield
     except BaseException:
         for name in written:
-            private_storage().delete(name)
+            try:
+                private_storage().delete(name)
+            except Exception:  # the transaction's own error is the one to report
+                logger.exception("could not remove private file %s after a rollback", name)
         raise
     finally:
         stack.pop()

@@ -26,3 +26,38 @@ class PrivateFileSerializer(serializers.ModelSerializer):
 
     def get_download_url(self, obj) -> str:
         return reverse(self.download_url_name, args=[obj.pk])
+
+
+def private_files_action(*, serializer, upload_serializer, owner, who):
+    """The `.../{id}/<files>/` action of a viewset: GET lists the object's files, POST
+    (multipart) uploads one. Declares the route and its OpenAPI description; the view body
+    reads and writes through the app's own selector and service."""
+    from drf_spectacular.utils import extend_schema
+    from rest_framework.decorators import action
+    from rest_framework.parsers import FormParser, MultiPartParser
+
+    def decorate(view):
+        view = action(
+            detail=True,
+            methods=["get", "post"],
+            parser_classes=[MultiPartParser, FormParser],
+            filterset_class=None,
+            pagination_class=None,
+        )(view)
+        view = extend_schema(
+            methods=["POST"],
+            request={"multipart/form-data": upload_serializer},
+            responses={201: serializer},
+            description=(
+                f"Attach a file to the {owner} ({who}). A file whose type, content or size is "
+                "refused answers 400 and nothing is stored."
+            ),
+        )(view)
+        return extend_schema(
+            methods=["GET"],
+            request=None,
+            responses={200: serializer(many=True)},
+            description=f"The {owner}'s files.",
+        )(view)
+
+    return decorate

@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.files import private_download_response
+from core.serializers import private_files_action
 
 from .. import exporters, permissions, selectors, services
 from ..choices import Action
@@ -398,27 +399,11 @@ class ValueViewSet(
     def reopen(self, request, pk=None):
         return self._transition(request, services.value_reopen, ReasonSerializer, reason=1)
 
-    @extend_schema(
-        methods=["GET"],
-        request=None,
-        responses={200: ValueEvidenceSerializer(many=True)},
-        description="The value's evidence files.",
-    )
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": ValueEvidenceUploadSerializer},
-        responses={201: ValueEvidenceSerializer},
-        description=(
-            "Attach an evidence file (who may, and when, as on the value's page). A file "
-            "whose type, content or size is refused answers 400 and nothing is stored."
-        ),
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser],
-        filterset_class=None,
-        pagination_class=None,
+    @private_files_action(
+        serializer=ValueEvidenceSerializer,
+        upload_serializer=ValueEvidenceUploadSerializer,
+        owner="value",
+        who="who may attach, and when, as on the value's page",
     )
     def evidence(self, request, pk=None):
         value = self.get_object()

@@ -10,6 +10,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.serializers import private_files_action
+
 from .. import exporters, importers, permissions, selectors, services
 from ..filters import ActionPlanItemFilter, RecommendationFilter, ReportFilter, ResolutionFilter
 from ..models import (
@@ -153,27 +155,11 @@ class RecommendationViewSet(
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        methods=["GET"],
-        request=None,
-        responses={200: EvidenceSerializer(many=True)},
-        description="The recommendation's evidence files.",
-    )
-    @extend_schema(
-        methods=["POST"],
-        request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer},
-        description=(
-            "Attach an evidence file (focal point; PDF, image, Office, text; size-limited). A "
-            "file whose type, content or size is refused answers 400 and nothing is stored."
-        ),
-    )
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        parser_classes=[MultiPartParser, FormParser],
-        filterset_class=None,
-        pagination_class=None,
+    @private_files_action(
+        serializer=EvidenceSerializer,
+        upload_serializer=EvidenceUploadSerializer,
+        owner="recommendation",
+        who="its focal point, while it is open; PDF, image, Office, text",
     )
     def evidence(self, request, pk=None):
         if request.method == "GET":

@@ -15,6 +15,11 @@ from tests.oversight.conftest import PDF, auth
 
 pytestmark = pytest.mark.django_db
 
+IMPORT_CSV = (
+    "body,report,report_title,report_date,reference,text_zh,entity,issued_on\n"
+    "oios,2024/7,审计,2024-03-01,S1,应加强控制。,UNOPS,2024-03-01\n"
+).encode()
+
 migration = importlib.import_module("oversight.migrations.0004_evidence_private_storage")
 
 
@@ -170,10 +175,7 @@ def test_api_lists_a_recommendations_evidence(
 def test_an_import_awaiting_confirmation_is_kept_in_private_storage(
     client, settings, oios, unops, oios_auditor
 ):
-    csv = (
-        "body,report,report_title,report_date,reference,text_zh,entity,issued_on\n"
-        "oios,2024/7,审计,2024-03-01,S1,应加强控制。,UNOPS,2024-03-01\n"
-    ).encode()
+    csv = IMPORT_CSV
     client.force_login(oios_auditor)
     r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv)})
     assert r.status_code == 200
@@ -189,10 +191,7 @@ def test_a_day_old_unconfirmed_import_is_forgotten(client, settings, oios, unops
     import os
     import time
 
-    csv = (
-        "body,report,report_title,report_date,reference,text_zh,entity,issued_on\n"
-        "oios,2024/7,审计,2024-03-01,S1,应加强控制。,UNOPS,2024-03-01\n"
-    ).encode()
+    csv = IMPORT_CSV
     client.force_login(oios_auditor)
     r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv)})
     pending = settings.MEDIA_ROOT / "private" / "oversight" / "imports"
