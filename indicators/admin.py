@@ -42,6 +42,8 @@ class ValueAdmin(ReadOnlyAdmin):
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "period", "status", "total_rows", "created_by", "created_at"]
+    # A private file has no URL to link to (core/files.py); the admin would fail building one.
+    exclude = ["file"]
 
 
 # Progress computations, so operators can see when the last one ran and whether it failed.

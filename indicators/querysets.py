@@ -167,6 +167,10 @@ class ValueQuerySet(_ByEntity):
         ).prefetch_related("parts")
 
 
+class EvidenceQuerySet(_ByEntity):
+    entity_path = "value__indicator__plan__entity_id"
+
+
 class ImportJobQuerySet(_ByEntity):
     entity_path = "period__plan__entity_id"
 

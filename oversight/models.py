@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.files import private_storage
 from entities.models import BilingualName, track_history
 
 from .choices import (
@@ -319,7 +320,9 @@ class Evidence(models.Model):
         related_name="evidence",
         verbose_name=_("recommendation"),
     )
-    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=300)
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=evidence_upload_to, max_length=300
+    )
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))

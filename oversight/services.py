@@ -5,8 +5,6 @@ actor=None (a system write); everything a person does passes the person, and the
 matrix in permissions.py decides.
 """
 
-from pathlib import PurePath
-
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.files import EVIDENCE_TYPES, atomic_with_files, store_private
 
 from . import permissions as perms
 from .choices import CLOSED_STATUSES, CommentKind, PeriodBasis, ReviewState
@@ -64,25 +63,9 @@ ACTION_ITEM_EDITABLE_FIELDS = (
     "progress_notes_zh",
 )
 
-# Evidence: what may be uploaded, by extension, with the leading bytes each kind starts with.
-# The client's declared content type is ignored; the type is derived from the name and checked
-# against the content.
-EVIDENCE_TYPES = {
-    ".pdf": ("application/pdf", (b"%PDF",)),
-    ".png": ("image/png", (b"\x89PNG",)),
-    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    ".docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        (b"PK",),
-    ),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (b"PK",)),
-    ".txt": ("text/plain", ()),
-    ".csv": ("text/csv", ()),
-}
-
 
 def evidence_max_bytes():
+    """The largest evidence file accepted, in bytes (OVERSIGHT_EVIDENCE_MAX_BYTES)."""
     return getattr(settings, "OVERSIGHT_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 
 
@@ -292,62 +275,32 @@ def recommendation_record_progress(*, recommendation, actor, note, management_re
     return comment
 
 
-def _check_upload(upload):
-    name = PurePath(upload.name or "").name
-    ext = PurePath(name).suffix.lower()
-    if ext not in EVIDENCE_TYPES:
-        raise ValidationError(
-            {
-                "file": _("Files of this type cannot be attached. Allowed: %(types)s.")
-                % {"types": ", ".join(sorted(EVIDENCE_TYPES))}
-            }
-        )
-    if upload.size > evidence_max_bytes():
-        raise ValidationError(
-            {
-                "file": _("The file is larger than %(mb)s MB.")
-                % {"mb": evidence_max_bytes() // (1024 * 1024)}
-            }
-        )
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    content_type, magics = EVIDENCE_TYPES[ext]
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if magics and not any(head.startswith(m) for m in magics):
-        raise ValidationError({"file": _("The file's content does not match its type.")})
-    return name, content_type
-
-
-@transaction.atomic
+@atomic_with_files()
 def evidence_add(*, recommendation, actor, upload, description=""):
-    """Attach a private evidence file (type and size checked) to an open recommendation."""
+    """Attach a private evidence file to an open recommendation (checked by extension, content
+    and size; stored under a random name, removed again if the transaction rolls back)."""
     rec = _locked(recommendation)
     _require(actor, rec, perms.UPLOAD_EVIDENCE)
-    name, content_type = _check_upload(upload)
-    evidence = Evidence(
-        recommendation=rec,
-        original_name=name[:255],
-        content_type=content_type,
-        size=upload.size,
-        description=description,
-        uploaded_by=actor,
+    evidence = Evidence(recommendation=rec, description=description, uploaded_by=actor)
+    # The row is checked before the file is written (the file is checked by store_private).
+    evidence.full_clean(exclude=["file", "original_name", "content_type", "size"])
+    stored = store_private(
+        upload,
+        folder=f"oversight/evidence/{rec.pk}",
+        allowed_types=EVIDENCE_TYPES,
+        max_bytes=evidence_max_bytes(),
     )
-    evidence.file.save(name, upload, save=False)
-    stored = evidence.file.name
-    try:
-        _save(evidence)
-    except ValidationError:
-        # Nothing refers to the stored file: do not leave it behind.
-        evidence.file.storage.delete(stored)
-        raise
+    evidence.file = stored.name
+    evidence.original_name = stored.original_name
+    evidence.content_type = stored.content_type
+    evidence.size = stored.size
+    _save(evidence)
     event_record(
         actor=actor,
         action="oversight.evidence.added",
         target=rec,
         entity=rec.entity,
-        payload={"file": name, "size": upload.size},
+        payload={"file": stored.original_name, "size": stored.size},
     )
     return evidence
 

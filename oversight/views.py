@@ -1,21 +1,23 @@
 """Oversight pages: thin — authorise, parse, call one service or selector, render."""
 
-import time
+import datetime
 import uuid
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from core import files
+from core.files import private_download_response
 
 from . import charts, exporters, forms, importers, permissions, selectors, services
 from .choices import OverdueBucket
@@ -205,15 +207,9 @@ def recommendation_act(request, pk, action):
 
 def evidence_response(evidence):
     """Stream a private evidence file as a download (never rendered inline)."""
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
+    return private_download_response(
+        evidence.file.name, filename=evidence.original_name, content_type=evidence.content_type
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
@@ -244,15 +240,23 @@ def statistics_export(request):
     return response
 
 
-def _import_dir():
-    """Private storage of checked uploads awaiting confirmation; a day-old one is forgotten."""
-    path = Path(settings.MEDIA_ROOT) / "oversight" / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - 24 * 3600
-    for old in path.iterdir():
-        if old.stat().st_mtime < stale:
-            old.unlink(missing_ok=True)
-    return path
+# Checked uploads awaiting confirmation, in private storage (shared by every web process).
+PENDING_IMPORTS = "oversight/imports"
+IMPORT_TYPES = {".xlsx": files.XLSX, ".csv": files.CSV}
+
+
+def _forget_stale_imports():
+    """An upload that was never confirmed is forgotten after a day."""
+    storage = files.private_storage()
+    try:
+        _dirs, names = storage.listdir(PENDING_IMPORTS)
+    except FileNotFoundError:
+        return
+    stale = timezone.now() - datetime.timedelta(days=1)
+    for name in names:
+        path = f"{PENDING_IMPORTS}/{name}"
+        if storage.get_modified_time(path) < stale:
+            storage.delete(path)
 
 
 @login_required
@@ -262,22 +266,24 @@ def import_recommendations(request):
     _require(permissions.can_import(request.user))
     context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
     if request.method == "POST" and request.POST.get("confirm"):
+        _forget_stale_imports()
         token = request.session.get("oversight_import")
         if (
             not token
             or token["id"] != request.POST["confirm"]
-            or not (_import_dir() / token["id"]).exists()
+            or not token.get("file")
+            or not files.private_storage().exists(token["file"])
         ):
             messages.error(request, _("The upload has expired; upload the file again."))
             return redirect("oversight:import")
-        path = _import_dir() / token["id"]
-        upload = SimpleUploadedFile(token["name"], path.read_bytes())
+        with files.open_private(token["file"]) as handle:
+            upload = SimpleUploadedFile(token["name"], handle.read())
         try:
             result, counts = importers.import_file(upload, request.user, commit=True)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("oversight:import")
-        path.unlink(missing_ok=True)
+        files.delete_private(token["file"])
         del request.session["oversight_import"]
         if counts is None:
             context.update(result=result)
@@ -301,9 +307,22 @@ def import_recommendations(request):
         context["result"] = result
         if result.is_clean:
             token = uuid.uuid4().hex
-            upload.seek(0)
-            (_import_dir() / token).write_bytes(upload.read())
-            request.session["oversight_import"] = {"id": token, "name": upload.name}
+            try:
+                stored = files.store_private(
+                    upload,
+                    folder=PENDING_IMPORTS,
+                    allowed_types=IMPORT_TYPES,
+                    # Already read by the importer; its size is not limited again here.
+                    max_bytes=max(upload.size, 1),
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc.messages)
+                return render(request, "oversight/import.html", context, status=400)
+            request.session["oversight_import"] = {
+                "id": token,
+                "name": upload.name,
+                "file": stored.name,
+            }
             context["confirm_token"] = token
             return render(request, "oversight/import.html", context)
         return render(request, "oversight/import.html", context, status=400)

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from . import defaults
@@ -19,11 +20,15 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY",
-    # The "django-insecure-" prefix makes `check --deploy` flag a production without its own key.
-    default="django-insecure-development-key-set-DJANGO_SECRET_KEY-in-production",
-)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        # A production must never run on a key that is in the repository.
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true on a developer machine)."
+        )
+    # The "django-insecure-" prefix makes `check --deploy` flag it if it ever gets that far.
+    SECRET_KEY = "django-insecure-development-key-set-DJANGO_SECRET_KEY-in-production"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -67,6 +72,7 @@ MIDDLEWARE = [
     "core.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
     # AxesMiddleware must be last: it turns locked-out logins into a clear page.
@@ -154,13 +160,23 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Private files (evidence, uploaded workbooks, report archives) go to the "private" storage
+# (core/files.py): by default MEDIA_ROOT/private, a directory no URL serves; views stream the
+# files after a permission check. With several machines, point it at an S3-compatible bucket
+# shared by web and workers (README, "Private files"): PRIVATE_STORAGE_BACKEND names the
+# backend (e.g. storages.backends.s3.S3Storage, needs django-storages[s3]) and
+# PRIVATE_STORAGE_OPTIONS its options as JSON.
+PRIVATE_STORAGE = {
+    "BACKEND": env.str("PRIVATE_STORAGE_BACKEND", default="core.files.PrivateFileSystemStorage"),
+    "OPTIONS": env.json("PRIVATE_STORAGE_OPTIONS", default={}),
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "private": PRIVATE_STORAGE,
 }
-# Uploaded evidence is private: it lives outside STATIC_ROOT and is never served by URL;
-# views stream it after a permission check.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "media")))
+PRIVATE_FILES_MAX_BYTES = env.int("PRIVATE_FILES_MAX_BYTES", default=10 * 1024 * 1024)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -269,6 +285,19 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy of every page (core/middleware.py): scripts and everything else only
+# from this site, no inline script; inline style attributes are allowed (templates and charts
+# use them; styles cannot run code). A response that sets its own policy keeps it.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -1,7 +1,12 @@
 """Test settings: the real PostgreSQL and Redis of settings.py, with faster hashing."""
 
-from .settings import *  # noqa: F403
-from .settings import env
+import os
+
+# Tests run with DEBUG off, which needs a key; this one exists only for tests.
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
+
+from .settings import *  # noqa: E402, F403
+from .settings import env  # noqa: E402
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False
@@ -12,6 +17,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "core.files.PrivateFileSystemStorage"},
 }
 MEDIA_ROOT = BASE_DIR / ".run" / "test-media"  # noqa: F405
 AXES_FAILURE_LIMIT = 3

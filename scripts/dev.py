@@ -134,6 +134,8 @@ def cmd_test(args):
 
 def cmd_exec(args):
     env, _keep = prepare_environment()
+    # A developer machine: without DJANGO_SECRET_KEY, settings start only in debug mode.
+    env.setdefault("DJANGO_DEBUG", "true")
     run_checked(args, env)
 
 

@@ -46,3 +46,25 @@ def test_healthz_reports_database_and_redis(client):
     r = client.get("/healthz/")
     assert r.status_code == 200
     assert r.json() == {"database": "ok", "redis": "ok"}
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    """With DEBUG off and no DJANGO_SECRET_KEY the settings raise: no production runs on the
+    development key that is in the repository."""
+    env = {**PRODUCTION_ENV}
+    del env["DJANGO_SECRET_KEY"]
+    result = run_manage("check", extra_env=env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_developer_machine_starts_without_a_secret_key():
+    result = run_manage("check", extra_env={"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_pages_have_the_content_security_policy():
+    result = run_manage("diffsettings", "--all", extra_env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "core.middleware.ContentSecurityPolicyMiddleware" in result.stdout
+    assert "'private'" in result.stdout and "core.files.PrivateFileSystemStorage" in result.stdout

@@ -4,10 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
+
 from ..choices import Rating
 from ..formatting import display, plain
 from ..models import (
     Baseline,
+    Evidence,
     ImportJob,
     Indicator,
     Level,
@@ -320,3 +323,20 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "errors",
             "created_at",
         ]
+
+
+class ValueEvidenceSerializer(PrivateFileSerializer):
+    """An evidence file of a value; its bytes come from `download_url`."""
+
+    download_url_name = "evidence-download"
+
+    class Meta:
+        model = Evidence
+        fields = [*PRIVATE_FILE_FIELDS[:1], "value", *PRIVATE_FILE_FIELDS[1:]]
+        read_only_fields = fields
+
+
+class ValueEvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="PDF, PNG, JPEG, XLSX, DOCX, CSV or TXT; checked by extension and content."
+    )

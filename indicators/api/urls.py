@@ -12,6 +12,7 @@ router.register("baselines", views.BaselineViewSet, basename="baseline")
 router.register("targets", views.TargetViewSet, basename="target")
 router.register("values", views.ValueViewSet, basename="value")
 router.register("imports", views.ImportJobViewSet, basename="import")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
 
 urlpatterns = router.urls
 

@@ -12,6 +12,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.files import private_download_response
+from core.serializers import private_files_action
+
 from .. import exporters, permissions, selectors, services
 from ..choices import Action
 from ..filters import (
@@ -25,6 +28,7 @@ from ..filters import (
 )
 from ..models import (
     Baseline,
+    Evidence,
     ImportJob,
     Indicator,
     Node,
@@ -46,6 +50,8 @@ from .serializers import (
     PlanSerializer,
     ReasonSerializer,
     TargetSerializer,
+    ValueEvidenceSerializer,
+    ValueEvidenceUploadSerializer,
     ValueSerializer,
     ValueUpdateSerializer,
     VersionSerializer,
@@ -395,6 +401,26 @@ class ValueViewSet(
     def reopen(self, request, pk=None):
         return self._transition(request, services.value_reopen, ReasonSerializer, reason=1)
 
+    @private_files_action(
+        serializer=ValueEvidenceSerializer,
+        upload_serializer=ValueEvidenceUploadSerializer,
+        owner="value",
+        who="who may attach, and when, as on the value's page",
+    )
+    def evidence(self, request, pk=None):
+        value = self.get_object()
+        if request.method == "POST":
+            params = ValueEvidenceUploadSerializer(data=request.data)
+            params.is_valid(raise_exception=True)
+            evidence = services.evidence_attach(
+                value=value, actor=request.user, upload=params.validated_data["file"]
+            )
+            return Response(ValueEvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+        if not permissions.can_view_evidence(request.user, value):
+            raise PermissionDenied
+        rows = value.evidence.select_related("uploaded_by")
+        return Response(ValueEvidenceSerializer(rows, many=True).data)
+
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
@@ -403,6 +429,36 @@ class ValueViewSet(
             raise PermissionDenied(_("Only reviewers and auditors see a value's history."))
         rows = selectors.value_history(value)
         return Response(HistoryEntrySerializer(rows, many=True).data)
+
+
+class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evidence files of the values the caller may see; upload through
+    `POST /values/{id}/evidence/`."""
+
+    serializer_class = ValueEvidenceSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return Evidence.objects.visible_to(self.request.user).select_related("uploaded_by")
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such evidence among those you may see."),
+        }
+    )
+    @action(detail=True, methods=["get"], url_name="download")
+    def download(self, request, pk=None):
+        """The file itself, always as an attachment."""
+        evidence = self.get_object()
+        value = Value.objects.with_related().get(pk=evidence.value_id)
+        if not permissions.can_view_evidence(request.user, value):
+            raise PermissionDenied
+        return private_download_response(
+            evidence.file.name,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
 
 
 class ImportJobViewSet(

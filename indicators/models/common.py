@@ -3,11 +3,11 @@
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import RegexValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.files import private_storage as core_private_storage
 
 PERCENT_MIN = Decimal("0")
 PERCENT_MAX = Decimal("100")
@@ -18,10 +18,9 @@ currency_code_validator = RegexValidator(
 )
 
 
-def private_storage():
-    """Evidence and uploaded workbooks: under MEDIA_ROOT/private, with no public URL. Views
-    stream the files after a permission check."""
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+# Evidence and uploaded workbooks live in the shared private storage (core/files.py); the name
+# stays importable here because migration 0001 refers to it.
+private_storage = core_private_storage
 
 
 def evidence_path(instance, filename):

@@ -20,6 +20,7 @@ from ..choices import (
 )
 from ..querysets import (
     BaselineQuerySet,
+    EvidenceQuerySet,
     ImportJobQuerySet,
     TargetQuerySet,
     ValueQuerySet,
@@ -348,6 +349,8 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

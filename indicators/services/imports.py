@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.files import XLSX, atomic_with_files, store_private
 
 from .. import permissions
 from ..choices import ImportStatus
@@ -19,7 +20,7 @@ from ._common import (
 # --- imports ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_with_files()
 def import_job_create(*, period, upload, actor):
     """Store an uploaded workbook and start reading it (inline if small, in a job if large)."""
     from .. import importers, tasks
@@ -42,8 +43,13 @@ def import_job_create(*, period, upload, actor):
         raise ValidationError({"period": _("The reporting period is closed.")})
     if not permissions.can_enter_for(actor, period.plan):  # before reading the file further
         raise PermissionDenied(_("Only the entity's programme officers upload values."))
-    job = ImportJob(period=period, original_name=upload.name[:255], created_by=actor)
-    job.file.save(upload.name, upload, save=False)
+    # Stored privately; removed again if anything below rolls the transaction back.
+    stored = store_private(
+        upload, folder="imports", allowed_types={".xlsx": XLSX}, max_bytes=max_bytes
+    )
+    job = ImportJob(
+        period=period, file=stored.name, original_name=stored.original_name, created_by=actor
+    )
     _save(job, exclude=["period", "created_by"])
     event_record(
         actor=actor,

@@ -1,6 +1,6 @@
-from django.urls import reverse
 from rest_framework import serializers
 
+from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
 from entities.models import Entity, OrgUnit
 
 from .. import permissions as perms
@@ -115,25 +115,12 @@ class RecommendationUpdateSerializer(RecommendationSerializer):
         ]
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
-    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    download_url = serializers.SerializerMethodField()
+class EvidenceSerializer(PrivateFileSerializer):
+    download_url_name = "oversight-evidence-download"
 
     class Meta:
         model = Evidence
-        fields = [
-            "id",
-            "original_name",
-            "content_type",
-            "size",
-            "description",
-            "uploaded_by",
-            "uploaded_at",
-            "download_url",
-        ]
-
-    def get_download_url(self, obj) -> str:
-        return reverse("oversight-evidence-download", args=[obj.pk])
+        fields = [*PRIVATE_FILE_FIELDS[:-1], "description", PRIVATE_FILE_FIELDS[-1]]
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -11,6 +11,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.serializers import private_files_action
+
 from .. import exporters, importers, permissions, selectors, services
 from ..filters import (
     ActionPlanItemFilter,
@@ -160,10 +162,16 @@ class RecommendationViewSet(
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @private_files_action(
+        serializer=EvidenceSerializer,
+        upload_serializer=EvidenceUploadSerializer,
+        owner="recommendation",
+        who="its focal point, while it is open; PDF, image, Office, text",
+    )
     def evidence(self, request, pk=None):
-        """Attach an evidence file (focal point; PDF, image, Office, text; size-limited)."""
+        if request.method == "GET":
+            rows = self.get_object().evidence.select_related("uploaded_by")
+            return Response(EvidenceSerializer(rows, many=True).data)
         data = self._input(EvidenceUploadSerializer)
         evidence = services.evidence_add(
             recommendation=self.get_object(),

@@ -108,7 +108,7 @@ def test_bad_evidence_file_is_400(api, rec, reviewer):
         format="multipart",
     )
     assert r.status_code == 400
-    assert "Files of this type cannot be attached" in r.json()["file"][0]
+    assert "Files of this type are not accepted" in r.json()["file"][0]
     assert not Evidence.objects.exists()
 
 

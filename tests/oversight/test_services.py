@@ -162,8 +162,8 @@ def test_cannot_propose_twice(rec, reviewer, pdf):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("evil.exe", b"MZ....", "Files of this type cannot be attached"),
-        ("fake.pdf", b"<html>not a pdf</html>", "does not match its type"),
+        ("evil.exe", b"MZ....", "Files of this type are not accepted"),
+        ("fake.pdf", b"<html>not a pdf</html>", "does not match its extension"),
         ("empty.txt", b"", "The file is empty."),
     ],
 )
@@ -178,7 +178,7 @@ def test_bad_evidence_is_refused(rec, reviewer, name, content, message):
 def test_evidence_size_limit(rec, reviewer, settings):
     settings.OVERSIGHT_EVIDENCE_MAX_BYTES = 10
     upload = SimpleUploadedFile("big.pdf", PDF, content_type="application/pdf")
-    with pytest.raises(ValidationError, match="larger than"):
+    with pytest.raises(ValidationError, match="too large"):
         services.evidence_add(recommendation=rec, actor=reviewer, upload=upload)
     assert not Evidence.objects.exists()
 
