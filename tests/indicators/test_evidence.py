@@ -3,13 +3,13 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
-from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from indicators.choices import Status
 from indicators.models import Evidence
 from indicators.services import evidence as evidence_service
 from tests.core import samples
+from tests.factories import api_token
 from tests.indicators.factories import IndicatorFactory, value_in
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +26,7 @@ def private_files(settings):
 
 
 def auth(api, user):
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 
