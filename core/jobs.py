@@ -72,9 +72,9 @@ def job_beat(model, pk):
 def active_tasks(timeout=2.0):
     """{worker name: ids of the tasks it runs now} of every worker that answers, asked through
     Celery's inspect API (a dead worker does not answer)."""
-    from resultsframework.celery import app
+    from celery import current_app  # the project's app, set as current when Django starts
 
-    replies = app.control.inspect(timeout=timeout).active() or {}
+    replies = current_app.control.inspect(timeout=timeout).active() or {}
     return {name: {task["id"] for task in tasks or []} for name, tasks in replies.items()}
 
 
