@@ -6,6 +6,7 @@ python-calamine reads the workbook (about 13x faster than openpyxl's read-only m
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import override
 from python_calamine import CalamineWorkbook
 
 from audit.services import event_record
+from core.excel import Limits, sheet_rows, xlsx_check
 
 from .choices import ImportStatus
 from .exporters import COLUMNS, META_SHEET, SHEET, column_titles
@@ -55,9 +57,25 @@ def _code(raw):
     return str(raw).strip()
 
 
+def limits():
+    """How far a workbook may reach: the template's columns, and a settable number of rows."""
+    return Limits(
+        max_rows=getattr(settings, "INDICATORS_IMPORT_MAX_ROWS", 100_000),
+        max_columns=len(COLUMNS),
+    )
+
+
+def check_file(source):
+    """Refuse, before calamine sees it, a workbook that would reach beyond the limits or
+    unpack into more than it should (core.excel.xlsx_check)."""
+    xlsx_check(source, limits=limits())
+
+
 def read_rows(path):
     """The data rows of the Values sheet as (excel row number, cells); and the About sheet's
-    period label. Raises ValidationError when the file is not our template."""
+    period label. Raises ValidationError when the file is not our template or is too large."""
+    bounds = limits()
+    check_file(str(path))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
@@ -69,10 +87,10 @@ def read_rows(path):
         )
     period_label = None
     if META_SHEET in wb.sheet_names:
-        for row in wb.get_sheet_by_name(META_SHEET).to_python():
+        for row in sheet_rows(wb, META_SHEET, limits=bounds):
             if len(row) > 1 and str(row[1]).strip() and row[0] and str(row[0]) in _labels("Period"):
                 period_label = _code(row[1])
-    rows = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    rows = sheet_rows(wb, SHEET, limits=bounds)
     if not rows or len([c for c in rows[0] if c not in (None, "")]) < len(COLUMNS):
         raise ValidationError(
             _("The first row must hold the template's %(n)s column titles.") % {"n": len(COLUMNS)}

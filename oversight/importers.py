@@ -6,15 +6,17 @@ validate_rows() checks every row and returns row-level errors, and only a clean 
 to services.recommendations_import().
 """
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from python_calamine import CalamineWorkbook
 
+from core.excel import MB, Limits, csv_rows, sheet_rows, xlsx_check
 from entities.models import Entity, OrgUnit
 
 from . import permissions as perms
@@ -49,6 +51,7 @@ COLUMNS = {
     "management_response": (False, gettext_lazy("Management response")),
 }
 MAX_ROWS = 20000
+MAX_COLUMNS = 32  # the 20 columns of the export and room for a few of one's own
 TRUE = {"yes", "y", "true", "1", "是", "x"}
 FALSE = {"no", "n", "false", "0", "否", ""}
 
@@ -76,33 +79,40 @@ def _cell(value):
     return str(value).strip()
 
 
+def limits():
+    """How far an uploaded file may reach (core.excel.Limits)."""
+    return Limits(
+        max_rows=getattr(settings, "OVERSIGHT_IMPORT_MAX_ROWS", MAX_ROWS), max_columns=MAX_COLUMNS
+    )
+
+
 def parse_upload(upload):
     """The file's rows as dicts keyed by lower-case column name. Raises ValidationError for a
-    file that cannot be read."""
+    file that cannot be read or reaches beyond the limits; an .xlsx is checked as a zip before
+    calamine reads it (core.excel.xlsx_check)."""
     name = (upload.name or "").lower()
-    data = upload.read()
-    try:
-        if name.endswith(".xlsx"):
-            from python_calamine import CalamineWorkbook
-
+    max_bytes = getattr(settings, "OVERSIGHT_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.") % {"limit": max_bytes // MB}
+        )
+    bounds = limits()
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.") % {"limit": max_bytes // MB}
+        )
+    if name.endswith(".xlsx"):
+        xlsx_check(io.BytesIO(data), limits=bounds)
+        try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            table = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        elif name.endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            try:
-                # Excel writes ";" or tabs in some locales.
-                dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            table = list(csv.reader(io.StringIO(text), dialect))
-        else:
-            raise ValidationError(_("Upload an .xlsx or .csv file."))
-    except (UnicodeDecodeError, csv.Error, ValueError) as exc:
-        raise ValidationError(_("The file cannot be read: %(error)s") % {"error": exc}) from exc
-    except Exception as exc:  # calamine raises its own error types for corrupt workbooks
-        if isinstance(exc, ValidationError):
-            raise
-        raise ValidationError(_("The file cannot be read: %(error)s") % {"error": exc}) from exc
+        except Exception as exc:  # calamine raises its own error types for corrupt workbooks
+            raise ValidationError(_("The file cannot be read as an Excel workbook.")) from exc
+        table = sheet_rows(book, 0, limits=bounds)
+    elif name.endswith(".csv"):
+        table = csv_rows(data, limits=bounds)
+    else:
+        raise ValidationError(_("Upload an .xlsx or .csv file."))
     if not table:
         raise ValidationError(_("The file is empty."))
     header = [_cell(h).lower() for h in table[0]]
@@ -115,8 +125,10 @@ def parse_upload(upload):
         if not any(cells):
             continue
         rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h})
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
+    if not rows:
+        raise ValidationError(_("The file has no rows."))
+    if len(rows) > bounds.max_rows:
+        raise ValidationError(_("At most %(n)s rows per file.") % {"n": bounds.max_rows})
     return rows
 
 

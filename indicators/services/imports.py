@@ -42,6 +42,12 @@ def import_job_create(*, period, upload, actor):
         raise ValidationError({"period": _("The reporting period is closed.")})
     if not permissions.can_enter_for(actor, period.plan):  # before reading the file further
         raise PermissionDenied(_("Only the entity's programme officers upload values."))
+    try:  # bounded, calamine-free: a hostile workbook is refused before anything is stored
+        importers.check_file(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    finally:
+        upload.seek(0)
     job = ImportJob(period=period, original_name=upload.name[:255], created_by=actor)
     job.file.save(upload.name, upload, save=False)
     _save(job, exclude=["period", "created_by"])
