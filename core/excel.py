@@ -348,7 +348,7 @@ def _as_text(cell, value):
 
 def append_row(ws, values, *, font=None):
     """Append ``values`` to ``ws`` (write-only or normal) with every text written as text."""
-    if getattr(ws, "_cells", None) is None:  # write-only
+    if ws.parent.write_only:
         ws.append([text_cell(ws, v, font=font) for v in values])
         return
     ws.append(list(values))

@@ -1,10 +1,13 @@
 """Hostile and malformed workbooks: every one refused with a clear error, nothing written,
 the process never killed (core.excel.xlsx_check runs before python-calamine)."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 
 from audit.models import Event
@@ -124,3 +127,20 @@ def test_the_template_itself_passes_the_check(officer, period, number):
         period=period, upload=_upload(workbook(period, {"N1": (3, None)})), actor=officer
     )
     assert job.status == ImportStatus.READY, job.errors
+
+
+def test_formula_like_name_and_value_stay_text_in_the_template(officer, period, plan):
+    IndicatorFactory(plan=plan, code="F1", name_en="=1+1", value_kind=ValueKind.TEXT)
+    job = services.import_job_create(
+        period=period,
+        upload=_upload(workbook(period, {"F1": ("@SUM(A1)", "+1 note")})),
+        actor=officer,
+    )
+    assert job.status == ImportStatus.READY, job.errors
+    services.import_commit(job=job, actor=officer)
+    assert Value.objects.get().text_value == "@SUM(A1)"
+    ws = load_workbook(io.BytesIO(exporters.build_template(period)))["Values"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "F1")
+    assert (row[1].value, row[1].data_type) == ("=1+1", "s")
+    assert (row[6].value, row[6].data_type) == ("@SUM(A1)", "s")
+    assert (row[7].value, row[7].data_type) == ("+1 note", "s")

@@ -1,6 +1,8 @@
 """Hostile and malformed recommendation files (.xlsx and .csv): every one refused with a clear
 error, nothing written, never a 500 (core.excel checks the zip before python-calamine)."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -98,3 +100,38 @@ def test_formula_text_in_csv_is_kept_as_text(oios_auditor, oios, unops):
     result, counts = importers.import_file(_upload(csv.encode(), "x.csv"), oios_auditor, True)
     assert counts == {"created": 1, "updated": 0}, result.errors
     assert Recommendation.objects.get().text_en == '=HYPERLINK("http://x","y")'
+
+
+def test_formula_like_texts_are_exported_as_text_and_import_back(api, oios_auditor, oios, unops):
+    from openpyxl import load_workbook
+
+    from tests.oversight.factories import RecommendationFactory, ReportFactory
+
+    report = ReportFactory(body=oios, symbol="=2024/1", entity=unops)
+    RecommendationFactory(
+        report=report,
+        entity=unops,
+        reference="+R1",
+        text_en="=1+1",
+        text_zh="-减少",
+        management_response="@SUM(A1)",
+    )
+    r = auth(api, oios_auditor).get(f"{URL}export/", {"body": "oios"})
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    header = [c.value for c in ws[1]]
+    row = dict(zip(header, ws[2], strict=False))
+    for column, text in [
+        ("report", "=2024/1"),
+        ("reference", "+R1"),
+        ("text_en", "=1+1"),
+        ("text_zh", "-减少"),
+        ("management_response", "@SUM(A1)"),
+    ]:
+        assert (row[column].value, row[column].data_type) == (text, "s"), column
+    # The exported file is imported again unchanged: the texts come back as they were.
+    upload = SimpleUploadedFile("export.xlsx", r.content)
+    result, counts = importers.import_file(upload, oios_auditor, commit=True)
+    assert counts == {"created": 0, "updated": 1}, result.errors
+    rec = Recommendation.objects.get()
+    assert (rec.reference, rec.text_en, rec.management_response) == ("+R1", "=1+1", "@SUM(A1)")
