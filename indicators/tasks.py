@@ -2,17 +2,19 @@
 
 from celery import shared_task
 
-from . import importers
-
 
 @shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
 def import_preview(job_id):
-    importers.import_preview(job_id=job_id)
+    from .services.imports import import_job_preview
+
+    import_job_preview(job_id=job_id)
 
 
 @shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
 def import_commit(job_id):
-    importers.import_commit(job_id=job_id)
+    from .services.imports import import_job_write
+
+    import_job_write(job_id=job_id)
 
 
 @shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)

@@ -25,6 +25,8 @@ from .framework import (
 from .imports import (
     import_commit,
     import_job_create,
+    import_job_preview,
+    import_job_write,
 )
 from .values import (
     comment_add,
@@ -63,4 +65,6 @@ __all__ = [
     "EVIDENCE_TYPES",
     "import_job_create",
     "import_commit",
+    "import_job_preview",
+    "import_job_write",
 ]
