@@ -86,6 +86,12 @@ def limits():
     )
 
 
+def check_workbook(upload):
+    """Refuse, before calamine sees it, an .xlsx reaching beyond the limits or unpacking into
+    more than it should (core.excel.xlsx_check)."""
+    xlsx_check(upload, limits=limits())
+
+
 def parse_upload(upload):
     """The file's rows as dicts keyed by lower-case column name. Raises ValidationError for a
     file that cannot be read or reaches beyond the limits; an .xlsx is checked as a zip before

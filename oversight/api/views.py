@@ -10,7 +10,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import exporters, importers, permissions, selectors, services
+from .. import exporters, permissions, selectors, services
+from ..choices import ImportStatus
 from ..filters import ActionPlanItemFilter, RecommendationFilter, ReportFilter, ResolutionFilter
 from ..models import (
     ActionPlanItem,
@@ -18,6 +19,7 @@ from ..models import (
     OversightBody,
     OversightReport,
     Recommendation,
+    RecommendationImport,
     Resolution,
 )
 from ..views import evidence_response
@@ -30,12 +32,12 @@ from .serializers import (
     EvidenceSerializer,
     EvidenceUploadSerializer,
     ImportRequestSerializer,
-    ImportResultSerializer,
     OversightBodySerializer,
     ProgressSerializer,
     ProposeClosureSerializer,
     RecommendationDetailSerializer,
     RecommendationHistoryEntrySerializer,
+    RecommendationImportSerializer,
     RecommendationSerializer,
     RecommendationUpdateSerializer,
     ReportSerializer,
@@ -207,7 +209,11 @@ class RecommendationViewSet(
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={
+            200: RecommendationImportSerializer,
+            202: RecommendationImportSerializer,
+            400: RecommendationImportSerializer,
+        },
     )
     @action(
         detail=False,
@@ -217,22 +223,17 @@ class RecommendationViewSet(
         filterset_class=None,
     )
     def import_file(self, request):
-        """Check (commit=false) or import (commit=true) an .xlsx/.csv file of recommendations.
-        Any row error: 400 with the errors, nothing written."""
+        """Upload an .xlsx/.csv file of recommendations: it is checked (a preview writes
+        nothing: written_rows 0, rows_to_write says what an import would write) and, with
+        commit=true and no problem, imported. Any problem: 400 with the errors, nothing
+        written. A large file is read in a job: 202, then poll /oversight/imports/{id}/."""
         data = self._input(ImportRequestSerializer)
         if not permissions.can_import(request.user):
             raise PermissionDenied(str(permissions.WHY_NOT[permissions.EDIT]))
-        result, counts = importers.import_file(data["file"], request.user, commit=data["commit"])
-        body = {
-            "rows": len(result.preview),
-            "errors": result.errors,
-            "created": counts["created"] if counts else None,
-            "updated": counts["updated"] if counts else None,
-        }
-        code = status.HTTP_200_OK if not result.errors and result.rows else 400
-        if not result.rows and not result.errors:
-            body["errors"] = [{"row": 1, "column": "", "message": "The file has no rows."}]
-        return Response(ImportResultSerializer(body).data, status=code)
+        job = services.recommendation_import_create(upload=data["file"], actor=request.user)
+        if data["commit"] and job.status == ImportStatus.READY:
+            job = services.recommendation_import_commit(job=job, actor=request.user)
+        return _import_response(job)
 
     @extend_schema(responses={(200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY)})
     @action(detail=False, methods=["get"], url_path="export")
@@ -242,6 +243,36 @@ class RecommendationViewSet(
         response = HttpResponse(exporters.recommendations_xlsx(qs), content_type=exporters.XLSX)
         response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
         return response
+
+
+def _import_response(job):
+    if job.status in (ImportStatus.INVALID, ImportStatus.FAILED):
+        code = status.HTTP_400_BAD_REQUEST
+    elif job.is_running:
+        code = status.HTTP_202_ACCEPTED
+    else:
+        code = status.HTTP_200_OK
+    return Response(RecommendationImportSerializer(job).data, status=code)
+
+
+class RecommendationImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """An upload of recommendations (POST oversight/recommendations/import/), seen by its
+    uploader: status, preview, problems; commit it once its preview is clean."""
+
+    serializer_class = RecommendationImportSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return RecommendationImport.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: RecommendationImportSerializer, 400: RecommendationImportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        job = services.recommendation_import_commit(job=self.get_object(), actor=request.user)
+        return _import_response(job)
 
 
 class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):
