@@ -10,7 +10,8 @@ from openpyxl.styles import Font
 from core import excel
 from core.excel import append_row
 
-from .choices import Acceptance, ReviewState, Status
+from .choices import Acceptance, Status
+from .columns import EXPORTED, export_row
 from .selectors import round_pct
 
 XLSX = excel.XLSX
@@ -32,67 +33,17 @@ def recommendations_xlsx(queryset, on=None):
     on = on or timezone.localdate()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Recommendations"))
-    _bold(
-        ws,
-        [
-            "body",
-            "report",
-            "volume",
-            "reference",
-            "text_en",
-            "text_zh",
-            "entity",
-            "org_unit",
-            "critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
-            _("Review state"),
-            _("Days open"),
-            _("Days overdue"),
-            _("Illustrative data"),
-        ],
-    )
-    status_labels = dict(Status.choices)
-    acceptance_labels = dict(Acceptance.choices)
-    review_labels = dict(ReviewState.choices)
+    _bold(ws, [c.title for c in EXPORTED])
     rows = (
         queryset.with_ageing(on)
         .order_by("body__code", "reference")
-        .values_list(
-            "body__code",
-            "report__symbol",
-            "report__volume",
-            "reference",
-            "text_en",
-            "text_zh",
-            "entity__code",
-            "org_unit__code",
-            "is_critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
-            "review_state",
-            "days_open",
-            "days_overdue",
-            "report__is_illustrative",
-        )
+        .values_list(*[c.source for c in EXPORTED])
     )
-    for r in rows.iterator(chunk_size=5000):
-        r = list(r)
-        r[8] = "yes" if r[8] else "no"
-        r[7] = r[7] or ""
-        r[16] = str(review_labels.get(r[16], r[16]))
-        r[19] = _("yes") if r[19] else ""
-        append_row(ws, r)  # text as text: a reference or response "=..." is no formula
+    for values in rows.iterator(chunk_size=5000):
+        # Text as text: a reference or response "=..." is no formula.
+        append_row(ws, export_row(values))
+    status_labels = dict(Status.choices)
+    acceptance_labels = dict(Acceptance.choices)
     legend = wb.create_sheet(_("Codes"))
     _bold(legend, [_("Column"), _("Code"), _("Meaning")])
     for code, label in status_labels.items():

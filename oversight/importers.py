@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from python_calamine import CalamineWorkbook
 
 from core.excel import MB, Limits, csv_rows, sheet_rows, xlsx_check
@@ -21,35 +20,10 @@ from entities.models import Entity, OrgUnit
 
 from . import permissions as perms
 from .choices import Acceptance, Status
+from .columns import IMPORT_COLUMNS as COLUMNS  # column -> (required, description)
+from .columns import RECORD_FIELDS
 from .models import OversightBody, OversightReport, Recommendation
 
-# column -> (required, description)
-COLUMNS = {
-    "body": (True, gettext_lazy("Oversight body code, e.g. oios, boa, jiu")),
-    "report": (True, gettext_lazy("Report symbol, e.g. A/76/5 (Vol. I)")),
-    "report_title": (False, gettext_lazy("Title of a report not yet recorded")),
-    "report_date": (False, gettext_lazy("Date of a report not yet recorded (YYYY-MM-DD)")),
-    "volume": (False, gettext_lazy("Volume of a report not yet recorded, e.g. I")),
-    "reference": (True, gettext_lazy("The body's reference; an existing one is updated")),
-    "text_en": (False, gettext_lazy("Text in English (this or text_zh)")),
-    "text_zh": (False, gettext_lazy("Text in Chinese (this or text_en)")),
-    "entity": (True, gettext_lazy("Entity code, e.g. UNOPS")),
-    "org_unit": (False, gettext_lazy("Responsible unit code within the entity")),
-    "critical": (False, gettext_lazy("yes/no")),
-    "priority": (False, gettext_lazy("The body's own priority, e.g. high")),
-    "issued_on": (True, gettext_lazy("Issue date (YYYY-MM-DD)")),
-    "target_date": (False, gettext_lazy("Target date (YYYY-MM-DD)")),
-    "acceptance": (False, gettext_lazy("accepted (default), not_accepted, under_consideration")),
-    "status": (
-        False,
-        gettext_lazy(
-            "in_progress (default), implemented, no_longer_applicable, overtaken_by_events, "
-            "reclassified, not_implemented"
-        ),
-    ),
-    "implementation_date": (False, gettext_lazy("Date closed (YYYY-MM-DD), for closed ones")),
-    "management_response": (False, gettext_lazy("Management response")),
-}
 MAX_ROWS = 20000
 MAX_COLUMNS = 32  # the 20 columns of the export and room for a few of one's own
 TRUE = {"yes", "y", "true", "1", "是", "x"}
@@ -264,23 +238,7 @@ def validate_rows(rows, actor):
             }
         )
         if not errors:
-            fields = {
-                f: getattr(rec, f)
-                for f in (
-                    "entity",
-                    "org_unit",
-                    "text_en",
-                    "text_zh",
-                    "is_critical",
-                    "priority",
-                    "issued_on",
-                    "target_date",
-                    "acceptance",
-                    "status",
-                    "implementation_date",
-                    "management_response",
-                )
-            }
+            fields = {f: getattr(rec, f) for f in RECORD_FIELDS}
             result.rows.append(
                 {"body": body, "reference": rec.reference, "report": report, **fields}
             )

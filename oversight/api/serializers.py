@@ -5,6 +5,7 @@ from entities.models import Entity, OrgUnit
 
 from .. import permissions as perms
 from ..choices import CLOSED_STATUSES, Status
+from ..columns import RECORD_FIELDS
 from ..models import (
     ActionPlanItem,
     Comment,
@@ -66,19 +67,8 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "body",
             "report",
             "report_symbol",
-            "entity",
-            "org_unit",
             "reference",
-            "text_en",
-            "text_zh",
-            "is_critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
+            *RECORD_FIELDS,  # the fields an import row sets (oversight/columns.py)
             "review_state",
             "proposed_status",
             "proposed_implementation_date",
