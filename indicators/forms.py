@@ -6,17 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .choices import Rating, TargetKind, ValueKind
+from .fields import TYPED_FIELD_INPUT
 from .models import Indicator
 from .parsing import parse_number, parse_value, unparse_value
 
 FIELD_FOR_ERROR = {
-    "numeric_value": "value",
-    "bool_value": "value",
-    "text_value": "value",
-    "parts": "value",
-    "currency": "value",
+    **TYPED_FIELD_INPUT,
     "is_missing": "footnote",
-    "footnote": "footnote",
     "status": "__all__",
     "period": "__all__",
     "version": "__all__",

@@ -15,6 +15,7 @@ from python_calamine import CalamineWorkbook
 from core.excel import Limits, sheet_rows, xlsx_check
 
 from .exporters import COLUMNS, META_SHEET, SHEET, column_titles
+from .fields import TYPED_FIELD_INPUT
 from .models import Indicator, Value
 from .parsing import parse_value
 
@@ -23,15 +24,10 @@ PROGRESS_EVERY = 2000
 COL = {key: i for i, key in enumerate(COLUMNS)}
 # Which column a service's error about a field points at.
 FIELD_COLUMN = {
-    "numeric_value": "value",
-    "bool_value": "value",
-    "text_value": "value",
-    "parts": "value",
-    "currency": "value",
+    **TYPED_FIELD_INPUT,
     "is_missing": "value",
     "status": "value",
     "period": "value",
-    "footnote": "footnote",
     "source": "footnote",
 }
 

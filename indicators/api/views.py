@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from .. import exporters, permissions, selectors, services
 from ..choices import Action
+from ..fields import TYPED_FIELDS
 from ..filters import (
     BaselineFilter,
     IndicatorFilter,
@@ -51,15 +52,7 @@ from .serializers import (
     VersionSerializer,
 )
 
-TYPED_KEYS = (
-    "numeric_value",
-    "currency",
-    "bool_value",
-    "text_value",
-    "is_missing",
-    "footnote",
-    "source",
-)
+TYPED_KEYS = TYPED_FIELDS
 
 
 def conflict(exc):
