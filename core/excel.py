@@ -44,6 +44,16 @@ class Limits:
         return get_column_letter(self.max_columns)
 
 
+# --- problems ---------------------------------------------------------------------------------
+
+
+def file_errors(exc):
+    """An import job's problem list for an error about the whole file (row 0, no column), from
+    a ValidationError's messages or another exception's text."""
+    messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    return [{"row": 0, "column": "", "message": str(m)} for m in messages]
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 _CHUNK = 1 * MB

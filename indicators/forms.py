@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .choices import Rating, TargetKind, ValueKind
-from .fields import TYPED_FIELD_INPUT
+from .fields import INDICATOR_FIELDS, TYPED_FIELD_INPUT
 from .models import Indicator
 from .parsing import parse_number, parse_value, unparse_value
 
@@ -276,27 +276,18 @@ class TargetForm(TypedInputMixin, forms.Form):
         )
 
 
+# Of INDICATOR_FIELDS, what a person sets when creating an indicator on its page.
+_ON_CREATE_FORM = {"name_en", "name_zh", "definition", "data_source", "frequency", "value_kind"}
+_ON_CREATE_FORM |= {"unit", "currency", "decimals", "direction", "method_in_development"}
+
+
 class IndicatorCreateForm(forms.ModelForm):
     """A new indicator of a framework (values in parts are defined through the API, which takes
     the part labels)."""
 
     class Meta:
         model = Indicator
-        fields = [
-            "node",
-            "code",
-            "name_en",
-            "name_zh",
-            "definition",
-            "data_source",
-            "frequency",
-            "value_kind",
-            "unit",
-            "currency",
-            "decimals",
-            "direction",
-            "method_in_development",
-        ]
+        fields = ["node", "code", *(f for f in INDICATOR_FIELDS if f in _ON_CREATE_FORM)]
         widgets = IndicatorForm.Meta.widgets
 
     def __init__(self, *args, plan, **kwargs):

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
-from core.excel import MB
+from core.excel import MB, file_errors
 
 from . import permissions as perms
 from .choices import ImportStatus
@@ -29,10 +29,6 @@ def _stored(job):
     """The stored file under the name it was uploaded with (its extension says how to read)."""
     with job.file.open("rb") as f:
         return SimpleUploadedFile(job.original_name, f.read())
-
-
-def _file_error(message):
-    return [{"row": 0, "column": "", "message": str(message)}]
 
 
 @transaction.atomic
@@ -92,7 +88,7 @@ def recommendation_import_preview(*, job_id):
         rows = importers.parse_upload(_stored(job))
         result = importers.validate_rows(rows, job.created_by)
     except ValidationError as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=_file_error(" ".join(exc.messages)))
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
         job.refresh_from_db()
         return job
     except Exception:
@@ -100,7 +96,7 @@ def recommendation_import_preview(*, job_id):
         _update(
             job_id,
             status=ImportStatus.FAILED,
-            errors=_file_error(_("The file could not be read.")),
+            errors=file_errors(ValidationError(_("The file could not be read."))),
         )
         raise
     _update(
@@ -170,11 +166,6 @@ def recommendation_import_write(*, job_id):
                 payload={"rows": len(result.rows), **counts},
             )
     except (ValidationError, PermissionDenied) as exc:
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        _update(
-            job_id,
-            status=ImportStatus.INVALID,
-            errors=[{"row": 0, "column": "", "message": m} for m in messages],
-        )
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
     job.refresh_from_db()
     return job

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.excel import file_errors
 
 from .. import permissions
 from ..choices import ImportStatus
@@ -165,11 +166,6 @@ def import_job_write(*, job_id):
                 payload={"rows": len(rows)},
             )
     except (ValidationError, PermissionDenied, StaleVersion) as exc:
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        _update(
-            job_id,
-            status=ImportStatus.INVALID,
-            errors=[{"row": 0, "column": "", "message": m} for m in messages],
-        )
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
     job.refresh_from_db()
     return job

@@ -9,7 +9,7 @@ from audit.models import Event
 from oversight import services
 from oversight.choices import ImportStatus
 from oversight.models import Recommendation, RecommendationImport
-from resultsframework.celery import app as celery_app
+from tests.indicators.test_excel import eager_celery  # noqa: F401  (the fixture)
 from tests.oversight.conftest import auth
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,6 @@ CSV = (
 
 def _csv(text=CSV):
     return SimpleUploadedFile("recs.csv", text.encode())
-
-
-@pytest.fixture
-def eager_celery():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def test_preview_writes_nothing_and_says_what_would_be_written(api, oios, unops, oios_auditor):
@@ -96,8 +89,9 @@ def test_invalid_file_cannot_be_committed(api, oios, unops, oios_auditor):
 
 
 @override_settings(OVERSIGHT_IMPORT_INLINE_MAX_BYTES=0, OVERSIGHT_IMPORT_INLINE_ROWS=0)
+@pytest.mark.usefixtures("eager_celery")
 def test_large_file_is_read_and_written_in_a_job(
-    api, client, oios, unops, oios_auditor, eager_celery, django_capture_on_commit_callbacks
+    api, client, oios, unops, oios_auditor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         r = auth(api, oios_auditor).post(
