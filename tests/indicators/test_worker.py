@@ -43,3 +43,23 @@ def test_worker_reads_and_writes_an_import(worker, officer, plan, period):  # no
     assert job.status == ImportStatus.COMMITTED
     assert Value.objects.count() == 30
     assert Value.objects.get(indicator__code="W07").numeric_value == Decimal("7.5")
+
+
+@pytest.mark.worker
+def test_worker_refuses_a_hostile_workbook_and_lives(worker, officer, plan, period):  # noqa: F811
+    """A job whose stored file reaches XFD1048576 (stored before the upload check existed, say):
+    the worker refuses it with the limit, the job does not stay "parsing", the worker lives."""
+    from tests.excel_files import cell, header_row, sheet_xml, xlsx
+    from tests.indicators.test_import_limits import TITLES
+
+    far = xlsx(sheet_xml(header_row(TITLES) + f'<row r="1048576">{cell("XFD1048576", 1)}</row>'))
+    job = ImportJob(period=period, original_name="far.xlsx", created_by=officer)
+    job.file.save("far.xlsx", SimpleUploadedFile("far.xlsx", far), save=True)
+    from indicators import tasks
+
+    tasks.import_preview.delay(job.pk)
+    job = wait_for(job.pk, {ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED})
+    assert job.status == ImportStatus.INVALID
+    assert "XFD1048576" in job.errors[0]["message"]
+    assert worker.poll() is None  # the worker process is still running
+    assert not Value.objects.exists()

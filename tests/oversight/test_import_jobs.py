@@ -121,3 +121,12 @@ def test_page_polls_while_the_file_is_read(client, oios, oios_auditor):
     assert 'data-import-status="pending"' in r.text and "hx-trigger" in r.text
     r = client.get(f"/oversight/import/{job.pk}/", HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and r.text.lstrip().startswith('<div id="import-job"')
+
+
+def test_someone_elses_import_page_is_not_found(client, oios, unops, oios_auditor, boa_auditor):
+    job = services.recommendation_import_create(upload=_csv(), actor=oios_auditor)
+    client.force_login(boa_auditor)
+    assert client.get(f"/oversight/import/{job.pk}/").status_code == 404
+    r = client.post("/oversight/import/", {"confirm": job.pk}, follow=True)
+    assert "The upload has expired; upload the file again." in r.text
+    assert not Recommendation.objects.exists()
