@@ -1,15 +1,15 @@
 """Excel and CSV in and out, shared by every importer and exporter.
 
 Reading: python-calamine loads a whole sheet as one rectangle from A1 to its farthest cell, so a
-9 KB file with a single cell at XFD1048576 asks for ~550 GB and aborts the process. Nothing in
-calamine bounds that (``iter_rows`` and ``nrows`` only bound what is handed back, after the sheet
-is loaded), so :func:`xlsx_check` opens the file as a zip first and refuses it, with a message
-that names the limit, unless every member is of a sane size and ratio (zip bombs, huge shared
-strings) and every worksheet's declared ``<dimension>`` and its real cells lie within the rows
-and columns the import allows. The scan is a regex over a bounded, streamed read of the XML
-(no parser, so deep nesting or entity tricks cost nothing); only then is calamine called.
+9 KB file with a single cell at XFD1048576 asks for ~550 GB and aborts the process. Bounding what
+calamine hands back (``iter_rows``, ``nrows``) does not bound what it loads, so
+:func:`xlsx_check` opens the file as a zip first and refuses it, with a message that names the
+limit, unless every member is of a sane size and ratio (zip bombs, huge shared strings) and
+every worksheet's declared ``<dimension>`` and its real cells lie within the rows and columns
+the import allows. The scan is a regex over a bounded, streamed read of the XML (no parser, so
+deep nesting or entity tricks cost nothing); only then is calamine called.
 
-Writing: :func:`text_cell` / :func:`safe_row` write every text as text, so a name such as
+Writing: :func:`append_row` (and :func:`text_cell`) write every text as text, so a name such as
 ``=1+1`` or ``@SUM(A1)`` is never a live formula in a file we hand out.
 """
 
@@ -180,7 +180,7 @@ def _scan_sheet(zf, info, limits):
     for chunk in _read_member(zf, info, limits):
         data = tail + chunk
         if first:
-            found = _DIMENSION.search(data[: 64 * 1024])
+            found = _DIMENSION.search(data)  # it comes before the cells
             if found:
                 _check_dimension(found.group(1), limits)
             first = False
@@ -321,7 +321,8 @@ def csv_rows(data, *, limits):
             if len(rows) > limits.max_rows:
                 _too_many(limits)
             if len(row) > limits.max_columns and any(c.strip() for c in row[limits.max_columns :]):
-                _too_far(limits, len(rows) + 1, len(row), f"{len(row)}")
+                where = f"{get_column_letter(min(len(row), 16384))}{len(rows) + 1}"
+                _too_far(limits, len(rows) + 1, len(row), where)
             rows.append(row[: limits.max_columns])
     except csv.Error as exc:
         raise ValidationError(_("The file cannot be read: %(error)s") % {"error": exc}) from exc
