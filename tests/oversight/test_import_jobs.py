@@ -130,3 +130,13 @@ def test_someone_elses_import_page_is_not_found(client, oios, unops, oios_audito
     r = client.post("/oversight/import/", {"confirm": job.pk}, follow=True)
     assert "The upload has expired; upload the file again." in r.text
     assert not Recommendation.objects.exists()
+
+
+def test_import_jobs_in_the_admin_are_read_only(client, django_user_model, oios, oios_auditor):
+    job = services.recommendation_import_create(upload=_csv(), actor=oios_auditor)
+    admin = django_user_model.objects.create_superuser("t-admin-imports", "a@example.org", "x")
+    client.force_login(admin)
+    r = client.get("/admin/oversight/recommendationimport/")
+    assert r.status_code == 200 and "recs.csv" in r.text
+    assert client.get(f"/admin/oversight/recommendationimport/{job.pk}/change/").status_code == 200
+    assert client.get("/admin/oversight/recommendationimport/add/").status_code == 403
