@@ -15,10 +15,11 @@ from tests.indicators.test_excel import workbook
 from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
 
 
-def wait_for(job_id, statuses, timeout=60):
+def wait_for(job_id, statuses, timeout=60, model=ImportJob):
+    """The job once the worker has brought it to one of ``statuses`` (any import job model)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = ImportJob.objects.get(pk=job_id)
+        job = model.objects.get(pk=job_id)
         if job.status in statuses:
             return job
         time.sleep(0.2)

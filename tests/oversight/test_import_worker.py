@@ -1,7 +1,5 @@
 """A recommendations file read and written by a real Celery worker, through Redis."""
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
@@ -10,6 +8,7 @@ from oversight import services, tasks
 from oversight.choices import ImportStatus
 from oversight.models import Recommendation, RecommendationImport
 from tests.excel_files import cell, header_row, sheet_xml, xlsx
+from tests.indicators.test_worker import wait_for as indicators_wait_for
 from tests.oversight.test_import_jobs import CSV
 from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
 
@@ -19,14 +18,8 @@ def _private_media():
     """The worker is another process: uploads stay in the test settings' MEDIA_ROOT."""
 
 
-def wait_for(job_id, statuses, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = RecommendationImport.objects.get(pk=job_id)
-        if job.status in statuses:
-            return job
-        time.sleep(0.2)
-    pytest.fail(f"import {job_id} stayed {job.status}")
+def wait_for(job_id, statuses):
+    return indicators_wait_for(job_id, statuses, model=RecommendationImport)
 
 
 @pytest.mark.worker
