@@ -243,15 +243,3 @@ def validate_rows(rows, actor):
                 {"body": body, "reference": rec.reference, "report": report, **fields}
             )
     return result
-
-
-def import_file(upload, actor, commit=False):
-    """Parse and validate; with commit=True and a clean file, write it. Returns
-    (ImportResult, counts or None)."""
-    from . import services
-
-    rows = parse_upload(upload)
-    result = validate_rows(rows, actor)
-    if not commit or not result.is_clean:
-        return result, None
-    return result, services.recommendations_import(rows=result.rows, actor=actor)

@@ -32,10 +32,11 @@ def _stored(job):
 
 
 @transaction.atomic
-def recommendation_import_create(*, upload, actor):
-    """Store an uploaded .xlsx/.csv file and start reading it (at once if small, else in a
-    job). Refused, with nothing stored, for a user who audits no body, a file of another kind
-    or too large, or a workbook that fails the zip and reach check."""
+def recommendation_import_create(*, upload, actor, in_background=None):
+    """Store an uploaded .xlsx/.csv file and start reading it: at once if small, else in a
+    job (``in_background`` True/False decides instead, e.g. False for the command). Refused,
+    with nothing stored, for a user who audits no body, a file of another kind or too large,
+    or a workbook that fails the zip and reach check."""
     from . import importers, tasks
 
     if not perms.can_import(actor):
@@ -68,8 +69,10 @@ def recommendation_import_create(*, upload, actor):
         target=job,
         payload={"file": job.original_name},
     )
-    inline_max = getattr(settings, "OVERSIGHT_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
-    if upload.size <= inline_max:
+    if in_background is None:
+        inline_max = getattr(settings, "OVERSIGHT_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
+        in_background = upload.size > inline_max
+    if not in_background:
         return recommendation_import_preview(job_id=job.pk)
     tasks.recommendation_import_preview.delay_on_commit(job.pk)
     return job
@@ -112,9 +115,10 @@ def recommendation_import_preview(*, job_id):
     return job
 
 
-def recommendation_import_commit(*, job, actor):
-    """Write every row of a clean, previewed file (at once if small, else in a job). Refused
-    unless the uploader asks and the preview found no problem."""
+def recommendation_import_commit(*, job, actor, in_background=None):
+    """Write every row of a clean, previewed file (at once if small, else in a job, unless
+    ``in_background`` says). Refused unless the uploader asks and the preview found no
+    problem."""
     from . import tasks
 
     if job.created_by_id != getattr(actor, "pk", None):
@@ -125,7 +129,9 @@ def recommendation_import_commit(*, job, actor):
         raise ValidationError(
             {"status": _("Only a file whose preview found no problem can be imported.")}
         )
-    if job.total_rows > getattr(settings, "OVERSIGHT_IMPORT_INLINE_ROWS", 2000):
+    if in_background is None:
+        in_background = job.total_rows > getattr(settings, "OVERSIGHT_IMPORT_INLINE_ROWS", 2000)
+    if in_background:
         _update(job.pk, status=ImportStatus.COMMITTING)
         transaction.on_commit(lambda: tasks.recommendation_import_write.delay(job.pk))
         job.refresh_from_db()

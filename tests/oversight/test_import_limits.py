@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from oversight import importers
+from oversight import importers, services
+from oversight.choices import ImportStatus
 from oversight.models import OversightReport, Recommendation
 from tests.excel_files import cell, header_row, hostile, sheet_xml, xlsx
 from tests.oversight.conftest import auth
@@ -31,13 +32,25 @@ def _upload(data, name):
     return SimpleUploadedFile(name, data)
 
 
+def _import(upload, actor):
+    """Upload, then write: what the page's preview and confirmation do."""
+    job = services.recommendation_import_create(upload=upload, actor=actor)
+    return services.recommendation_import_commit(job=job, actor=actor)
+
+
 @pytest.mark.parametrize(("case", "data", "name"), CASES, ids=[c[0] for c in CASES])
 def test_hostile_file_is_refused_and_nothing_is_written(case, data, name, oios_auditor, oios):
-    with pytest.raises(ValidationError) as exc:
-        result, _counts = importers.import_file(_upload(data, name), oios_auditor, commit=True)
-        assert result.errors, case  # read, but not a single clean row: refused as well
-        raise ValidationError(result.errors[0]["message"])
-    assert exc.value.messages[0], case
+    try:
+        job = services.recommendation_import_create(
+            upload=_upload(data, name), actor=oios_auditor, in_background=False
+        )
+    except ValidationError as exc:
+        assert exc.message_dict["file"][0], case  # refused before anything is stored
+    else:  # stored and read, but refused with the reason: no row can be imported
+        assert job.status == ImportStatus.INVALID, (case, job.status)
+        assert job.errors[0]["message"], case
+        with pytest.raises(ValidationError):
+            services.recommendation_import_commit(job=job, actor=oios_auditor)
     assert not Recommendation.objects.exists()
     assert not OversightReport.objects.exists()
 
@@ -97,8 +110,8 @@ def test_formula_text_in_csv_is_kept_as_text(oios_auditor, oios, unops):
         "body,report,report_title,report_date,reference,text_en,entity,issued_on\n"
         'oios,2024/1,Audit,2024-01-02,F1,"=HYPERLINK(""http://x"",""y"")",UNOPS,2024-01-02\n'
     )
-    result, counts = importers.import_file(_upload(csv.encode(), "x.csv"), oios_auditor, True)
-    assert counts == {"created": 1, "updated": 0}, result.errors
+    job = _import(_upload(csv.encode(), "x.csv"), oios_auditor)
+    assert (job.created_count, job.updated_count) == (1, 0), job.errors
     assert Recommendation.objects.get().text_en == '=HYPERLINK("http://x","y")'
 
 
@@ -131,7 +144,7 @@ def test_formula_like_texts_are_exported_as_text_and_import_back(api, oios_audit
         assert (row[column].value, row[column].data_type) == (text, "s"), column
     # The exported file is imported again unchanged: the texts come back as they were.
     upload = SimpleUploadedFile("export.xlsx", r.content)
-    result, counts = importers.import_file(upload, oios_auditor, commit=True)
-    assert counts == {"created": 0, "updated": 1}, result.errors
+    job = _import(upload, oios_auditor)
+    assert (job.created_count, job.updated_count) == (0, 1), job.errors
     rec = Recommendation.objects.get()
     assert (rec.reference, rec.text_en, rec.management_response) == ("+R1", "=1+1", "@SUM(A1)")
