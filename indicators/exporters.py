@@ -8,6 +8,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.excel import append_row
+
 from .choices import NUMERIC_KINDS, ValueKind
 from .formatting import display
 from .models import Indicator
@@ -90,14 +92,14 @@ def build_template(period, indicators=None, *, user=None):
     ws = wb.active
     ws.title = SHEET
     titles = column_titles()
-    ws.append([titles[c] for c in COLUMNS])
+    append_row(ws, [str(titles[c]) for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     ws.freeze_panes = "A2"
     rows_by_kind = {kind: [] for kind in ValueKind.values}
     for i, (kind, row) in enumerate(template_rows(period, indicators), start=2):
-        ws.append(row)
+        append_row(ws, row)  # text as text: a name "=1+1" is no formula
         rows_by_kind[kind].append(f"{VALUE_COL}{i}")
     for col, width in zip("ABCDEFGH", (12, 60, 18, 14, 22, 22, 22, 40), strict=True):
         ws.column_dimensions[col].width = width
@@ -144,9 +146,9 @@ def build_template(period, indicators=None, *, user=None):
             )
         ],
     ):
-        about.append([str(c) for c in row])
+        append_row(about, [str(c) for c in row])
     if plan.is_illustrative:
-        about.append([str(_("Illustrative data: the indicators and figures are invented."))])
+        append_row(about, [str(_("Illustrative data: the indicators and figures are invented."))])
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -8,17 +8,13 @@ from core.widgets import IsoDateInput
 
 from . import services
 from .choices import Rating, TargetKind, ValueKind
+from .fields import INDICATOR_FIELDS, TYPED_FIELD_INPUT
 from .models import Indicator
 from .parsing import parse_number, parse_value, unparse_value
 
 FIELD_FOR_ERROR = {
-    "numeric_value": "value",
-    "bool_value": "value",
-    "text_value": "value",
-    "parts": "value",
-    "currency": "value",
+    **TYPED_FIELD_INPUT,
     "is_missing": "footnote",
-    "footnote": "footnote",
     "status": "__all__",
     "period": "__all__",
     "version": "__all__",
@@ -278,27 +274,18 @@ class TargetForm(TypedInputMixin, forms.Form):
         )
 
 
+# Of INDICATOR_FIELDS, what a person sets when creating an indicator on its page.
+_ON_CREATE_FORM = {"name_en", "name_zh", "definition", "data_source", "frequency", "value_kind"}
+_ON_CREATE_FORM |= {"unit", "currency", "decimals", "direction", "method_in_development"}
+
+
 class IndicatorCreateForm(forms.ModelForm):
     """A new indicator of a framework (values in parts are defined through the API, which takes
     the part labels)."""
 
     class Meta:
         model = Indicator
-        fields = [
-            "node",
-            "code",
-            "name_en",
-            "name_zh",
-            "definition",
-            "data_source",
-            "frequency",
-            "value_kind",
-            "unit",
-            "currency",
-            "decimals",
-            "direction",
-            "method_in_development",
-        ]
+        fields = ["node", "code", *(f for f in INDICATOR_FIELDS if f in _ON_CREATE_FORM)]
         widgets = IndicatorForm.Meta.widgets
 
     def __init__(self, *args, plan, **kwargs):

@@ -1,41 +1,33 @@
-"""Reading a filled-in template back: a preview listing every problem by row and column, then a
-commit that writes all rows in one transaction through services.values_save.
+"""Reading a filled-in template back and checking it: every problem by row and column. Reading
+and checking only: the job's state, the writing and the audit event belong to
+services.imports.
 
-python-calamine reads the workbook (about 13x faster than openpyxl's read-only mode here).
+python-calamine reads the workbook (about 13x faster than openpyxl's read-only mode here), after
+core.excel.xlsx_check has made sure the file cannot make it allocate without bound.
 """
 
-import logging
-
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from python_calamine import CalamineWorkbook
 
-from audit.services import event_record
+from core.excel import Limits, sheet_rows, xlsx_check
 
-from .choices import ImportStatus
 from .exporters import COLUMNS, META_SHEET, SHEET, column_titles
-from .models import ImportJob, Indicator, Value
+from .fields import TYPED_FIELD_INPUT
+from .models import Indicator, Value
 from .parsing import parse_value
-
-log = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 1000
 PROGRESS_EVERY = 2000
 COL = {key: i for i, key in enumerate(COLUMNS)}
 # Which column a service's error about a field points at.
 FIELD_COLUMN = {
-    "numeric_value": "value",
-    "bool_value": "value",
-    "text_value": "value",
-    "parts": "value",
-    "currency": "value",
+    **TYPED_FIELD_INPUT,
     "is_missing": "value",
     "status": "value",
     "period": "value",
-    "footnote": "footnote",
     "source": "footnote",
 }
 
@@ -56,9 +48,25 @@ def _code(raw):
     return str(raw).strip()
 
 
+def limits():
+    """How far a workbook may reach: the template's columns, and a settable number of rows."""
+    return Limits(
+        max_rows=getattr(settings, "INDICATORS_IMPORT_MAX_ROWS", 100_000),
+        max_columns=len(COLUMNS),
+    )
+
+
+def check_file(source):
+    """Refuse, before calamine sees it, a workbook that would reach beyond the limits or
+    unpack into more than it should (core.excel.xlsx_check)."""
+    xlsx_check(source, limits=limits())
+
+
 def read_rows(path):
     """The data rows of the Values sheet as (excel row number, cells); and the About sheet's
-    period label. Raises ValidationError when the file is not our template."""
+    period label. Raises ValidationError when the file is not our template or is too large."""
+    bounds = limits()
+    check_file(str(path))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
@@ -70,10 +78,10 @@ def read_rows(path):
         )
     period_label = None
     if META_SHEET in wb.sheet_names:
-        for row in wb.get_sheet_by_name(META_SHEET).to_python():
+        for row in sheet_rows(wb, META_SHEET, limits=bounds):
             if len(row) > 1 and str(row[1]).strip() and row[0] and str(row[0]) in _labels("Period"):
                 period_label = _code(row[1])
-    rows = wb.get_sheet_by_name(SHEET).to_python(skip_empty_area=False)
+    rows = sheet_rows(wb, SHEET, limits=bounds)
     if not rows or len([c for c in rows[0] if c not in (None, "")]) < len(COLUMNS):
         raise ValidationError(
             _("The first row must hold the template's %(n)s column titles.") % {"n": len(COLUMNS)}
@@ -200,34 +208,8 @@ def _by_field(exc):
     return [("value", exc.messages)]
 
 
-def _update(job_id, **fields):
-    ImportJob.objects.filter(pk=job_id).update(**fields)
-
-
-def import_preview(*, job_id):
-    """Read and check an uploaded workbook; store its problems. Safe to run twice."""
-    job = ImportJob.objects.select_related("period__plan", "created_by").get(pk=job_id)
-    if job.status not in (ImportStatus.PENDING, ImportStatus.PARSING):
-        return job
-    _update(job_id, status=ImportStatus.PARSING)
-
-    def progress(done, total):
-        # Also a sign of life for core.jobs.sweep().
-        _update(job_id, processed_rows=done, total_rows=total, heartbeat_at=timezone.now())
-
-    try:
-        rows, problems, total = check_rows(job, on_progress=progress)
-    except Exception:
-        log.exception("import %s: preview failed", job_id)
-        _update(
-            job_id,
-            status=ImportStatus.FAILED,
-            errors=[{"row": 0, "column": "", "message": str(_("The file could not be read."))}],
-        )
-        raise
-    if not rows and not problems.count:
-        problems.add(0, None, _("The workbook has no value to write."))
-    status = ImportStatus.INVALID if problems.count else ImportStatus.READY
+def error_list(problems):
+    """The problems as stored on the job: the first MAX_ERRORS_KEPT, then a count of the rest."""
     errors = problems.items
     if problems.count > len(errors):
         errors = [
@@ -240,49 +222,4 @@ def import_preview(*, job_id):
                 ),
             },
         ]
-    _update(
-        job_id,
-        status=status,
-        total_rows=total,
-        processed_rows=total,
-        written_rows=len(rows),
-        errors=errors,
-    )
-    job.refresh_from_db()
-    return job
-
-
-def import_commit(*, job_id):
-    """Write a previewed workbook: every row in one transaction through values_save, or
-    nothing at all. Safe to run twice (a committed job is left alone)."""
-    from .services import StaleVersion, values_save
-
-    job = ImportJob.objects.select_related("period__plan__entity", "created_by").get(pk=job_id)
-    if job.status == ImportStatus.COMMITTED:
-        return job
-    _update(job_id, status=ImportStatus.COMMITTING)
-    rows, problems, _total = check_rows(job, validate=False)
-    if problems.count:
-        _update(job_id, status=ImportStatus.INVALID, errors=problems.items)
-        job.refresh_from_db()
-        return job
-    try:
-        with transaction.atomic():
-            values_save(period=job.period, rows=rows, actor=job.created_by)
-            _update(job_id, status=ImportStatus.COMMITTED, written_rows=len(rows))
-            event_record(
-                actor=job.created_by,
-                action="import.committed",
-                target=job,
-                entity=job.period.plan.entity,
-                payload={"rows": len(rows)},
-            )
-    except (ValidationError, PermissionDenied, StaleVersion) as exc:
-        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        _update(
-            job_id,
-            status=ImportStatus.INVALID,
-            errors=[{"row": 0, "column": "", "message": m} for m in messages],
-        )
-    job.refresh_from_db()
-    return job
+    return errors

@@ -13,7 +13,6 @@ from django.db import OperationalError
 
 from core.jobs import JOB_TASK_OPTIONS, job_claim
 
-from . import importers
 from .choices import ImportStatus
 from .models import ImportJob
 
@@ -36,8 +35,10 @@ def _claim_import(job_id, statuses):
     soft_time_limit=IMPORT_TIME_LIMIT.total_seconds() - 5 * 60,
 )
 def import_preview(job_id):
+    from .services.imports import import_job_preview
+
     if _claim_import(job_id, {ImportStatus.PENDING, ImportStatus.PARSING}):
-        importers.import_preview(job_id=job_id)
+        import_job_preview(job_id=job_id)
 
 
 @shared_task(
@@ -46,8 +47,10 @@ def import_preview(job_id):
     soft_time_limit=IMPORT_TIME_LIMIT.total_seconds() - 5 * 60,
 )
 def import_commit(job_id):
+    from .services.imports import import_job_write
+
     if _claim_import(job_id, {ImportStatus.READY, ImportStatus.COMMITTING}):
-        importers.import_commit(job_id=job_id)
+        import_job_write(job_id=job_id)
 
 
 @shared_task(

@@ -17,6 +17,7 @@ from .models import (
     OversightBodyMember,
     OversightReport,
     Recommendation,
+    RecommendationImport,
     Resolution,
     StatisticsPeriod,
 )
@@ -140,3 +141,17 @@ class ActionPlanItemInline(admin.TabularInline):
 class ActionPlanAdmin(ReadOnlyAdmin):
     list_display = ["code", "title_en"]
     inlines = [ActionPlanItemInline]
+
+
+@admin.register(RecommendationImport)
+class RecommendationImportAdmin(admin.ModelAdmin):
+    """Uploads, for operators: read-only (imports run through the services)."""
+
+    list_display = ["original_name", "status", "total_rows", "written_rows", "created_by"]
+    list_filter = ["status"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -92,3 +92,15 @@ class ActionItemStatus(models.TextChoices):
 class PeriodBasis(models.TextChoices):
     IMPLEMENTATION = "implementation", _("Implementation recorded in the period (Annex III)")
     ISSUE = "issue", _("Recommendations issued in the period (JIU rates)")
+
+
+class ImportStatus(models.TextChoices):
+    """Where an uploaded recommendations file is: read and checked, then written."""
+
+    PENDING = "pending", _("waiting to be read")
+    PARSING = "parsing", _("being read")
+    READY = "ready", _("clean, ready to import")
+    INVALID = "invalid", _("has problems")
+    COMMITTING = "committing", _("being written")
+    COMMITTED = "committed", _("imported")
+    FAILED = "failed", _("could not be read")

@@ -7,21 +7,18 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .choices import Acceptance, ReviewState, Status
+from core import excel
+from core.excel import append_row
+
+from .choices import Acceptance, Status
+from .columns import EXPORTED, export_row
 from .selectors import round_pct
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = excel.XLSX
 
 
 def _bold(ws, values):
-    from openpyxl.cell import WriteOnlyCell
-
-    cells = []
-    for v in values:
-        cell = WriteOnlyCell(ws, value=str(v))
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    ws.append(cells)
+    append_row(ws, [str(v) for v in values], font=Font(bold=True))
 
 
 def _save(wb):
@@ -36,73 +33,23 @@ def recommendations_xlsx(queryset, on=None):
     on = on or timezone.localdate()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("Recommendations"))
-    _bold(
-        ws,
-        [
-            "body",
-            "report",
-            "volume",
-            "reference",
-            "text_en",
-            "text_zh",
-            "entity",
-            "org_unit",
-            "critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
-            _("Review state"),
-            _("Days open"),
-            _("Days overdue"),
-            _("Illustrative data"),
-        ],
-    )
-    status_labels = dict(Status.choices)
-    acceptance_labels = dict(Acceptance.choices)
-    review_labels = dict(ReviewState.choices)
+    _bold(ws, [c.title for c in EXPORTED])
     rows = (
         queryset.with_ageing(on)
         .order_by("body__code", "reference")
-        .values_list(
-            "body__code",
-            "report__symbol",
-            "report__volume",
-            "reference",
-            "text_en",
-            "text_zh",
-            "entity__code",
-            "org_unit__code",
-            "is_critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
-            "review_state",
-            "days_open",
-            "days_overdue",
-            "report__is_illustrative",
-        )
+        .values_list(*[c.source for c in EXPORTED])
     )
-    for r in rows.iterator(chunk_size=5000):
-        r = list(r)
-        r[8] = "yes" if r[8] else "no"
-        r[7] = r[7] or ""
-        r[16] = str(review_labels.get(r[16], r[16]))
-        r[19] = _("yes") if r[19] else ""
-        ws.append(r)
+    for values in rows.iterator(chunk_size=5000):
+        # Text as text: a reference or response "=..." is no formula.
+        append_row(ws, export_row(values))
+    status_labels = dict(Status.choices)
+    acceptance_labels = dict(Acceptance.choices)
     legend = wb.create_sheet(_("Codes"))
     _bold(legend, [_("Column"), _("Code"), _("Meaning")])
     for code, label in status_labels.items():
-        legend.append(["status", code, str(label)])
+        append_row(legend, ["status", code, str(label)])
     for code, label in acceptance_labels.items():
-        legend.append(["acceptance", code, str(label)])
+        append_row(legend, ["acceptance", code, str(label)])
     return _save(wb)
 
 
@@ -111,7 +58,7 @@ def statistics_xlsx(all_statistics):
     wb = Workbook(write_only=True)
     for stats in all_statistics:
         ws = wb.create_sheet(stats.body.code.upper()[:31])
-        ws.append([str(stats.body.name)])
+        append_row(ws, [str(stats.body.name)])
         if stats.rows and stats.period_labels:
             _bold(
                 ws,
@@ -127,7 +74,8 @@ def statistics_xlsx(all_statistics):
                 ],
             )
             for row in stats.rows:
-                ws.append(
+                append_row(
+                    ws,
                     [
                         str(row.label),
                         row.issued,
@@ -137,23 +85,24 @@ def statistics_xlsx(all_statistics):
                         row.in_progress,
                         row.not_implemented,
                         _num(round_pct(row.rate, 1)),
-                    ]
+                    ],
                 )
-                ws.append(
+                append_row(
+                    ws,
                     [
                         str(_("Cumulative implementation rate (%)")),
                         "",
                         *[_num(round_pct(p.rate, 1)) for p in row.periods],
-                    ]
+                    ],
                 )
         elif stats.rows:
             _bold(ws, [_("Category"), _("Issued"), _("Implemented"), _("Implementation rate (%)")])
             for row in stats.rows:
-                ws.append(
-                    [str(row.label), row.issued, row.implemented, _num(round_pct(row.rate, 1))]
+                append_row(
+                    ws, [str(row.label), row.issued, row.implemented, _num(round_pct(row.rate, 1))]
                 )
         if stats.acceptance:
-            ws.append([])
+            append_row(ws, [])
             _bold(
                 ws,
                 [
@@ -166,7 +115,8 @@ def statistics_xlsx(all_statistics):
                 ],
             )
             for w in stats.acceptance:
-                ws.append(
+                append_row(
+                    ws,
                     [
                         w.label,
                         w.issued,
@@ -174,7 +124,7 @@ def statistics_xlsx(all_statistics):
                         w.accepted_implemented,
                         _num(round_pct(w.acceptance_rate, 1)),
                         _num(round_pct(w.implementation_rate_of_accepted, 1)),
-                    ]
+                    ],
                 )
     if not all_statistics:
         wb.create_sheet(_("Statistics"))

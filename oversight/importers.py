@@ -6,49 +6,26 @@ validate_rows() checks every row and returns row-level errors, and only a clean 
 to services.recommendations_import().
 """
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from python_calamine import CalamineWorkbook
 
+from core.excel import MB, Limits, csv_rows, sheet_rows, xlsx_check
 from entities.models import Entity, OrgUnit
 
 from . import permissions as perms
 from .choices import Acceptance, Status
+from .columns import IMPORT_COLUMNS as COLUMNS  # column -> (required, description)
+from .columns import RECORD_FIELDS
 from .models import OversightBody, OversightReport, Recommendation
 
-# column -> (required, description)
-COLUMNS = {
-    "body": (True, gettext_lazy("Oversight body code, e.g. oios, boa, jiu")),
-    "report": (True, gettext_lazy("Report symbol, e.g. A/76/5 (Vol. I)")),
-    "report_title": (False, gettext_lazy("Title of a report not yet recorded")),
-    "report_date": (False, gettext_lazy("Date of a report not yet recorded (YYYY-MM-DD)")),
-    "volume": (False, gettext_lazy("Volume of a report not yet recorded, e.g. I")),
-    "reference": (True, gettext_lazy("The body's reference; an existing one is updated")),
-    "text_en": (False, gettext_lazy("Text in English (this or text_zh)")),
-    "text_zh": (False, gettext_lazy("Text in Chinese (this or text_en)")),
-    "entity": (True, gettext_lazy("Entity code, e.g. UNOPS")),
-    "org_unit": (False, gettext_lazy("Responsible unit code within the entity")),
-    "critical": (False, gettext_lazy("yes/no")),
-    "priority": (False, gettext_lazy("The body's own priority, e.g. high")),
-    "issued_on": (True, gettext_lazy("Issue date (YYYY-MM-DD)")),
-    "target_date": (False, gettext_lazy("Target date (YYYY-MM-DD)")),
-    "acceptance": (False, gettext_lazy("accepted (default), not_accepted, under_consideration")),
-    "status": (
-        False,
-        gettext_lazy(
-            "in_progress (default), implemented, no_longer_applicable, overtaken_by_events, "
-            "reclassified, not_implemented"
-        ),
-    ),
-    "implementation_date": (False, gettext_lazy("Date closed (YYYY-MM-DD), for closed ones")),
-    "management_response": (False, gettext_lazy("Management response")),
-}
 MAX_ROWS = 20000
+MAX_COLUMNS = 32  # the 20 columns of the export and room for a few of one's own
 TRUE = {"yes", "y", "true", "1", "是", "x"}
 FALSE = {"no", "n", "false", "0", "否", ""}
 
@@ -76,33 +53,46 @@ def _cell(value):
     return str(value).strip()
 
 
+def limits():
+    """How far an uploaded file may reach (core.excel.Limits)."""
+    return Limits(
+        max_rows=getattr(settings, "OVERSIGHT_IMPORT_MAX_ROWS", MAX_ROWS), max_columns=MAX_COLUMNS
+    )
+
+
+def check_workbook(upload):
+    """Refuse, before calamine sees it, an .xlsx reaching beyond the limits or unpacking into
+    more than it should (core.excel.xlsx_check)."""
+    xlsx_check(upload, limits=limits())
+
+
 def parse_upload(upload):
     """The file's rows as dicts keyed by lower-case column name. Raises ValidationError for a
-    file that cannot be read."""
+    file that cannot be read or reaches beyond the limits; an .xlsx is checked as a zip before
+    calamine reads it (core.excel.xlsx_check)."""
     name = (upload.name or "").lower()
-    data = upload.read()
-    try:
-        if name.endswith(".xlsx"):
-            from python_calamine import CalamineWorkbook
-
+    max_bytes = getattr(settings, "OVERSIGHT_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+    if upload.size is not None and upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.") % {"limit": max_bytes // MB}
+        )
+    bounds = limits()
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is too large; the limit is %(limit)s MB.") % {"limit": max_bytes // MB}
+        )
+    if name.endswith(".xlsx"):
+        xlsx_check(io.BytesIO(data), limits=bounds)
+        try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            table = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        elif name.endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            try:
-                # Excel writes ";" or tabs in some locales.
-                dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-            except csv.Error:
-                dialect = csv.excel
-            table = list(csv.reader(io.StringIO(text), dialect))
-        else:
-            raise ValidationError(_("Upload an .xlsx or .csv file."))
-    except (UnicodeDecodeError, csv.Error, ValueError) as exc:
-        raise ValidationError(_("The file cannot be read: %(error)s") % {"error": exc}) from exc
-    except Exception as exc:  # calamine raises its own error types for corrupt workbooks
-        if isinstance(exc, ValidationError):
-            raise
-        raise ValidationError(_("The file cannot be read: %(error)s") % {"error": exc}) from exc
+        except Exception as exc:  # calamine raises its own error types for corrupt workbooks
+            raise ValidationError(_("The file cannot be read as an Excel workbook.")) from exc
+        table = sheet_rows(book, 0, limits=bounds)
+    elif name.endswith(".csv"):
+        table = csv_rows(data, limits=bounds)
+    else:
+        raise ValidationError(_("Upload an .xlsx or .csv file."))
     if not table:
         raise ValidationError(_("The file is empty."))
     header = [_cell(h).lower() for h in table[0]]
@@ -115,8 +105,10 @@ def parse_upload(upload):
         if not any(cells):
             continue
         rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h})
-    if len(rows) > MAX_ROWS:
-        raise ValidationError(_("At most %(n)s rows per file.") % {"n": MAX_ROWS})
+    if not rows:
+        raise ValidationError(_("The file has no rows."))
+    if len(rows) > bounds.max_rows:
+        raise ValidationError(_("At most %(n)s rows per file.") % {"n": bounds.max_rows})
     return rows
 
 
@@ -246,36 +238,8 @@ def validate_rows(rows, actor):
             }
         )
         if not errors:
-            fields = {
-                f: getattr(rec, f)
-                for f in (
-                    "entity",
-                    "org_unit",
-                    "text_en",
-                    "text_zh",
-                    "is_critical",
-                    "priority",
-                    "issued_on",
-                    "target_date",
-                    "acceptance",
-                    "status",
-                    "implementation_date",
-                    "management_response",
-                )
-            }
+            fields = {f: getattr(rec, f) for f in RECORD_FIELDS}
             result.rows.append(
                 {"body": body, "reference": rec.reference, "report": report, **fields}
             )
     return result
-
-
-def import_file(upload, actor, commit=False):
-    """Parse and validate; with commit=True and a clean file, write it. Returns
-    (ImportResult, counts or None)."""
-    from . import services
-
-    rows = parse_upload(upload)
-    result = validate_rows(rows, actor)
-    if not commit or not result.is_clean:
-        return result, None
-    return result, services.recommendations_import(rows=result.rows, actor=actor)

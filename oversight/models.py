@@ -20,6 +20,7 @@ from .choices import (
     ActionKind,
     BodyKind,
     CommentKind,
+    ImportStatus,
     MandateKind,
     PeriodBasis,
     ResolutionStatus,
@@ -29,6 +30,7 @@ from .choices import (
 from .querysets import (
     ActionPlanItemQuerySet,
     EvidenceQuerySet,
+    RecommendationImportQuerySet,
     RecommendationQuerySet,
     ReportQuerySet,
     ResolutionQuerySet,
@@ -511,3 +513,63 @@ __all__ = [
     "StatisticsPeriod",
     "Status",
 ]
+
+
+def import_upload_to(instance, filename):
+    # A random name, never served by URL (as evidence files).
+    import uuid
+
+    ext = ".csv" if filename.lower().endswith(".csv") else ".xlsx"
+    return f"oversight/imports/{uuid.uuid4().hex}{ext}"
+
+
+class RecommendationImport(models.Model):
+    """An uploaded file of recommendations on its way in: read and checked (preview), then
+    written. The state people see lives here, not in the session or Celery's result backend."""
+
+    file = models.FileField(
+        _("file"), storage=private_storage, upload_to=import_upload_to, max_length=300
+    )
+    original_name = models.CharField(_("file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ImportStatus, default=ImportStatus.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    # A preview writes nothing: it says how many rows an import would write.
+    rows_to_write = models.PositiveIntegerField(_("rows to write"), default=0)
+    written_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), null=True, blank=True)
+    updated_count = models.PositiveIntegerField(_("updated"), null=True, blank=True)
+    # [{"row": 5, "column": "entity", "message": "..."}], row 0 = the whole file.
+    errors = models.JSONField(_("problems"), default=list, blank=True)
+    # One entry per row: {"row", "reference", "body", "entity", "status", "action", "errors"}.
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RecommendationImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("recommendation import")
+        verbose_name_plural = _("recommendation imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(written_rows__lte=models.F("rows_to_write")),
+                name="oversight_import_written_bounded",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self):
+        return self.status in (
+            ImportStatus.PENDING,
+            ImportStatus.PARSING,
+            ImportStatus.COMMITTING,
+        )

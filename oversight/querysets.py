@@ -186,3 +186,11 @@ class ActionPlanItemQuerySet(models.QuerySet):
         if not user or not user.is_authenticated:
             return self.none()
         return self.all()
+
+
+class RecommendationImportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """An uploaded file is seen by the person who uploaded it."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(created_by=user)

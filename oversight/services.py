@@ -520,3 +520,13 @@ def action_plan_item_update(*, item, actor, data):
         },
     )
     return item
+
+
+# Imports of recommendation files (a job each): in their own module, named here. -------------
+
+from .services_imports import (  # noqa: E402, F401
+    recommendation_import_commit,
+    recommendation_import_create,
+    recommendation_import_preview,
+    recommendation_import_write,
+)

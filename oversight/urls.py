@@ -9,6 +9,7 @@ urlpatterns = [
     path("recommendations/", views.recommendation_list, name="list"),
     path("export.xlsx", views.recommendation_export, name="export"),
     path("import/", views.import_recommendations, name="import"),
+    path("import/<int:pk>/", views.import_job, name="import-job"),
     path("reports/", views.report_list, name="reports"),
     path("statistics/", views.statistics, name="statistics"),
     path("statistics.xlsx", views.statistics_export, name="statistics-export"),

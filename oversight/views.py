@@ -1,26 +1,20 @@
 """Oversight pages: thin — authorise, parse, call one service or selector, render."""
 
-import datetime
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from core import files
 from core.files import private_download_response
 
 from . import charts, exporters, forms, importers, permissions, selectors, services
-from .choices import OverdueBucket
+from .choices import ImportStatus, OverdueBucket
 from .filters import RecommendationFilter, ReportFilter, ResolutionFilter
 from .models import (
     ActionPlan,
@@ -29,6 +23,7 @@ from .models import (
     OversightBody,
     OversightReport,
     Recommendation,
+    RecommendationImport,
     Resolution,
 )
 
@@ -240,93 +235,75 @@ def statistics_export(request):
     return response
 
 
-# Checked uploads awaiting confirmation, in private storage (shared by every web process).
-PENDING_IMPORTS = "oversight/imports"
-IMPORT_TYPES = {".xlsx": files.XLSX, ".csv": files.CSV}
+def _render_import(request, job, context):
+    """The page with the job's status, preview and problems; 400 when the file has problems."""
+    context.update(
+        job=job,
+        result=job,
+        confirm_token=job.pk if job.status == ImportStatus.READY else None,
+    )
+    status = 400 if job.status in (ImportStatus.INVALID, ImportStatus.FAILED) else 200
+    return render(request, "oversight/import.html", context, status=status)
 
 
-def _forget_stale_imports():
-    """An upload that was never confirmed is forgotten after a day."""
-    storage = files.private_storage()
+def _own_import(request, pk):
     try:
-        _dirs, names = storage.listdir(PENDING_IMPORTS)
-    except FileNotFoundError:
-        return
-    stale = timezone.now() - datetime.timedelta(days=1)
-    for name in names:
-        path = f"{PENDING_IMPORTS}/{name}"
-        if storage.get_modified_time(path) < stale:
-            storage.delete(path)
+        return RecommendationImport.objects.visible_to(request.user).get(pk=int(pk))
+    except (ValueError, RecommendationImport.DoesNotExist):
+        return None
 
 
 @login_required
 def import_recommendations(request):
-    """Upload → preview with row-level errors → confirm. The file is kept privately between
-    preview and confirmation, under a random name remembered in the session."""
+    """Upload → preview with row-level errors → confirm. The file, its status and its preview
+    live in a RecommendationImport (read at once when small, in a job when large)."""
     _require(permissions.can_import(request.user))
     context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
     if request.method == "POST" and request.POST.get("confirm"):
-        _forget_stale_imports()
-        token = request.session.get("oversight_import")
-        if (
-            not token
-            or token["id"] != request.POST["confirm"]
-            or not token.get("file")
-            or not files.private_storage().exists(token["file"])
-        ):
+        job = _own_import(request, request.POST["confirm"])
+        if job is None:
             messages.error(request, _("The upload has expired; upload the file again."))
             return redirect("oversight:import")
-        with files.open_private(token["file"]) as handle:
-            upload = SimpleUploadedFile(token["name"], handle.read())
         try:
-            result, counts = importers.import_file(upload, request.user, commit=True)
+            job = services.recommendation_import_commit(job=job, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-            return redirect("oversight:import")
-        files.delete_private(token["file"])
-        del request.session["oversight_import"]
-        if counts is None:
-            context.update(result=result)
-            return render(request, "oversight/import.html", context, status=400)
-        messages.success(
-            request,
-            _("Imported: %(created)s created, %(updated)s updated.") % counts,
-        )
-        return redirect("oversight:list")
+            return redirect("oversight:import-job", pk=job.pk)
+        if job.status == ImportStatus.COMMITTED:
+            messages.success(
+                request,
+                _("Imported: %(created)s created, %(updated)s updated.")
+                % {"created": job.created_count, "updated": job.updated_count},
+            )
+            return redirect("oversight:list")
+        return redirect("oversight:import-job", pk=job.pk)
     if request.method == "POST":
         form = forms.ImportForm(request.POST, request.FILES)
         context["form"] = form
         if not form.is_valid():
             return render(request, "oversight/import.html", context, status=400)
-        upload = form.cleaned_data["file"]
         try:
-            result, _counts = importers.import_file(upload, request.user, commit=False)
+            job = services.recommendation_import_create(
+                upload=form.cleaned_data["file"], actor=request.user
+            )
         except ValidationError as exc:
-            form.add_error("file", exc.messages)
+            form.add_error("file", getattr(exc, "message_dict", {}).get("file", exc.messages))
             return render(request, "oversight/import.html", context, status=400)
-        context["result"] = result
-        if result.is_clean:
-            token = uuid.uuid4().hex
-            try:
-                stored = files.store_private(
-                    upload,
-                    folder=PENDING_IMPORTS,
-                    allowed_types=IMPORT_TYPES,
-                    # Already read by the importer; its size is not limited again here.
-                    max_bytes=max(upload.size, 1),
-                )
-            except ValidationError as exc:
-                form.add_error("file", exc.messages)
-                return render(request, "oversight/import.html", context, status=400)
-            request.session["oversight_import"] = {
-                "id": token,
-                "name": upload.name,
-                "file": stored.name,
-            }
-            context["confirm_token"] = token
-            return render(request, "oversight/import.html", context)
-        return render(request, "oversight/import.html", context, status=400)
+        if job.is_running:
+            return redirect("oversight:import-job", pk=job.pk)
+        return _render_import(request, job, context)
     return render(request, "oversight/import.html", context)
+
+
+@login_required
+def import_job(request, pk):
+    """One upload's status (polled while it is read or written), preview and problems."""
+    _require(permissions.can_import(request.user))
+    job = get_object_or_404(RecommendationImport.objects.visible_to(request.user), pk=pk)
+    if request.htmx:
+        return render(request, "oversight/partials/import_job.html", {"job": job, "result": job})
+    context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
+    return _render_import(request, job, context)
 
 
 @login_required

@@ -267,6 +267,13 @@ INDICATORS_IMPORT_INLINE_MAX_BYTES = env.int(
     "INDICATORS_IMPORT_INLINE_MAX_BYTES", default=256 * 1024
 )
 INDICATORS_IMPORT_INLINE_ROWS = env.int("INDICATORS_IMPORT_INLINE_ROWS", default=2000)
+# Data rows one workbook may hold (core.excel.Limits): a sheet reaching further is refused.
+INDICATORS_IMPORT_MAX_ROWS = env.int("INDICATORS_IMPORT_MAX_ROWS", default=100_000)
+OVERSIGHT_IMPORT_MAX_ROWS = env.int("OVERSIGHT_IMPORT_MAX_ROWS", default=20_000)
+OVERSIGHT_IMPORT_MAX_BYTES = env.int("OVERSIGHT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# Smaller files are read (and, up to the rows, written) in the request; larger ones in a job.
+OVERSIGHT_IMPORT_INLINE_MAX_BYTES = env.int("OVERSIGHT_IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
+OVERSIGHT_IMPORT_INLINE_ROWS = env.int("OVERSIGHT_IMPORT_INLINE_ROWS", default=2000)
 OVERSIGHT_EVIDENCE_MAX_BYTES = env.int("OVERSIGHT_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 # On-track band (indicators/progress.py): an indicator is on track when the share of the way
 # covered is at least the share of time elapsed minus this tolerance (inclusive), e.g. 0.10 =

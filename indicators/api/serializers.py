@@ -7,6 +7,7 @@ from rest_framework import serializers
 from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
 
 from ..choices import Rating
+from ..fields import INDICATOR_FIELDS, TYPED_FIELDS
 from ..formatting import display, plain
 from ..models import (
     Baseline,
@@ -107,18 +108,7 @@ class TypedValueSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
     parts = PartsField(required=False)
     display = serializers.SerializerMethodField()
 
-    typed_fields = [
-        "kind",
-        "numeric_value",
-        "currency",
-        "bool_value",
-        "text_value",
-        "is_missing",
-        "footnote",
-        "source",
-        "parts",
-        "display",
-    ]
+    typed_fields = ["kind", *TYPED_FIELDS, "parts", "display"]
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_display(self, obj):
@@ -160,33 +150,7 @@ class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = [
-            "id",
-            "plan",
-            "node",
-            "code",
-            "name_en",
-            "name_zh",
-            "definition",
-            "data_source",
-            "frequency",
-            "responsible_entity",
-            "org_unit",
-            "value_kind",
-            "unit",
-            "currency",
-            "decimals",
-            "direction",
-            "method_in_development",
-            "disaggregation_en",
-            "disaggregation_zh",
-            "part_labels",
-            "is_illustrative",
-            "is_active",
-            "order",
-            "baseline",
-            "targets",
-        ]
+        fields = ["id", "plan", "code", *INDICATOR_FIELDS, "baseline", "targets"]
         # Uniqueness of (plan, code) is checked by the service and the database.
         validators = []
 
@@ -309,6 +273,7 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "status",
             "total_rows",
             "processed_rows",
+            "rows_to_write",
             "written_rows",
             "progress_percent",
             "errors",
@@ -319,6 +284,7 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "status",
             "total_rows",
             "processed_rows",
+            "rows_to_write",
             "written_rows",
             "errors",
             "created_at",

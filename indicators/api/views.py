@@ -17,6 +17,7 @@ from core.serializers import private_files_action
 
 from .. import exporters, permissions, selectors, services
 from ..choices import Action
+from ..fields import TYPED_FIELDS
 from ..filters import (
     BaselineFilter,
     IndicatorFilter,
@@ -59,15 +60,7 @@ from .serializers import (
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-TYPED_KEYS = (
-    "numeric_value",
-    "currency",
-    "bool_value",
-    "text_value",
-    "is_missing",
-    "footnote",
-    "source",
-)
+TYPED_KEYS = TYPED_FIELDS
 
 
 def conflict(exc):

@@ -373,6 +373,8 @@ class ImportJob(Job):
     )
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows read"), default=0)
+    # A preview writes nothing: it says how many rows a commit would write.
+    rows_to_write = models.PositiveIntegerField(_("rows to write"), default=0)
     written_rows = models.PositiveIntegerField(_("rows written"), default=0)
     # [{"row": 5, "column": "Current value", "message": "..."}], row 0 = the whole file.
     errors = models.JSONField(_("problems"), default=list, blank=True)

@@ -26,6 +26,8 @@ from .imports import (
     import_commit,
     import_fail,
     import_job_create,
+    import_job_preview,
+    import_job_write,
     import_retry,
 )
 from .values import (
@@ -67,4 +69,6 @@ __all__ = [
     "import_commit",
     "import_fail",
     "import_retry",
+    "import_job_preview",
+    "import_job_write",
 ]

@@ -11,19 +11,11 @@ from django.utils.translation import gettext as _
 
 from .. import permissions
 from ..choices import ValueKind
+from ..fields import TYPED_FIELDS  # noqa: F401  (the services import it from here too)
 from ..models import (
     Part,
 )
 
-TYPED_FIELDS = (
-    "numeric_value",
-    "currency",
-    "bool_value",
-    "text_value",
-    "is_missing",
-    "footnote",
-    "source",
-)
 # Foreign keys are checked by the database; validating them in Python costs a query per row.
 FK_FIELDS = ["indicator", "period", "entered_by", "submitted_by", "reviewed_by"]
 

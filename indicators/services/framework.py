@@ -8,6 +8,7 @@ from audit.services import event_record
 
 from .. import permissions
 from ..choices import TargetKind
+from ..fields import INDICATOR_FIELDS
 from ..formatting import snapshot
 from ..models import (
     Baseline,
@@ -144,30 +145,6 @@ def period_set_closed(*, period, closed, actor):
         entity=period.plan.entity,
     )
     return period
-
-
-INDICATOR_FIELDS = (
-    "node",
-    "name_en",
-    "name_zh",
-    "definition",
-    "data_source",
-    "frequency",
-    "responsible_entity",
-    "org_unit",
-    "value_kind",
-    "unit",
-    "currency",
-    "decimals",
-    "direction",
-    "method_in_development",
-    "disaggregation_en",
-    "disaggregation_zh",
-    "part_labels",
-    "is_illustrative",
-    "is_active",
-    "order",
-)
 
 
 @transaction.atomic

@@ -5,6 +5,7 @@ from entities.models import Entity, OrgUnit
 
 from .. import permissions as perms
 from ..choices import CLOSED_STATUSES, Status
+from ..columns import RECORD_FIELDS
 from ..models import (
     ActionPlanItem,
     Comment,
@@ -12,6 +13,7 @@ from ..models import (
     OversightBody,
     OversightReport,
     Recommendation,
+    RecommendationImport,
     Resolution,
 )
 
@@ -69,19 +71,8 @@ class RecommendationSerializer(serializers.ModelSerializer):
             "body",
             "report",
             "report_symbol",
-            "entity",
-            "org_unit",
             "reference",
-            "text_en",
-            "text_zh",
-            "is_critical",
-            "priority",
-            "issued_on",
-            "target_date",
-            "acceptance",
-            "status",
-            "implementation_date",
-            "management_response",
+            *RECORD_FIELDS,  # the fields an import row sets (oversight/columns.py)
             "review_state",
             "proposed_status",
             "proposed_implementation_date",
@@ -206,11 +197,32 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportResultSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    errors = ImportErrorSerializer(many=True)
-    created = serializers.IntegerField(allow_null=True)
-    updated = serializers.IntegerField(allow_null=True)
+class RecommendationImportSerializer(serializers.ModelSerializer):
+    """An upload: a preview writes nothing (written_rows 0) and says how many rows an import
+    would write (rows_to_write); created/updated are null until it is imported."""
+
+    rows = serializers.IntegerField(source="total_rows", read_only=True)
+    created = serializers.IntegerField(source="created_count", read_only=True, allow_null=True)
+    updated = serializers.IntegerField(source="updated_count", read_only=True, allow_null=True)
+    errors = ImportErrorSerializer(many=True, read_only=True)
+    preview = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+    class Meta:
+        model = RecommendationImport
+        fields = [
+            "id",
+            "status",
+            "original_name",
+            "rows",
+            "rows_to_write",
+            "written_rows",
+            "created",
+            "updated",
+            "errors",
+            "preview",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class PeriodColumnSerializer(serializers.Serializer):

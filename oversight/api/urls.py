@@ -9,6 +9,7 @@ router.register("oversight/reports", views.ReportViewSet, basename="oversight-re
 router.register(
     "oversight/recommendations", views.RecommendationViewSet, basename="oversight-recommendation"
 )
+router.register("oversight/imports", views.RecommendationImportViewSet, basename="oversight-import")
 router.register("oversight/evidence", views.EvidenceViewSet, basename="oversight-evidence")
 router.register("oversight/resolutions", views.ResolutionViewSet, basename="oversight-resolution")
 router.register(

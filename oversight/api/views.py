@@ -1,8 +1,6 @@
 """The oversight API: as thin as the pages, through the same services, filters and selectors."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -13,7 +11,8 @@ from rest_framework.response import Response
 
 from core.serializers import private_files_action
 
-from .. import exporters, importers, permissions, selectors, services
+from .. import exporters, permissions, selectors, services
+from ..choices import ImportStatus
 from ..filters import (
     ActionPlanItemFilter,
     RecommendationFilter,
@@ -27,6 +26,7 @@ from ..models import (
     OversightBody,
     OversightReport,
     Recommendation,
+    RecommendationImport,
     Resolution,
 )
 from ..views import evidence_response
@@ -39,12 +39,12 @@ from .serializers import (
     EvidenceSerializer,
     EvidenceUploadSerializer,
     ImportRequestSerializer,
-    ImportResultSerializer,
     OversightBodySerializer,
     ProgressSerializer,
     ProposeClosureSerializer,
     RecommendationDetailSerializer,
     RecommendationHistoryEntrySerializer,
+    RecommendationImportSerializer,
     RecommendationSerializer,
     RecommendationUpdateSerializer,
     ReportSerializer,
@@ -222,7 +222,11 @@ class RecommendationViewSet(
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},
-        responses={200: ImportResultSerializer, 400: ImportResultSerializer},
+        responses={
+            200: RecommendationImportSerializer,
+            202: RecommendationImportSerializer,
+            400: RecommendationImportSerializer,
+        },
     )
     @action(
         detail=False,
@@ -232,45 +236,17 @@ class RecommendationViewSet(
         filterset_class=None,
     )
     def import_file(self, request):
-        """Check (commit=false) or import (commit=true) an .xlsx/.csv file of recommendations.
-        Any error (a missing or unreadable file, or a row's): 400 with the errors in the same
-        shape as a check's, nothing written."""
-        if not permissions.can_import(request.user):
+        """Upload an .xlsx/.csv file of recommendations: it is checked (a preview writes
+        nothing: written_rows 0, rows_to_write says what an import would write) and, with
+        commit=true and no problem, imported. Any problem: 400 with the errors, nothing
+        written. A large file is read in a job: 202, then poll /oversight/imports/{id}/."""
+        if not permissions.can_import(request.user):  # before reading the upload
             raise PermissionDenied(str(permissions.WHY_NOT[permissions.EDIT]))
-        params = ImportRequestSerializer(data=request.data)
-        if not params.is_valid():
-            return self._import_refused(params.errors)
-        data = params.validated_data
-        try:
-            result, counts = importers.import_file(
-                data["file"], request.user, commit=data["commit"]
-            )
-        except DjangoValidationError as exc:
-            return self._import_refused({"file": exc.messages})
-        body = {
-            "rows": len(result.preview),
-            "errors": result.errors,
-            "created": counts["created"] if counts else None,
-            "updated": counts["updated"] if counts else None,
-        }
-        code = status.HTTP_200_OK if not result.errors and result.rows else 400
-        if not result.rows and not result.errors:
-            body["errors"] = [{"row": 1, "column": "", "message": _("The file has no rows.")}]
-        return Response(ImportResultSerializer(body).data, status=code)
-
-    def _import_refused(self, errors):
-        """Errors of the request itself (row 0), in the shape of the file's errors."""
-        body = {
-            "rows": 0,
-            "errors": [
-                {"row": 0, "column": column, "message": str(message)}
-                for column, messages in errors.items()
-                for message in messages
-            ],
-            "created": None,
-            "updated": None,
-        }
-        return Response(ImportResultSerializer(body).data, status=status.HTTP_400_BAD_REQUEST)
+        data = self._input(ImportRequestSerializer)
+        job = services.recommendation_import_create(upload=data["file"], actor=request.user)
+        if data["commit"] and job.status == ImportStatus.READY:
+            job = services.recommendation_import_commit(job=job, actor=request.user)
+        return _import_response(job)
 
     @extend_schema(responses={(200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY)})
     @action(detail=False, methods=["get"], url_path="export")
@@ -280,6 +256,36 @@ class RecommendationViewSet(
         response = HttpResponse(exporters.recommendations_xlsx(qs), content_type=exporters.XLSX)
         response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
         return response
+
+
+def _import_response(job):
+    if job.status in (ImportStatus.INVALID, ImportStatus.FAILED):
+        code = status.HTTP_400_BAD_REQUEST
+    elif job.is_running:
+        code = status.HTTP_202_ACCEPTED
+    else:
+        code = status.HTTP_200_OK
+    return Response(RecommendationImportSerializer(job).data, status=code)
+
+
+class RecommendationImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """An upload of recommendations (POST oversight/recommendations/import/), seen by its
+    uploader: status, preview, problems; commit it once its preview is clean."""
+
+    serializer_class = RecommendationImportSerializer
+    filterset_class = None
+
+    def get_queryset(self):
+        return RecommendationImport.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={200: RecommendationImportSerializer, 400: RecommendationImportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        job = services.recommendation_import_commit(job=self.get_object(), actor=request.user)
+        return _import_response(job)
 
 
 class EvidenceViewSet(viewsets.ReadOnlyModelViewSet):

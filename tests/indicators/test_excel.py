@@ -84,7 +84,7 @@ def test_clean_file_previews_then_commits_through_the_service(officer, period, k
     )
     job = services.import_job_create(period=period, upload=upload(content), actor=officer)
     assert job.status == ImportStatus.READY, job.errors
-    assert job.written_rows == 6
+    assert (job.rows_to_write, job.written_rows) == (6, 0)
     assert not Value.objects.exists()  # a preview writes nothing
     job = services.import_commit(job=job, actor=officer)
     assert job.status == ImportStatus.COMMITTED
@@ -205,8 +205,15 @@ def test_import_through_api_and_page(api, client, officer, period, kinds):
         {"period": period.pk, "file": upload(workbook(period, {"K-number": (4, None)}))},
         format="multipart",
     )
+    # A preview writes nothing and says so; what a commit would write has its own name.
+    assert (r.json()["status"], r.json()["written_rows"], r.json()["rows_to_write"]) == (
+        "ready",
+        0,
+        1,
+    )
     r = api.post(f"/api/v1/imports/{r.json()['id']}/commit/")
     assert r.status_code == 200 and r.json()["status"] == "committed"
+    assert (r.json()["written_rows"], r.json()["rows_to_write"]) == (1, 1)
     assert Value.objects.get().numeric_value == Decimal("4")
     client.force_login(officer)
     r = client.get(f"/indicators/entry/{period.pk}/template.xlsx")

@@ -21,10 +21,11 @@ from tests.indicators.test_excel import workbook
 from tests.test_celery_worker import WORKER_TIMEOUT, start_worker, worker  # noqa: F401  (the fixture)
 
 
-def wait_for(job_id, statuses, timeout=WORKER_TIMEOUT):
+def wait_for(job_id, statuses, timeout=WORKER_TIMEOUT, model=ImportJob):
+    """The job once the worker has brought it to one of ``statuses`` (any import job model)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = ImportJob.objects.get(pk=job_id)
+        job = model.objects.get(pk=job_id)
         if job.status in statuses:
             return job
         time.sleep(0.2)
@@ -102,3 +103,23 @@ def test_a_run_whose_worker_is_killed_is_swept_failed(transactional_db, api, rev
     assert body["status"] == "failed" and "stopped" in body["error"]
     with mock.patch("indicators.tasks.compute_progress_run.delay"):
         assert api.post("/api/v1/progress/runs/", {}, format="json").status_code == 202
+
+
+@pytest.mark.worker
+def test_worker_refuses_a_hostile_workbook_and_lives(worker, officer, plan, period):  # noqa: F811
+    """A job whose stored file reaches XFD1048576 (stored before the upload check existed, say):
+    the worker refuses it with the limit, the job does not stay "parsing", the worker lives."""
+    from tests.excel_files import cell, header_row, sheet_xml, xlsx
+    from tests.indicators.test_import_limits import TITLES
+
+    far = xlsx(sheet_xml(header_row(TITLES) + f'<row r="1048576">{cell("XFD1048576", 1)}</row>'))
+    job = ImportJob(period=period, original_name="far.xlsx", created_by=officer)
+    job.file.save("far.xlsx", SimpleUploadedFile("far.xlsx", far), save=True)
+    from indicators import tasks
+
+    tasks.import_preview.delay(job.pk)
+    job = wait_for(job.pk, {ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED})
+    assert job.status == ImportStatus.INVALID
+    assert "XFD1048576" in job.errors[0]["message"]
+    assert worker.poll() is None  # the worker process is still running
+    assert not Value.objects.exists()

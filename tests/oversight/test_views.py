@@ -374,4 +374,6 @@ def test_semicolon_csv_is_read(client, oios, unops, oios_auditor):
     )
     r = client.post("/oversight/import/", {"file": SimpleUploadedFile("s.csv", csv.encode())})
     assert r.status_code == 200, r.context["result"].errors
-    assert r.context["result"].rows[0]["text_zh"] == "应加强控制，并报告进展。"
+    assert r.context["job"].rows_to_write == 1
+    client.post("/oversight/import/", {"confirm": r.context["confirm_token"]})
+    assert Recommendation.objects.get().text_zh == "应加强控制，并报告进展。"

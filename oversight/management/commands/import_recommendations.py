@@ -1,9 +1,10 @@
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight import importers
+from oversight import services
+from oversight.choices import ImportStatus
 
 
 class Command(BaseCommand):
@@ -25,17 +26,24 @@ class Command(BaseCommand):
             raise CommandError(f"no user {user!r}") from exc
         with open(path, "rb") as f:
             upload = SimpleUploadedFile(path.rsplit("/", 1)[-1], f.read())
-        try:
-            result, counts = importers.import_file(upload, actor, commit=commit)
-        except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from exc
-        for error in result.errors:
-            self.stderr.write(f"row {error['row']} {error['column']}: {error['message']}")
-        if result.errors:
-            raise CommandError(f"{len(result.errors)} errors: nothing written")
-        if counts is None:
-            self.stdout.write(f"{len(result.rows)} rows are clean (use --commit to import)")
-        else:
-            self.stdout.write(
-                self.style.SUCCESS(f"created {counts['created']}, updated {counts['updated']}")
+        try:  # the same import job and services as the page and the API, run here and now
+            job = services.recommendation_import_create(
+                upload=upload, actor=actor, in_background=False
             )
+            if commit and job.status == ImportStatus.READY:
+                job = services.recommendation_import_commit(
+                    job=job, actor=actor, in_background=False
+                )
+        except (ValidationError, PermissionDenied) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            raise CommandError(" ".join(messages)) from exc
+        for error in job.errors:
+            self.stderr.write(f"row {error['row']} {error['column']}: {error['message']}")
+        if job.errors:
+            raise CommandError(f"{len(job.errors)} errors: nothing written")
+        if job.status == ImportStatus.COMMITTED:
+            self.stdout.write(
+                self.style.SUCCESS(f"created {job.created_count}, updated {job.updated_count}")
+            )
+        else:
+            self.stdout.write(f"{job.rows_to_write} rows are clean (use --commit to import)")
