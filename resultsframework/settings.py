@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "audit",
     "entities",
     "indicators",
+    "compacts",
     "oversight",
 ]
 
