@@ -8,6 +8,7 @@ DEMO_LOADERS = [
     "entities.demo.load_users",
     "indicators.demo.load_unops_plan",
     "indicators.demo.load_programme_plan",
+    "compacts.demo.load_funding_compact",
     "oversight.demo.load_recommendations",
     "oversight.demo.load_resolutions",
     "oversight.demo.load_action_plan",

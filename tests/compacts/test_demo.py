@@ -1,0 +1,109 @@
+"""The eleven indicators as published: typed values, periods, footnotes, raw text, classes."""
+
+from decimal import Decimal
+
+import pytest
+
+from compacts import selectors
+from compacts.demo import load_funding_compact
+from compacts.models import CompactIndicator, SystemValue
+from indicators.models import Value
+
+pytestmark = pytest.mark.django_db
+
+# code -> (baseline, baseline year, target, target year, latest text (en), latest year, class)
+PUBLISHED = {
+    "MS 1.1": ("19.4", 2017, "30", 2023, "20.8%", 2018, "progress"),
+    "MS 1.2": ("27.0", 2017, "30", 2023, "28.3%", 2018, "progress"),
+    "MS 2.1": ("5.0", 2017, "10.0", 2023, "7.1%", 2018, "progress"),
+    "MS 2.2": ("2.6", 2017, "6.0", 2023, "3.4%", 2018, "progress"),
+    "MS 2.3": ("43000000", 2018, "290000000", 2020, "US$55 million", 2019, "progress"),
+    "MS 2.4": ("129000000", 2018, "500000000", 2020, "US$135 million", 2019, "progress"),
+    "UN 3.1": ("67", 2017, "100", 2023, "69%", 2018, "progress"),
+    "UN 3.2": (None, 2017, None, 2021, "46 and –", 2018, "no_progress"),
+    "UN 3.3": ("28", 2019, "100", 2021, "28" and "36", 2019, "progress"),
+    "UN 6.1": ("62", 2018, "100", 2021, "57%", 2019, "no_progress"),
+    "UN 6.2": (None, 2018, None, 2020, "2020 年推出方法", None, "other"),
+}
+
+
+def rows_by_code(compact):
+    return {
+        row.indicator.code: row
+        for group in selectors.compact_tables(compact)
+        for _c, rows in group.commitments
+        for row in rows
+    }
+
+
+def test_eleven_indicators_as_published(compact):
+    rows = rows_by_code(compact)
+    assert set(rows) == set(PUBLISHED)
+    for code, (base, by, target, ty, latest, ly, klass) in PUBLISHED.items():
+        row = rows[code]
+        if base is not None:
+            assert row.indicator.baseline.numeric_value == Decimal(base), code
+        assert row.baseline.year == by, code
+        if target is not None:
+            assert row.indicator.targets.get().numeric_value == Decimal(target), code
+        assert row.target.year == ty, code
+        assert row.latest.text == latest, code
+        assert row.latest.year == ly, code
+        assert row.compact_class == klass, code
+
+
+def test_raw_text_and_footnotes_are_kept(compact):
+    un32 = CompactIndicator.objects.get(indicator__code="UN 3.2")
+    assert (un32.baseline_raw, un32.latest_raw) == ("59 和 27 (2017)", "46 和-a (2018)")
+    assert un32.footnotes_for("latest")[0]["zh"] == "未提供 2018 年专题基金捐助国数目。"
+    value = Value.objects.get(indicator=un32.indicator)
+    parts = {p.code: p.numeric_value for p in value.parts.all()}
+    assert parts == {"pooled": Decimal("46"), "thematic": None}
+    assert value.footnote.startswith("a: ")
+    un62 = CompactIndicator.objects.get(indicator__code="UN 6.2")
+    assert un62.indicator.method_in_development
+    assert un62.indicator.baseline.bool_value is False
+    assert un62.indicator.targets.get().bool_value is True
+    rows = rows_by_code(un62.commitment.group.compact)
+    assert rows["UN 3.2"].latest.markers == ["a"]
+    assert rows["UN 6.2"].latest.markers == ["a"]
+
+
+def test_rollup_per_group(compact):
+    groups = {g.group.kind: g for g in selectors.compact_tables(compact)}
+    assert groups["member_states"].counts == {"progress": 6, "no_progress": 0, "other": 0}
+    assert groups["unsdg"].counts == {"progress": 2, "no_progress": 2, "other": 1}
+    # The printed shares (para. 128: 69% and 60%) cover Figure X's full set; flagged.
+    assert groups["member_states"].share_progress == Decimal("100.0")
+    assert groups["unsdg"].share_progress == Decimal("40.0")
+    assert groups["member_states"].differs and groups["unsdg"].differs
+
+
+def test_entity_reports_roll_up_to_the_published_values(compact):
+    values = {
+        (sv.compact_indicator.indicator.code, sv.year): sv
+        for sv in SystemValue.objects.select_related("compact_indicator__indicator")
+    }
+    un61_2018, un61_2019 = values[("UN 6.1", 2018)], values[("UN 6.1", 2019)]
+    assert (un61_2018.numerator, un61_2018.denominator) == (13, 21)
+    assert (un61_2019.numerator, un61_2019.denominator) == (12, 21)
+    assert round(un61_2018.numeric_value) == 62 and round(un61_2019.numeric_value) == 57
+    # UNOPS: not available in 2018 (with its footnote), nothing in 2019; listed, not counted.
+    assert [r["entity_code"] for r in un61_2019.not_reported] == ["UNOPS"]
+    assert "illustrative" in un61_2018.not_reported[0]["reason"]
+    assert round(values[("UN 3.1", 2017)].numeric_value) == 67
+    assert round(values[("UN 3.1", 2018)].numeric_value) == 69
+    assert values[("UN 3.1", 2018)].denominator == 39
+    rows = rows_by_code(compact)
+    assert not rows["UN 6.1"].differs and not rows["UN 3.1"].differs
+    assert rows["UN 6.1"].latest.computed
+
+
+def test_loading_twice_creates_nothing(compact):
+    counts = (Value.objects.count(), SystemValue.objects.count(), CompactIndicator.objects.count())
+    load_funding_compact()
+    assert (
+        Value.objects.count(),
+        SystemValue.objects.count(),
+        CompactIndicator.objects.count(),
+    ) == counts
