@@ -49,7 +49,10 @@ ILLUSTRATIVE_EN = (
     "Entity reports for UN 6.1 and UN 3.1 are illustrative: invented for demonstration, chosen "
     "so that they roll up to the published system-wide values."
 )
-ILLUSTRATIVE_ZH = "联合国 6.1 和联合国 3.1 的实体报告为示例数据：为演示而编制，其汇总结果与已公布的全系统数值一致。"
+ILLUSTRATIVE_ZH = (
+    "联合国 6.1 和联合国 3.1 的实体报告为示例数据："
+    "为演示而编制，其汇总结果与已公布的全系统数值一致。"
+)
 
 # UN 6.1: the first 22 entities of Table 1 report; UNOPS has not reported (2018: not
 # available, with its reason; 2019: nothing yet). Of the other 21: 13 yes in 2018, 12 in 2019.
@@ -197,7 +200,8 @@ def load_funding_compact():
                 "symbol": "A/75/79-E/2020/55",
                 "title_en": "Implementation of General Assembly resolution 71/243 on the "
                 "quadrennial comprehensive policy review (Report of the Secretary-General, 2020)",
-                "title_zh": "执行大会关于联合国系统发展方面业务活动四年度全面政策审查的第 71/243 号决议的情况",
+                "title_zh": "执行大会关于联合国系统发展方面业务活动"
+                "四年度全面政策审查的第 71/243 号决议的情况",
             }
         ],
         illustrative_note_en=ILLUSTRATIVE_EN,
