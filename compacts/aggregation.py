@@ -16,8 +16,6 @@ A year with no counted entity has no value (None), never 0.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from .choices import Derivation
 
 HUNDRED = Decimal(100)
@@ -57,10 +55,15 @@ def _plain(number):
     return None if number is None else format(Decimal(number).normalize(), "f")
 
 
-def _missing_reason(entry):
+# Why an entity is listed as not reported: stored as a code (the page words it in the reader's
+# language), with the entity's own footnote when it gave one.
+NO_VALUE, NOT_AVAILABLE = "no_value", "not_available"
+
+
+def _gap(entry, year):
     if entry is None:
-        return _("no approved value")
-    return entry.footnote or _("value not available")
+        return {"reason": NO_VALUE, "year": year, "footnote": ""}
+    return {"reason": NOT_AVAILABLE, "year": year, "footnote": entry.footnote}
 
 
 def _usable(entry, attribute):
@@ -89,7 +92,7 @@ def aggregate(derivation, reports, year):
         row = {"entity_id": report.entity_id, "entity_code": report.entity_code}
         if derivation == Derivation.SHARE_YES:
             if not _usable(entry, "answer"):
-                not_reported.append({**row, "reason": _missing_reason(entry)})
+                not_reported.append({**row, **_gap(entry, year)})
                 continue
             counted += 1
             numerator += 1 if entry.answer else 0
@@ -97,11 +100,10 @@ def aggregate(derivation, reports, year):
         elif derivation == Derivation.SHARE_INCREASE:
             before = report.values.get(year - 1)
             if not _usable(entry, "number") or not _usable(before, "number"):
-                gap = entry if not _usable(entry, "number") else before
-                reason = _missing_reason(gap)
-                if gap is before:
-                    reason = _("%(reason)s for %(year)s") % {"reason": reason, "year": year - 1}
-                not_reported.append({**row, "reason": reason})
+                if not _usable(entry, "number"):
+                    not_reported.append({**row, **_gap(entry, year)})
+                else:
+                    not_reported.append({**row, **_gap(before, year - 1)})
                 continue
             counted += 1
             increased = entry.number > before.number
@@ -119,7 +121,7 @@ def aggregate(derivation, reports, year):
             down = report.denominators.get(year)
             if not _usable(entry, "number") or not _usable(down, "number"):
                 gap = entry if not _usable(entry, "number") else down
-                not_reported.append({**row, "reason": _missing_reason(gap)})
+                not_reported.append({**row, **_gap(gap, year)})
                 continue
             counted += 1
             numerator += entry.number
@@ -134,7 +136,7 @@ def aggregate(derivation, reports, year):
             )
         elif derivation == Derivation.SUM:
             if not _usable(entry, "number"):
-                not_reported.append({**row, "reason": _missing_reason(entry)})
+                not_reported.append({**row, **_gap(entry, year)})
                 continue
             counted += 1
             numerator += entry.number

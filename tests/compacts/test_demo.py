@@ -90,7 +90,9 @@ def test_entity_reports_roll_up_to_the_published_values(compact):
     assert round(un61_2018.numeric_value) == 62 and round(un61_2019.numeric_value) == 57
     # UNOPS: not available in 2018 (with its footnote), nothing in 2019; listed, not counted.
     assert [r["entity_code"] for r in un61_2019.not_reported] == ["UNOPS"]
-    assert "illustrative" in un61_2018.not_reported[0]["reason"]
+    assert un61_2018.not_reported[0]["reason"] == "not_available"
+    assert "illustrative" in un61_2018.not_reported[0]["footnote"]
+    assert un61_2019.not_reported[0]["reason"] == "no_value"
     assert round(values[("UN 3.1", 2017)].numeric_value) == 67
     assert round(values[("UN 3.1", 2018)].numeric_value) == 69
     assert values[("UN 3.1", 2018)].denominator == 39
