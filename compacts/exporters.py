@@ -66,6 +66,13 @@ COLUMNS = [
 ]
 
 
+def _cell(value):
+    """Lazy translations and other objects as text; numbers stay numbers."""
+    if value is None or isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
 def _is_zh():
     from django.utils.translation import get_language
 
@@ -84,7 +91,7 @@ def compact_xlsx(compact, groups):
         for commitment, rows in table.commitments:
             for row in rows:
                 values = [get(row, commitment) for _h, get in COLUMNS]
-                ws.append([v[0] if isinstance(v, tuple) else v for v in values])
+                ws.append([_cell(v[0] if isinstance(v, tuple) else v) for v in values])
                 for i, v in enumerate(values, start=1):
                     if isinstance(v, tuple) and v[1]:
                         ws.cell(row=ws.max_row, column=i).number_format = v[1]

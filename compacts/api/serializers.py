@@ -51,7 +51,9 @@ class FigureSerializer(serializers.Serializer):
 
     def to_representation(self, cell):
         data = super().to_representation(cell)
-        data["parts"] = {k: (None if v is None else str(v)) for k, v in cell.parts.items()}
+        data["parts"] = {
+            k: (None if v is None else format(v.normalize(), "f")) for k, v in cell.parts.items()
+        }
         return data
 
 
