@@ -62,7 +62,8 @@ def format_typed(indicator, *, number=None, answer=None, parts=None, is_missing=
             "–" if v is None else format_number(v, indicator.decimals)
             for v in (parts or {}).values()
         ]
-        return f" {_('and')} ".join(texts) if texts else "–"
+        joiner = _("and")  # "59 和 27" / "59 and 27"
+        return f" {joiner} ".join(texts) if texts else "–"
     return ""
 
 
