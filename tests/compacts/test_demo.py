@@ -109,3 +109,22 @@ def test_loading_twice_creates_nothing(compact):
         SystemValue.objects.count(),
         CompactIndicator.objects.count(),
     ) == counts
+
+
+def test_the_progress_engine_agrees_on_the_values_it_holds(compact):
+    """The indicators app's engine judges the compact's own values (not the derived ones,
+    which live in compacts) the same way the compact page does — a missing part included."""
+    from indicators.models import ProgressResult
+    from indicators.services.progress import progress_compute_full
+
+    progress_compute_full()
+    engine = {
+        r.indicator.code: r.compact_class
+        for r in ProgressResult.objects.filter(
+            snapshot__is_current=True, indicator__plan=compact.plan
+        ).select_related("indicator")
+    }
+    rows = rows_by_code(compact)
+    for code, row in rows.items():
+        if not row.ci.is_derived:
+            assert engine[code] == row.compact_class, code
