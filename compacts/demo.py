@@ -251,6 +251,11 @@ def load_funding_compact():
             )
         commitment = commitments[(group.kind, number)]
         _load_indicator(plan, commitment, item, order, periods, officer, reviewer)
+    # The published figures are a closed record: the compact's own periods take no entries,
+    # so a derived value can never be typed in beside the one computed from entity reports
+    # (the indicators services refuse entries in a closed period).
+    for period in periods.values():
+        indicator_services.period_set_closed(period=period, closed=True, actor=reviewer)
     _load_entity_reports(compact, officer, reviewer)
     services.compact_aggregate(compact=compact)
     return compact

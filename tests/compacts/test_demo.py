@@ -128,3 +128,51 @@ def test_the_progress_engine_agrees_on_the_values_it_holds(compact):
     for code, row in rows.items():
         if not row.ci.is_derived:
             assert engine[code] == row.compact_class, code
+
+
+def test_a_derived_value_cannot_be_typed_in(compact):
+    """The compact's own periods are closed once the published figures are in: nobody enters
+    a system-wide UN 6.1 beside the one computed from entity reports."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import ValidationError
+
+    from compacts.demo import LOADER_OFFICER
+    from indicators import services as ind
+    from indicators.models import Indicator, ReportingPeriod
+
+    officer = get_user_model().objects.get(username=LOADER_OFFICER)
+    un61 = Indicator.objects.get(plan=compact.plan, code="UN 6.1")
+    period = ReportingPeriod.objects.get(plan=compact.plan, label="2019")
+    with pytest.raises(ValidationError) as error:
+        ind.value_save(
+            indicator=un61, period=period, data={"numeric_value": Decimal(90)}, actor=officer
+        )
+    assert "period" in error.value.message_dict
+    assert not Value.objects.filter(indicator=un61).exists()
+
+
+def test_unops_enters_un61_and_the_system_wide_figure_changes(compact):
+    """The journey of the README: the UNOPS officer enters UN 6.1 for 2019, the UNOPS reviewer
+    approves, the roll-up (run by the worker after commit) counts it and flags the change."""
+    from django.contrib.auth import get_user_model
+
+    from compacts.services import compact_aggregate
+    from indicators import services as ind
+    from indicators.models import Indicator, ReportingPeriod
+
+    User = get_user_model()
+    officer, reviewer = User.objects.get(username="officer"), User.objects.get(username="reviewer")
+    source = Indicator.objects.get(
+        plan__entity__code="UNOPS", plan__code=compact.code, code="UN 6.1"
+    )
+    period = ReportingPeriod.objects.get(plan=source.plan, label="2019")
+    value = ind.value_save(
+        indicator=source, period=period, data={"bool_value": True}, actor=officer
+    )
+    value = ind.value_submit(value=value, actor=officer)
+    ind.value_approve(value=value, actor=reviewer)
+    compact_aggregate(compact=compact)
+    sv = SystemValue.objects.get(compact_indicator__indicator__code="UN 6.1", year=2019)
+    assert (sv.numerator, sv.denominator, sv.not_reported) == (13, 22, [])
+    row = rows_by_code(compact)["UN 6.1"]
+    assert row.latest.text == "59%" and row.differs and row.published_latest == "57% (2019)"
