@@ -6,7 +6,7 @@ from indicators.choices import PlanKind
 
 def roll_up_changed_reports(sender, indicator_ids, **kwargs):
     """Enqueue the roll-up of every compact whose entity reports (or own indicators) changed.
-    Runs after commit (the signal is sent then); one query."""
+    Runs after commit (the signal is sent then); two small queries."""
     from indicators.models import Indicator
 
     from .models import Compact

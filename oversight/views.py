@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import charts, exporters, forms, importers, permissions, selectors, services
+from . import charts, exporters, forms, importers, permissions, published, selectors, services
 from .choices import OverdueBucket
 from .filters import RecommendationFilter, ReportFilter, ResolutionFilter
 from .models import (
@@ -230,7 +230,11 @@ def statistics(request):
     )
     for s in stats:
         s.chart = charts.rate_chart(s)
-    return render(request, "oversight/statistics.html", {"statistics": stats})
+    return render(
+        request,
+        "oversight/statistics.html",
+        {"statistics": stats, "published": published.comparisons(stats)},
+    )
 
 
 @login_required

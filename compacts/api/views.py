@@ -49,14 +49,17 @@ class SystemValueViewSet(viewsets.ReadOnlyModelViewSet):
             qs = qs.filter(compact_indicator__indicator__code=code)
         return qs.order_by("compact_indicator__order", "year")
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["visible_value_ids"] = self._visible_ids()
-        return context
-
-    def _visible_ids(self):
-        if not hasattr(self, "_visible"):
-            self._visible = set(
-                Value.objects.visible_to(self.request.user).values_list("pk", flat=True)
+    def get_serializer(self, *args, **kwargs):
+        """The breakdown shows an entity's value only to whoever may see it: one query for the
+        values of the rows being serialised (never all the values the user may see)."""
+        instances = args[0] if args else kwargs.get("instance")
+        if instances is not None:
+            rows = instances if isinstance(instances, list | tuple) else [instances]
+            ids = [r["value_id"] for sv in rows for r in sv.breakdown]
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["visible_value_ids"] = set(
+                Value.objects.visible_to(self.request.user)
+                .filter(pk__in=ids)
+                .values_list("pk", flat=True)
             )
-        return self._visible
+        return super().get_serializer(*args, **kwargs)
