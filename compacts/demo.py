@@ -314,6 +314,7 @@ def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
         baseline_raw=item["baseline"]["raw"],
         target_raw=item["target"]["raw"],
         latest_raw=item["latest"]["raw"],
+        latest_text_en=item["latest"].get("gloss_en", ""),
         footnotes=footnotes,
         derivation=derivation,
         source_code=item["code"] if derivation != Derivation.NONE else "",

@@ -145,6 +145,10 @@ class CompactIndicator(models.Model):
     baseline_raw = models.CharField(_("baseline as printed"), max_length=200, blank=True)
     target_raw = models.CharField(_("target as printed"), max_length=200, blank=True)
     latest_raw = models.CharField(_("latest value as printed"), max_length=200, blank=True)
+    # A latest value printed in words ("2020 年推出方法"), in English for English pages.
+    latest_text_en = models.CharField(
+        _("latest value in words (English)"), max_length=200, blank=True
+    )
     # [{"marker": "a", "applies_to": "latest", "en": ..., "zh": ...}]
     footnotes = models.JSONField(_("footnotes"), default=list, blank=True)
     derivation = models.CharField(

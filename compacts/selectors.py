@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db.models import Prefetch
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.formatting import format_amount, format_number, format_percent
@@ -268,7 +269,8 @@ def build_row(ci, approved_values):
             # Printed as text ("2020 年推出方法 a"): show what was printed.
             pub = _published_value(ci, Figure.LATEST)
             if pub is not None and pub.kind == parser.TEXT:
-                latest.text = pub.text
+                english = not (get_language() or "").startswith("zh")
+                latest.text = (english and ci.latest_text_en) or pub.text
                 latest.year = None
         prev_obj = approved_values[1] if len(approved_values) > 1 else None
         previous = (

@@ -23,7 +23,7 @@ PUBLISHED = {
     "UN 3.2": (None, 2017, None, 2021, "46 and –", 2018, "no_progress"),
     "UN 3.3": ("28", 2019, "100", 2021, "28" and "36", 2019, "progress"),
     "UN 6.1": ("62", 2018, "100", 2021, "57%", 2019, "no_progress"),
-    "UN 6.2": (None, 2018, None, 2020, "2020 年推出方法", None, "other"),
+    "UN 6.2": (None, 2018, None, 2020, "Methodology to be launched in 2020", None, "other"),
 }
 
 

@@ -48,6 +48,7 @@ def test_compact_page_in_english(client, compact, reader):
     ):
         assert text in body, text
     assert "Table 2" in body and "Table 5" in body
+    assert "Methodology to be launched in 2020" in body  # UN 6.2, printed in words
     assert "4 300 万美元 (2018)" in body  # the raw text, shown on request
     assert 'id="illustrative-note"' in body
     assert "Computed from the records: 6 of 6 indicators made progress (100.0%)" in body
@@ -64,6 +65,7 @@ def test_compact_page_in_chinese(client, compact, reader):
     for text in ("4 300 万美元", "1.29 亿美元", "59 和 27", "5 亿美元", "供资契约：会员国承诺 1"):
         assert text in body, text
     assert "未提供 2018 年专题基金捐助国数目。" in body
+    assert "2020 年推出方法" in body  # UN 6.2's latest value, as printed
     assert "USD " not in body
 
 
