@@ -211,8 +211,17 @@ def test_approval_signals_after_commit(users, django_capture_on_commit_callbacks
     assert [r["source"].pk] in received
 
 
+@pytest.fixture
+def empty_queue():
+    """Tasks left in this suite's queue by earlier tests (browser tests commit hundreds of
+    approvals, each enqueueing a progress run) would keep the worker busy past the deadline."""
+    from resultsframework.celery import app
+
+    app.control.purge()
+
+
 @pytest.mark.worker
-def test_approval_is_rolled_up_by_the_worker(worker, transactional_db):  # noqa: F811
+def test_approval_is_rolled_up_by_the_worker(empty_queue, worker, transactional_db):  # noqa: F811
     """Enter, submit, approve: a real worker recomputes the system-wide value within seconds."""
     officer, reviewer = system_users()
     compact, ci, reports = small_compact(entities(2))
