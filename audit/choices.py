@@ -44,6 +44,16 @@ class EventAction(models.TextChoices):
     VALUE_EVIDENCE_ATTACHED = "value.evidence_attached", _("Evidence attached")
     IMPORT_UPLOADED = "import.uploaded", _("Workbook uploaded")
     IMPORT_COMMITTED = "import.committed", _("Workbook imported")
+    # compacts
+    COMPACT_CREATED = "compact.created", _("Compact created")
+    COMPACT_CHANGED = "compact.changed", _("Compact changed")
+    COMPACT_GROUP_CREATED = "compact_group.created", _("Commitment group created")
+    COMPACT_GROUP_CHANGED = "compact_group.changed", _("Commitment group changed")
+    COMMITMENT_CREATED = "commitment.created", _("Commitment created")
+    COMMITMENT_CHANGED = "commitment.changed", _("Commitment changed")
+    COMPACT_INDICATOR_CREATED = "compact_indicator.created", _("Compact indicator created")
+    COMPACT_INDICATOR_CHANGED = "compact_indicator.changed", _("Compact indicator changed")
+    COMPACT_AGGREGATED = "compact.aggregated", _("System-wide values computed")
     IMPORT_RETRIED = "import.retried", _("Import retried")
     PROGRESS_RUN_STARTED = "progress.run_started", _("Progress computation started")
     # oversight

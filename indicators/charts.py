@@ -11,10 +11,11 @@ carries role="img", an aria-label, <title> and <desc> in the active language.
 
 import math
 
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from core.formatting import format_number
 
 from .models.progress import OnTrackStatus, Trend
 
@@ -33,7 +34,7 @@ def fmt(number):
         return "–"
     number = round(float(number), 2)
     decimals = 0 if number == int(number) else 2
-    text = number_format(number, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    text = format_number(number, decimals)
     return text.rstrip("0").rstrip(".") if decimals else text
 
 

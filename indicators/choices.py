@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class PlanKind(models.TextChoices):
     STRATEGIC_PLAN = "strategic_plan", _("Strategic plan")
     PROGRAMME_PLAN = "programme_plan", _("Programme plan")
+    # An entity's reports on the indicators of a compact (compacts/ rolls them up system-wide).
+    COMPACT_REPORT = "compact_report", _("Compact reporting")
+    # The system-wide indicators of a compact (Funding Compact), held by the UNSDG.
+    COMPACT = "compact", _("Compact")
 
 
 class ValueKind(models.TextChoices):

@@ -3,8 +3,9 @@ percent with a sign, currency with its code, yes/no and parts in words."""
 
 from decimal import Decimal, InvalidOperation
 
-from django.utils import formats
 from django.utils.translation import gettext as _
+
+from core.formatting import format_amount, format_number
 
 from .choices import ValueKind
 
@@ -17,7 +18,8 @@ def number(value, decimals=0):
             value = Decimal(str(value))
         except InvalidOperation:
             return str(value)
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    # The UN's editorial style in both languages (12,075 / 12 075): core.formatting.
+    return format_number(value, decimals)
 
 
 def plain(number):
@@ -63,7 +65,9 @@ def display(indicator, data):
     if kind == ValueKind.PERCENT:
         return f"{number(num, decimals)}%" if num is not None else ""
     if kind == ValueKind.CURRENCY:
-        return f"{data.get('currency') or indicator.currency} {number(num, decimals)}"
+        if num is None:
+            return ""
+        return format_amount(num, data.get("currency") or indicator.currency)
     if kind == ValueKind.YES_NO:
         if data.get("bool_value") is None:
             return ""
@@ -73,6 +77,7 @@ def display(indicator, data):
     if kind == ValueKind.PARTS:
         parts = data.get("parts") or {}
         return "; ".join(
-            f"{indicator.part_label(code)}: {number(v, decimals)}" for code, v in parts.items()
+            f"{indicator.part_label(code)}: {number(v, decimals) if v is not None else '–'}"
+            for code, v in parts.items()
         )
     return ""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.files import private_download_response
 
-from . import charts, exporters, forms, importers, permissions, selectors, services
+from . import charts, exporters, forms, importers, permissions, published, selectors, services
 from .choices import ImportStatus, OverdueBucket
 from .filters import RecommendationFilter, ReportFilter, ResolutionFilter
 from .models import (
@@ -221,7 +221,11 @@ def statistics(request):
     )
     for s in stats:
         s.chart = charts.rate_chart(s)
-    return render(request, "oversight/statistics.html", {"statistics": stats})
+    return render(
+        request,
+        "oversight/statistics.html",
+        {"statistics": stats, "published": published.comparisons(stats)},
+    )
 
 
 @login_required

@@ -35,4 +35,9 @@ app.conf.beat_schedule = {
         "task": "indicators.tasks.recompute_all_progress",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Compact system-wide values are recomputed after each approval; nightly as a catch-up.
+    "compacts-nightly": {
+        "task": "compacts.tasks.aggregate_all_compacts",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }

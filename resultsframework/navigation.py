@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from audit import permissions as audit_permissions
+from compacts import permissions as compact_permissions
 from entities import permissions as entity_permissions
 from indicators import permissions as indicator_permissions
 from oversight import permissions as oversight_permissions
@@ -50,6 +51,9 @@ NAV_ITEMS = [
         "indicators:entry-index",
         _("Data entry"),
         indicator_permissions.can_enter_anywhere,
+    ),
+    NavItem(
+        "compacts", "compacts:list", _("Funding compact"), compact_permissions.can_view_compacts
     ),
     NavItem("review", "indicators:review", _("Review"), indicator_permissions.can_review_anywhere),
     NavItem("audit", "audit:events", _("Audit trail"), audit_permissions.can_view_events),

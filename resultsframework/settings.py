@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "audit",
     "entities",
     "indicators",
+    "compacts",
     "oversight",
 ]
 

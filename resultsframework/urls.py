@@ -9,6 +9,7 @@ from resultsframework.views import healthz
 api_v1 = [
     path("", include("entities.api.urls")),
     path("", include("indicators.api.urls")),
+    path("", include("compacts.api.urls")),
     path("", include("oversight.api.urls")),
 ]
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),
     path("indicators/", include("indicators.urls")),
+    path("compacts/", include("compacts.urls")),
     path("oversight/", include("oversight.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -296,8 +296,9 @@ class Part(models.Model):
         Value, on_delete=models.CASCADE, null=True, blank=True, related_name="parts"
     )
     code = models.CharField(_("part"), max_length=40)
+    # Null: this part is not available (its value's footnote says why; "46 和-a").
     numeric_value = models.DecimalField(
-        _("numeric value"), max_digits=24, decimal_places=MAX_DECIMALS
+        _("numeric value"), max_digits=24, decimal_places=MAX_DECIMALS, null=True, blank=True
     )
     order = models.PositiveSmallIntegerField(default=0)
 

@@ -92,11 +92,12 @@ def _apply_typed(obj, indicator, data):
     if obj.text_value is None:
         obj.text_value = ""
     obj.kind = indicator.value_kind
-    return _check_parts(indicator, data.get("parts"), obj.is_missing)
+    return _check_parts(indicator, data.get("parts"), obj.is_missing, footnote=obj.footnote)
 
 
-def _check_parts(indicator, parts, is_missing):
-    """Parts as {code: Decimal}: every part of the indicator, each a number; none otherwise."""
+def _check_parts(indicator, parts, is_missing, footnote=""):
+    """Parts as {code: Decimal}: every part of the indicator, each a number; none otherwise.
+    A part may be None (not available, printed "46 和-a") when the value's footnote says why."""
     parts = dict(parts or {})
     if indicator.value_kind != ValueKind.PARTS or is_missing:
         if parts:
@@ -109,12 +110,14 @@ def _check_parts(indicator, parts, is_missing):
             {"parts": _("Unknown part: %(parts)s.") % {"parts": ", ".join(unknown)}}
         )
     missing = [indicator.part_label(c) for c in codes if parts.get(c) is None]
-    if missing:
+    if missing and (len(missing) == len(codes) or not (footnote or "").strip()):
         raise ValidationError(
             {"parts": _("Enter a number for: %(parts)s.") % {"parts": ", ".join(missing)}}
         )
     for code in codes:
-        value = parts[code]
+        value = parts.get(code)
+        if value is None:
+            continue
         if not isinstance(value, Decimal):
             raise ValidationError({"parts": _("Each part must be a number.")})
         exponent = value.normalize().as_tuple().exponent
@@ -125,7 +128,7 @@ def _check_parts(indicator, parts, is_missing):
                     % {"decimals": indicator.decimals}
                 }
             )
-    return {code: parts[code] for code in codes}
+    return {code: parts.get(code) for code in codes}
 
 
 def _write_parts(owner_field, owners_parts):

@@ -19,6 +19,7 @@ from ..models import (
     ReportingPeriod,
     Target,
 )
+from ..signals import send_values_changed_on_commit
 from ._common import (
     _apply_typed,
     _changed,
@@ -187,6 +188,7 @@ def indicator_save(*, plan, code, actor, data, indicator=None):
         payload={"before": before, "after": {k: str(v) for k, v in changed.items()}},
     )
     recompute_progress_after_commit(indicator.pk)
+    send_values_changed_on_commit([indicator.pk])
     return indicator
 
 
@@ -218,6 +220,7 @@ def baseline_set(*, indicator, actor, data):
         payload={"old": before, "new": after, "period": [str(baseline.period_start)]},
     )
     recompute_progress_after_commit(indicator.pk)
+    send_values_changed_on_commit([indicator.pk])
     return baseline
 
 
@@ -251,4 +254,5 @@ def target_set(*, indicator, year, actor, data, target_kind=TargetKind.MILESTONE
         payload={"old": before, "new": after, "year": year, "target_kind": target_kind},
     )
     recompute_progress_after_commit(indicator.pk)
+    send_values_changed_on_commit([indicator.pk])
     return target

@@ -16,6 +16,7 @@ from ..models import (
     ReportingPeriod,
     Value,
 )
+from ..signals import send_values_changed_on_commit
 from ._common import (
     FK_FIELDS,
     TYPED_FIELDS,
@@ -248,6 +249,7 @@ def value_approve(*, value, actor, rating="", expected_version=None):
     if rating and value.kind != ValueKind.TEXT:
         raise ValidationError({"rating": _("Only qualitative values carry a rating.")})
     recompute_progress_after_commit(value.indicator_id)
+    send_values_changed_on_commit([value.indicator_id])
     return _transition(
         value,
         actor,
@@ -273,6 +275,7 @@ def _require_reason(reason):
 def value_return(*, value, actor, reason, expected_version=None):
     """Send a submitted value back to its officer, saying why."""
     reason = _require_reason(reason)
+    send_values_changed_on_commit([value.indicator_id])
     return _transition(
         value,
         actor,
@@ -293,6 +296,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
     returned, with the reviewer's reason."""
     reason = _require_reason(reason)
     recompute_progress_after_commit(value.indicator_id)
+    send_values_changed_on_commit([value.indicator_id])
     return _transition(
         value,
         actor,

@@ -9,14 +9,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Every role follows oversight recommendations (focal points, auditors, readers alike).
 OVERSIGHT = ["oversight"]
-COMMON = ["home", "entities", "api-docs", *OVERSIGHT]
+# Every signed-in user reads the Funding Compact.
+COMMON = ["home", "entities", "api-docs", "compacts", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
     "officer-del": [*COMMON, "frameworks", "data-entry"],
     "reviewer": [*COMMON, "team", "frameworks", "review"],
     "secretariat": [*COMMON, "boards", "frameworks"],
     "auditor": [*COMMON, "audit", "frameworks"],
-    "officer-undp": [*COMMON, "data-entry"],
+    # UNDP reports on Funding Compact indicators: its compact-report framework.
+    "officer-undp": [*COMMON, "data-entry", "frameworks"],
     "admin": [*COMMON, "boards", "team", "audit", "admin", "frameworks"],
 }
 LABELS = {

@@ -147,8 +147,9 @@ def test_load_demo_is_idempotent(db):
     assert Entity.objects.filter(code="UNOPS", governing_body__code="undp-unfpa-unops").exists()
     assert Entity.objects.get(code="UNOPS").name_zh == "联合国项目事务署"
     # 39 from Table 1 and the Executive Boards, plus the UN Secretariat (UNSEC) that owns the
-    # programme plan 2016-2017 and the recommendations of the oversight demo.
-    assert counts[0] == 40
+    # programme plan 2016-2017 and the recommendations of the oversight demo, plus the UNSDG
+    # that holds the Funding Compact's system-wide indicators.
+    assert counts[0] == 41
 
 
 def test_api_docs_and_schema_are_public(client):

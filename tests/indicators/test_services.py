@@ -261,3 +261,38 @@ def test_ratings_are_the_progress_statuses():
     from indicators.choices import Rating
 
     assert set(Rating.values) == set(progress.STATUSES)
+
+
+def test_a_part_may_be_missing_when_the_footnote_says_why(officer, plan, period):
+    """Printed "46 和-a": the thematic part was not provided (footnote a)."""
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS, decimals=0)
+    value = services.value_save(
+        indicator=indicator,
+        period=period,
+        actor=officer,
+        data={"parts": {"pooled": Decimal("46"), "thematic": None}, "footnote": "a: not provided"},
+    )
+    assert {p.code: p.numeric_value for p in value.parts.all()} == {
+        "pooled": Decimal("46"),
+        "thematic": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("parts", "footnote"),
+    [
+        ({"pooled": Decimal("46"), "thematic": None}, ""),  # no reason given
+        ({"pooled": None, "thematic": None}, "a: not provided"),  # nothing left: use "missing"
+    ],
+)
+def test_a_missing_part_needs_a_footnote_and_another_part(officer, plan, period, parts, footnote):
+    indicator = IndicatorFactory(plan=plan, value_kind=ValueKind.PARTS, decimals=0)
+    with pytest.raises(ValidationError) as error:
+        services.value_save(
+            indicator=indicator,
+            period=period,
+            actor=officer,
+            data={"parts": parts, "footnote": footnote},
+        )
+    assert "parts" in error.value.message_dict
+    assert not Value.objects.filter(indicator=indicator).exists()
