@@ -73,6 +73,8 @@ class EventAction(models.TextChoices):
     CLOSED = "oversight.recommendation.closed", _("Recommendation closed")
     CLOSURE_RETURNED = "oversight.recommendation.closure_returned", _("Closure sent back")
     RECOMMENDATIONS_IMPORTED = "oversight.recommendations.imported", _("Recommendations imported")
+    IMPORT_FILE_UPLOADED = "oversight.import.uploaded", _("Recommendations file uploaded")
+    IMPORT_FILE_COMMITTED = "oversight.import.committed", _("Recommendations file imported")
     RESOLUTION_SAVED = "oversight.resolution.saved", _("Resolution saved")
     RESOLUTION_UPDATED = "oversight.resolution.updated", _("Resolution changed")
     RESOLUTION_DELETED = "oversight.resolution.deleted", _("Resolution deleted")
