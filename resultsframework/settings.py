@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "entities",
     "indicators",
     "oversight",
+    "reports",
 ]
 
 MIDDLEWARE = [
