@@ -24,4 +24,9 @@ app.conf.beat_schedule = {
         "task": "indicators.tasks.recompute_all_progress",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Report runs whose worker died are sent again (or failed) instead of "running" forever.
+    "report-runs-sweep": {
+        "task": "reports.tasks.sweep_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }

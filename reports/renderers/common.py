@@ -156,11 +156,16 @@ def oversight_rows(dataset):
                 [
                     body["name"],
                     r["label"],
-                    r["issued"],
-                    r["implemented"],
-                    r["no_longer_applicable"],
-                    r["in_progress"],
-                    r["not_implemented"],
+                    *(
+                        editorial.number(r[k], 0, language)
+                        for k in (
+                            "issued",
+                            "implemented",
+                            "no_longer_applicable",
+                            "in_progress",
+                            "not_implemented",
+                        )
+                    ),
                     editorial.percent(r["rate"], 1, language) if r["rate"] is not None else "–",
                 ]
             )
