@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("entities.api.urls")),
     path("", include("indicators.api.urls")),
     path("", include("oversight.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("indicators/", include("indicators.urls")),
     path("oversight/", include("oversight.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
