@@ -14,7 +14,7 @@ from indicators.models import ProgressSnapshot, SnapshotStatus
 from reports.choices import RunStatus
 from reports.models import Publishing, Report, ReportFile, ReportRun
 from reports.selectors import content_digest
-from tests.factories import PASSWORD, user_with_role
+from tests.factories import user_with_role
 from tests.indicators.factories import PlanFactory
 from tests.reports.datasets import sample_dataset
 
@@ -73,7 +73,7 @@ def runs(draft, snapshot, media):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
 
 
 @pytest.mark.parametrize(
