@@ -119,10 +119,11 @@ def _clean_run_params(language, formats):
     return [f for f in Format.values if f in formats]  # a fixed order
 
 
-def report_run_start(*, actor, report, language, formats):
+def report_run_start(*, actor, report, language, formats, enqueue=True):
     """Queue a run: pin the current progress snapshot, freeze the dataset (values, statuses,
     roll-ups, oversight figures, narrative) with its content digest, and send the rendering
-    to a worker once the transaction has committed."""
+    to a worker once the transaction has committed (unless `enqueue` is False: the caller
+    renders it itself, as render_report does)."""
     _require(actor, report.entity)
     formats = _clean_run_params(language, formats)
     with transaction.atomic():
@@ -151,7 +152,8 @@ def report_run_start(*, actor, report, language, formats):
             entity=report.entity,
             payload={"language": language, "formats": formats, "digest": run.digest},
         )
-        _enqueue(run)
+        if enqueue:
+            _enqueue(run)
     return run
 
 
@@ -249,7 +251,7 @@ def _fail(run, error):
 
 
 @transaction.atomic
-def report_run_rerender(*, actor, run):
+def report_run_rerender(*, actor, run, enqueue=True):
     """Render a finished run again from its frozen dataset (same content digest): e.g. after
     a failure, or to replace lost files."""
     run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
@@ -262,7 +264,8 @@ def report_run_rerender(*, actor, run):
     run.finished_at = None
     run.save(update_fields=["status", "progress", "error", "attempts", "finished_at"])
     event_record(actor=actor, action="reports.run.rerendered", target=run, entity=run.report.entity)
-    _enqueue(run)
+    if enqueue:
+        _enqueue(run)
     return run
 
 

@@ -13,6 +13,8 @@ DEMO_LOADERS = [
     "oversight.demo.load_action_plan",
     # Progress of the demo frameworks, so that the dashboards have something to show.
     "indicators.services.progress.progress_compute_full",
+    # The draft of the UNOPS annual report, ready to render.
+    "reports.demo.load_demo_report",
 ]
 
 
