@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Every role follows oversight recommendations (focal points, auditors, readers alike).
 OVERSIGHT = ["oversight"]
-COMMON = ["home", "entities", "api-docs", *OVERSIGHT]
+COMMON = ["home", "entities", "api-docs", "reports", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
     "reviewer": [*COMMON, "team", "frameworks", "review"],
