@@ -213,6 +213,13 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
     }
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ReportFormatEnum": "reports.choices.Format",
+        "ReportLanguageEnum": "reports.choices.Language",
+        "ReportRunStatusEnum": "reports.choices.RunStatus",
+    }
+)
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own
 # models; the result backend only serves `AsyncResult` for operators.

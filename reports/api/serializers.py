@@ -5,7 +5,7 @@ from ..choices import Format, Language
 from ..models import Report, ReportFile, ReportRun
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class BoardReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = [

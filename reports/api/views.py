@@ -8,13 +8,13 @@ from rest_framework.response import Response
 
 from .. import services
 from ..models import Report, ReportRun
-from .serializers import ReportRunSerializer, ReportSerializer, RunStartSerializer
+from .serializers import BoardReportSerializer, ReportRunSerializer, RunStartSerializer
 
 
 class ReportViewSet(viewsets.ReadOnlyModelViewSet):
     """Draft reports (secretariat, reviewers and administrators of the entity)."""
 
-    serializer_class = ReportSerializer
+    serializer_class = BoardReportSerializer
 
     def get_queryset(self):
         return Report.objects.visible_to(self.request.user).order_by("-year", "symbol")
