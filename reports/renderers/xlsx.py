@@ -21,7 +21,9 @@ def render_xlsx(dataset, digest):
 def _render(dataset, digest):
     out = io.BytesIO()
     doc = dataset["document"]
-    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    # constant_memory: each row is flushed to a temporary file when the next starts, so memory
+    # stays flat however many indicators the plan has (rows are written in order).
+    wb = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False})
     # A fixed creation date (the document's): the same dataset gives the same workbook.
     wb.set_properties(
         {
