@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import editorial
+from indicators.models.progress import CompactClass, OnTrackStatus, Trend
 
 from .common import class_label, numeric_format, oversight_columns, status_label, trend_label
 
@@ -84,8 +85,17 @@ def _render(dataset, digest):
     ws.set_column(3, 12, 14)
     pct = number_format('0.0"%"')
     year = number_format("0")
+    # Labels and formats looked up once, not once a row: a plan may have 100,000 indicators.
+    statuses = {c: status_label(c) for c in OnTrackStatus.values}
+    classes = {c: class_label(c) for c in CompactClass.values}
+    trends = {c: trend_label(c) for c in Trend.values}
+    trends[None] = trends[""] = ""
+    by_kind = {}
     for i, r in enumerate(dataset["indicators"], start=1):
-        fmt = number_format(numeric_format(r))
+        key = (r["kind"], r["decimals"])
+        fmt = by_kind.get(key)
+        if fmt is None:
+            fmt = by_kind[key] = number_format(numeric_format(r))
         ws.write_string(i, 0, r["code"], text)
         ws.write_string(i, 1, r["name"], text)
         ws.write_string(i, 2, r["node"], text)
@@ -103,9 +113,9 @@ def _render(dataset, digest):
             _cell(ws, i, 7, r["actual"], fmt)
         ws.write_string(i, 8, r["period"] or "", text)
         _cell(ws, i, 9, r["percent_of_way"], pct)
-        ws.write_string(i, 10, status_label(r["status"]), text)
-        ws.write_string(i, 11, class_label(r["class"]), text)
-        ws.write_string(i, 12, trend_label(r["trend"]), text)
+        ws.write_string(i, 10, statuses[r["status"]], text)
+        ws.write_string(i, 11, classes[r["class"]], text)
+        ws.write_string(i, 12, trends[r["trend"]], text)
     ws.autofilter(0, 0, len(dataset["indicators"]), len(columns) - 1)
 
     # Results by pillar and goal
