@@ -41,6 +41,7 @@ DEMO_USERS = {
     "reviewer": ("UNOPS", Role.REVIEWER, "Rafael"),
     "secretariat": ("UNOPS", Role.BOARD_SECRETARIAT, "Sara"),
     "auditor": (None, Role.AUDITOR, "Amina"),
+    "reader": ("UNOPS", Role.READER, "Rita"),
     "officer-undp": ("UNDP", Role.PROGRAMME_OFFICER, "Omar"),
 }
 SUPERUSER = "admin"

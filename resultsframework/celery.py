@@ -40,4 +40,9 @@ app.conf.beat_schedule = {
         "task": "compacts.tasks.aggregate_all_compacts",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Report runs whose worker died are sent again (or failed) instead of "running" forever.
+    "report-runs-sweep": {
+        "task": "reports.tasks.sweep_runs",
+        "schedule": crontab(minute="*/5"),
+    },
 }

@@ -16,6 +16,7 @@ from compacts import permissions as compact_permissions
 from entities import permissions as entity_permissions
 from indicators import permissions as indicator_permissions
 from oversight import permissions as oversight_permissions
+from reports import permissions as report_permissions
 
 
 def signed_in(user):
@@ -62,6 +63,7 @@ NAV_ITEMS = [
     NavItem(
         "oversight", "oversight:list", _("Oversight"), oversight_permissions.can_view_oversight
     ),
+    NavItem("reports", "reports:list", _("Reports"), report_permissions.can_view_reports),
     NavItem("api-docs", "api-docs", _("API docs"), signed_in),
     NavItem("admin", "admin:index", _("Administration"), entity_permissions.can_use_admin_site),
 ]

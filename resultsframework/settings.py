@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "indicators",
     "compacts",
     "oversight",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -238,6 +239,13 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
     }
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ReportFormatEnum": "reports.choices.Format",
+        "ReportLanguageEnum": "reports.choices.Language",
+        "ReportRunStatusEnum": "reports.choices.RunStatus",
+    }
+)
 
 # Celery: broker and result backend are Redis. The user-visible state of a job lives in our own
 # models; the result backend only serves `AsyncResult` for operators.
@@ -314,5 +322,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes logs every sign-in at INFO; lockouts still show as warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # WeasyPrint logs every layout step of every PDF at INFO.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("indicators.api.urls")),
     path("", include("compacts.api.urls")),
     path("", include("oversight.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("indicators/", include("indicators.urls")),
     path("compacts/", include("compacts.urls")),
     path("oversight/", include("oversight.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

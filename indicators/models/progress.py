@@ -73,6 +73,9 @@ class ProgressSnapshot(Job):
     as_of = models.DateField(_("as of"))
     result_count = models.PositiveIntegerField(_("results"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Set when something outside this app (a report run) has read its rows and points at it:
+    # progress_prune() never removes a pinned snapshot.
+    pinned = models.BooleanField(_("pinned"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -9,8 +9,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Every role follows oversight recommendations (focal points, auditors, readers alike).
 OVERSIGHT = ["oversight"]
-# Every signed-in user reads the Funding Compact.
-COMMON = ["home", "entities", "api-docs", "compacts", *OVERSIGHT]
+# Every signed-in user reads the Funding Compact and the report archive.
+COMMON = ["home", "entities", "api-docs", "compacts", "reports", *OVERSIGHT]
 EXPECTED_NAV = {
     "officer": [*COMMON, "frameworks", "data-entry"],
     "officer-del": [*COMMON, "frameworks", "data-entry"],

@@ -373,6 +373,27 @@ def test_rerun_is_idempotent_and_prune_keeps_two(data):
     assert set(partitions(second).values()) == {True}
 
 
+def test_prune_never_removes_a_pinned_snapshot(data):
+    """A report run pins the snapshot it read: beyond `keep`, the pinned one stays with its
+    rows, the unpinned one of the same age goes."""
+    first = engine.progress_compute_full(as_of=AS_OF)
+    second = engine.progress_compute_full(as_of=AS_OF)
+    engine.progress_compute_full(as_of=AS_OF)
+    engine.progress_compute_full(as_of=AS_OF)
+    ProgressSnapshot.objects.filter(pk=first.pk).update(pinned=True)
+    assert engine.progress_prune(keep=2) == 1  # only `second`
+    assert ProgressSnapshot.objects.filter(pk=first.pk).exists()
+    assert ProgressResult.objects.filter(snapshot=first).count() == results_count(first)
+    assert set(partitions(first).values()) == {True}
+    assert not ProgressSnapshot.objects.filter(pk=second.pk).exists()
+    ProgressSnapshot.objects.filter(pk=first.pk).update(pinned=False)
+    assert engine.progress_prune(keep=2) == 1  # unpinned: now it goes too
+
+
+def results_count(snapshot):
+    return snapshot.result_count
+
+
 def test_each_snapshot_is_a_partition_of_its_own_with_a_unique_key(data):
     snapshot = engine.progress_compute_full(as_of=AS_OF)
     assert set(partitions(snapshot).values()) == {True}  # both attached

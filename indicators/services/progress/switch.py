@@ -314,10 +314,10 @@ def progress_compute_indicator(*, indicator_id=None, actor=None):
 
 
 def progress_prune(*, keep=KEEP_SNAPSHOTS):
-    """Delete all but the newest `keep` complete snapshots (the current one always stays) and
-    every failed or abandoned one: each snapshot's partition is dropped whole. Dropping a
-    partition needs a moment's exclusive lock on the results table; a prune that cannot get it
-    within a few seconds (long readers) leaves the rest for the next run."""
+    """Delete all but the newest `keep` complete snapshots (the current one and pinned ones
+    always stay) and every failed or abandoned one: each snapshot's partition is dropped
+    whole. Dropping a partition needs a moment's exclusive lock on the results table; a prune
+    that cannot get it within a few seconds (long readers) leaves the rest for the next run."""
     current = ProgressSnapshot.objects.filter(is_current=True).values_list("pk", flat=True)
     kept = set(current) | set(
         ProgressSnapshot.objects.filter(status=SnapshotStatus.COMPLETE).values_list(
@@ -327,6 +327,7 @@ def progress_prune(*, keep=KEEP_SNAPSHOTS):
     running_since = timezone.now() - timedelta(hours=6)
     doomed = list(
         ProgressSnapshot.objects.exclude(pk__in=kept)
+        .exclude(pinned=True)
         .exclude(status=SnapshotStatus.RUNNING, created_at__gte=running_since)
         .values_list("pk", flat=True)
     )

@@ -1,0 +1,44 @@
+from django.contrib import admin
+
+from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
+
+
+class NarrativeInline(admin.StackedInline):
+    model = NarrativeSection
+    extra = 0
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "entity", "year", "document_date"]
+    list_filter = ["entity", "year"]
+    inlines = [NarrativeInline]
+
+
+class FileInline(admin.TabularInline):
+    model = ReportFile
+    extra = 0
+    readonly_fields = ["format", "variant", "file", "size", "sha256", "created_at"]
+    can_delete = False
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    """Read-only: runs change through the services (start, render again, issue)."""
+
+    list_display = ["pk", "report", "language", "status", "progress", "created_at", "issued_at"]
+    list_filter = ["status", "language"]
+    exclude = ["dataset"]
+    inlines = [FileInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Publishing)
+class PublishingAdmin(admin.ModelAdmin):
+    list_display = ["entity", "public", "updated_at"]

@@ -1,0 +1,344 @@
+"""Every write of the reports app: keyword-only arguments and an `actor`, permission and state
+checked, validated, audited. Views, API, the render_report command and the tasks all call
+these."""
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import event_record
+
+from . import permissions
+from .choices import Format, Language, RunStatus
+from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
+from .renderers import render
+from .selectors import content_digest, pinnable_snapshot, report_dataset
+
+log = logging.getLogger(__name__)
+
+# A running run whose heartbeat is older than this has lost its worker (a render step takes
+# seconds; the heartbeat is touched before and after each file).
+STALE_AFTER = timedelta(minutes=5)
+# A queued run whose message was lost (broker restarted) is sent again after this.
+QUEUED_RESEND_AFTER = timedelta(minutes=30)
+MAX_ATTEMPTS = 3
+EXTENSIONS = {Format.XLSX: "xlsx", Format.DOCX: "docx", Format.PDF: "pdf"}
+
+
+def _require(actor, entity, check=permissions.can_manage_reports):
+    if not check(actor, entity):
+        raise PermissionDenied(_("Only the board secretariat of the entity may do this."))
+
+
+def _save(obj):
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+@transaction.atomic
+def report_create(*, actor, entity, plan, year, symbol, document_date, title_en, **fields):
+    """A new draft report of `entity` on `plan` for `year`, with its UN document header."""
+    _require(actor, entity)
+    report = _save(
+        Report(
+            entity=entity,
+            plan=plan,
+            year=year,
+            symbol=(symbol or "").strip(),
+            document_date=document_date,
+            title_en=title_en,
+            created_by=actor,
+            **fields,
+        )
+    )
+    event_record(actor=actor, action="reports.report.created", target=report, entity=entity)
+    return report
+
+
+@transaction.atomic
+def report_update(*, actor, report, **fields):
+    """Change the header of a draft report (symbol, date, session, agenda item, titles)."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    _require(actor, report.entity)
+    before = {k: str(getattr(report, k)) for k in fields}
+    for key, value in fields.items():
+        setattr(report, key, value)
+    _save(report)
+    event_record(
+        actor=actor,
+        action="reports.report.updated",
+        target=report,
+        entity=report.entity,
+        payload={"before": before, "after": {k: str(v) for k, v in fields.items()}},
+    )
+    return report
+
+
+@transaction.atomic
+def report_narrative_save(*, actor, report, node=None, text_en="", text_zh=""):
+    """Write the summary (no node) or the commentary on one result of the report's plan, in
+    English and Chinese. Kept with the draft; each run freezes what it finds."""
+    _require(actor, report.entity)
+    if node is not None and node.plan_id != report.plan_id:
+        raise ValidationError({"node": _("The result is not part of the report's plan.")})
+    key = NarrativeSection.SUMMARY if node is None else f"node-{node.pk}"
+    section, _created = NarrativeSection.objects.select_for_update().get_or_create(
+        report=report, key=key, defaults={"node": node, "updated_by": actor}
+    )
+    section.text_en, section.text_zh, section.updated_by = text_en, text_zh, actor
+    _save(section)
+    event_record(
+        actor=actor,
+        action="reports.narrative.saved",
+        target=report,
+        entity=report.entity,
+        payload={"section": key},
+    )
+    return section
+
+
+def _clean_run_params(language, formats):
+    errors = {}
+    if language not in Language.values:
+        errors["language"] = _("Choose English or Simplified Chinese.")
+    formats = list(dict.fromkeys(formats or []))
+    if not formats:
+        errors["formats"] = _("Choose at least one format.")
+    elif any(f not in Format.values for f in formats):
+        errors["formats"] = _("Unknown format: choose among Excel, Word and PDF.")
+    if errors:
+        raise ValidationError(errors)
+    return [f for f in Format.values if f in formats]  # a fixed order
+
+
+def report_run_start(*, actor, report, language, formats, enqueue=True):
+    """Queue a run: pin the current progress snapshot, freeze the dataset (values, statuses,
+    roll-ups, oversight figures, narrative) with its content digest, and send the rendering
+    to a worker once the transaction has committed (unless `enqueue` is False: the caller
+    renders it itself, as render_report does)."""
+    _require(actor, report.entity)
+    formats = _clean_run_params(language, formats)
+    with transaction.atomic():
+        snapshot = pinnable_snapshot()
+        if snapshot is None:
+            raise ValidationError(
+                {"snapshot": _("Progress has not been computed yet: there is nothing to report.")}
+            )
+        # Locks the snapshot row: a prune running now waits, then sees it pinned.
+        type(snapshot).objects.select_for_update().filter(pk=snapshot.pk).update(pinned=True)
+        dataset = report_dataset(report=report, snapshot=snapshot, language=language)
+        run = ReportRun(
+            report=report,
+            language=language,
+            formats=formats,
+            snapshot=snapshot,
+            dataset=dataset,
+            digest=content_digest(dataset),
+            requested_by=actor,
+        )
+        _save(run)
+        event_record(
+            actor=actor,
+            action="reports.run.started",
+            target=run,
+            entity=report.entity,
+            payload={"language": language, "formats": formats, "digest": run.digest},
+        )
+        if enqueue:
+            _enqueue(run)
+    return run
+
+
+def _enqueue(run):
+    from .tasks import render_run
+
+    transaction.on_commit(lambda: render_run.delay(run.pk))
+
+
+def _store_output(run, filename, data: bytes):
+    """Write a run's file into the default storage under reports/ and return its storage name.
+    The one place files are written (to be pointed at core/files' private store)."""
+    storage = storages["default"]
+    name = f"reports/{run.pk}/{filename}"
+    if storage.exists(name):
+        storage.delete(name)  # a re-render replaces the file rather than adding a suffix
+    return storage.save(name, ContentFile(data))
+
+
+def _file_name(run, fmt, variant=""):
+    symbol = run.report.symbol.replace("/", "-").replace(" ", "")
+    suffix = f"-{variant}" if variant else ""
+    return f"{symbol}-{run.language}{suffix}.{EXTENSIONS[fmt]}"
+
+
+def _keep_file(run, fmt, data, variant=""):
+    name = _store_output(run, _file_name(run, fmt, variant), data)
+    ReportFile.objects.update_or_create(
+        run=run,
+        format=fmt,
+        variant=variant,
+        defaults={"file": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    )
+
+
+def _touch(run_id, **fields):
+    fields["heartbeat_at"] = timezone.now()
+    ReportRun.objects.filter(pk=run_id).update(**fields)
+
+
+def report_run_execute(*, run_id, takeover=False):
+    """Render a run's files from its frozen dataset (the task's body). Safe to run twice: a
+    succeeded or failed run is left as it is; a run another worker is rendering (fresh
+    heartbeat) is left to it unless `takeover` (the broker redelivered the message because
+    the worker died). Any error marks the run failed with the error shown."""
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().select_related("report").get(pk=run_id)
+        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+            return run
+        fresh = run.heartbeat_at and run.heartbeat_at > timezone.now() - STALE_AFTER
+        if run.status == RunStatus.RUNNING and fresh and not takeover:
+            return run
+        if run.attempts >= MAX_ATTEMPTS:
+            return _fail(run, _("Gave up after %(n)s attempts.") % {"n": run.attempts})
+        run.status, run.progress, run.error = RunStatus.RUNNING, 5, ""
+        run.attempts += 1
+        run.started_at = run.heartbeat_at = timezone.now()
+        run.save(update_fields=["status", "progress", "error", "attempts", "started_at",
+                                "heartbeat_at"])  # fmt: skip
+    try:
+        if content_digest(run.dataset) != run.digest:
+            raise ValueError("the frozen dataset does not match its content digest")
+        step = 90 // len(run.formats)
+        for i, fmt in enumerate(run.formats):
+            data = render(fmt, run.dataset, run.digest)
+            _keep_file(run, fmt, data)
+            _touch(run.pk, progress=5 + step * (i + 1))
+    except Exception as exc:  # every error is the run's: shown on its page, never lost
+        log.exception("reports: run %s failed", run.pk)
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().get(pk=run.pk)
+            return _fail(run, f"{type(exc).__name__}: {exc}")
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().get(pk=run.pk)
+        run.status, run.progress, run.finished_at = RunStatus.SUCCEEDED, 100, timezone.now()
+        run.heartbeat_at = run.finished_at
+        run.save(update_fields=["status", "progress", "finished_at", "heartbeat_at"])
+        event_record(
+            actor=None, action="reports.run.succeeded", target=run, entity=run.report.entity
+        )
+    return run
+
+
+def _fail(run, error):
+    run.status, run.error, run.finished_at = RunStatus.FAILED, error[:2000], timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    event_record(
+        actor=None,
+        action="reports.run.failed",
+        target=run,
+        entity=run.report.entity,
+        reason=run.error,
+    )
+    return run
+
+
+@transaction.atomic
+def report_run_rerender(*, actor, run, enqueue=True):
+    """Render a finished run again from its frozen dataset (same content digest): e.g. after
+    a failure, or to replace lost files."""
+    run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
+    _require(actor, run.report.entity)
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise ValidationError(_("The run is still being rendered."))
+    if run.is_issued:
+        raise ValidationError(_("An issued run is not rendered again."))
+    run.status, run.progress, run.error, run.attempts = RunStatus.QUEUED, 0, "", 0
+    run.finished_at = None
+    run.save(update_fields=["status", "progress", "error", "attempts", "finished_at"])
+    event_record(actor=actor, action="reports.run.rerendered", target=run, entity=run.report.entity)
+    if enqueue:
+        _enqueue(run)
+    return run
+
+
+def report_run_issue(*, actor, run):
+    """Issue (publish) a succeeded run: its archival PDF/A copy is rendered from the frozen
+    dataset, and the run becomes visible to the entity's readers (and on the public page if
+    the entity opted in)."""
+    reason = permissions.why_not_issue(actor, run)
+    if reason:
+        if not permissions.can_manage_reports(actor, run.report.entity_id):
+            raise PermissionDenied(reason)
+        raise ValidationError(reason)
+    archival = render(Format.PDF, run.dataset, run.digest, archival=True)
+    with transaction.atomic():
+        run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
+        reason = permissions.why_not_issue(actor, run)  # again, under the lock
+        if reason:
+            raise ValidationError(reason)
+        _keep_file(run, Format.PDF, archival, variant="archival")
+        run.issued_at, run.issued_by = timezone.now(), actor
+        run.save(update_fields=["issued_at", "issued_by"])
+        event_record(
+            actor=actor,
+            action="reports.run.issued",
+            target=run,
+            entity=run.report.entity,
+            payload={"digest": run.digest},
+        )
+    return run
+
+
+def report_runs_sweep(*, now=None):
+    """Find runs whose worker is gone (running with an old heartbeat) or whose message was
+    lost (queued for long): send them again, or fail them after MAX_ATTEMPTS. Returns
+    (resent, failed). Run by beat every few minutes; safe to run twice."""
+    now = now or timezone.now()
+    resent = failed = 0
+    stale = ReportRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    lost = ReportRun.objects.filter(
+        status=RunStatus.QUEUED, created_at__lt=now - QUEUED_RESEND_AFTER
+    )
+    for pk in list(stale.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True)):
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if run is None or run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+                continue
+            if run.attempts >= MAX_ATTEMPTS:
+                run.report  # noqa: B018 — loaded for the event's entity
+                _fail(run, _("The worker was lost %(n)s times; giving up.") % {"n": run.attempts})
+                failed += 1
+                continue
+            run.status, run.heartbeat_at = RunStatus.QUEUED, now
+            run.save(update_fields=["status", "heartbeat_at"])
+            event_record(
+                actor=None, action="reports.run.resent", target=run, entity=run.report.entity
+            )
+            _enqueue(run)
+            resent += 1
+    return resent, failed
+
+
+@transaction.atomic
+def publishing_set(*, actor, entity, public):
+    """Opt the entity in to (or out of) the public page of issued reports."""
+    _require(actor, entity)
+    setting, _created = Publishing.objects.select_for_update().get_or_create(entity=entity)
+    setting.public = bool(public)
+    _save(setting)
+    event_record(
+        actor=actor,
+        action="reports.publishing.set",
+        target=setting,
+        entity=entity,
+        payload={"public": setting.public},
+    )
+    return setting

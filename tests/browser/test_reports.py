@@ -1,0 +1,91 @@
+"""The secretariat writes a narrative paragraph in Chinese, starts a run, watches the progress
+bar while a real Celery worker renders it, downloads the Word and PDF files and issues the run;
+a reader then finds it."""
+
+import os
+import signal
+from datetime import date
+
+import pytest
+from django.conf import settings
+from docx import Document
+
+from entities.demo import load_entities, load_users
+from indicators.demo import load_unops_plan
+from indicators.services.progress import progress_compute_full
+from reports.demo import load_demo_report
+from reports.models import ReportRun
+from tests.browser.conftest import sign_in
+from tests.reports.test_worker import start_worker
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo_report(transactional_db):
+    load_entities()
+    load_users()
+    load_unops_plan()
+    progress_compute_full(as_of=date(2027, 1, 15))
+    return load_demo_report()
+
+
+@pytest.fixture
+def worker(demo_report):
+    from resultsframework.celery import app
+
+    app.control.purge()
+    proc = start_worker()
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+
+
+def test_secretariat_renders_and_issues_and_a_reader_finds_it(
+    new_page, demo_report, worker, tmp_path
+):
+    page = new_page(locale="zh-CN")
+    sign_in(page, "secretariat", settings.DEMO_PASSWORD)
+    page.click('#main-nav [data-nav="reports"]')
+    page.click(f'a:has-text("{demo_report.symbol}")')
+    summary = page.locator('form[data-narrative="summary"]')
+    summary.locator("textarea[name$=text_zh]").fill("项目署在2026年扩大了合作伙伴的执行能力。")
+    summary.locator('[data-action="save-narrative"]').click()
+    page.wait_for_selector(".message-success")
+
+    form = page.locator('form[data-form="start-run"]')
+    form.locator("select[name=language]").select_option("zh-hans")
+    form.locator('[data-action="start-run"]').click()
+    page.wait_for_selector("#run-status progress")
+    # the bar is shown while the worker renders, then the run succeeds and polling stops
+    page.wait_for_selector('[data-run-status="succeeded"]', timeout=180_000)
+    assert page.locator("#run-status progress").get_attribute("value") == "100"
+    run = ReportRun.objects.get()
+    assert run.language == "zh-hans"
+    assert run.dataset["summary"] == "项目署在2026年扩大了合作伙伴的执行能力。"
+
+    with page.expect_download() as word:
+        page.click('[data-file="docx"]')
+    path = tmp_path / word.value.suggested_filename
+    word.value.save_as(path)
+    assert path.suffix == ".docx"
+    text = "".join(p.text for p in Document(path).paragraphs)
+    assert "项目署在2026年扩大了合作伙伴的执行能力。" in text
+    with page.expect_download() as pdf:
+        page.click('[data-file="pdf"]')
+    pdf_path = tmp_path / pdf.value.suggested_filename
+    pdf.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+
+    page.click('[data-action="issue"]')
+    page.wait_for_selector("[data-issued]")
+    assert page.locator('[data-file="pdf-archival"]').count() == 1
+
+    reader = new_page(locale="en-US")
+    sign_in(reader, "reader", settings.DEMO_PASSWORD)
+    reader.click('#main-nav [data-nav="reports"]')
+    reader.click(f'[data-run="{run.pk}"] a')
+    reader.wait_for_selector('[data-run-status="succeeded"]')
+    assert reader.locator("[data-issued]").count() == 1
+    assert reader.locator('[data-action="issue"]').count() == 0
+    assert page.foreign_requests == [] and reader.foreign_requests == []

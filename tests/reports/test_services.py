@@ -1,0 +1,277 @@
+"""Runs on the real demo plan: frozen datasets, digests, pinning, rendering in both languages,
+reproducibility, refusals, idempotence and the sweeper."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from docx import Document
+from pypdf import PdfReader
+
+from audit.models import Event
+from indicators import services as indicator_services
+from indicators.choices import Status, ValueKind
+from indicators.models import Indicator, ProgressSnapshot, Value
+from indicators.services.progress import (
+    progress_compute_full,
+    progress_compute_indicator,
+    progress_prune,
+)
+from reports import services
+from reports.choices import RunStatus
+from reports.models import NarrativeSection, Report, ReportRun
+from reports.selectors import canonical_json, content_digest
+
+pytestmark = pytest.mark.django_db
+
+
+def read_back(run):
+    files = {f.format: f.file.open("rb").read() for f in run.files.filter(variant="")}
+    wb = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    xlsx_codes = [r[0] for r in wb.worksheets[1].iter_rows(min_row=2, values_only=True)]
+    docx = Document(io.BytesIO(files["docx"]))
+    docx_codes = {row.cells[0].text for t in docx.tables for row in t.rows}
+    pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"])).pages)
+    return wb, xlsx_codes, docx, docx_codes, pdf_text
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_annual_report_in_all_three_formats_holds_every_indicator(demo, report, run_now, language):
+    node = report.plan.nodes.filter(parent__isnull=False).order_by("order").first()
+    services.report_narrative_save(
+        actor=demo["secretariat"],
+        report=report,
+        node=node,
+        text_en="Delivery grew in every region.",
+        text_zh="各区域的交付均有增长。",
+    )
+    run = run_now(report, demo["secretariat"], language)
+    assert run.status == RunStatus.SUCCEEDED and run.progress == 100
+    codes = list(
+        Indicator.objects.filter(plan=report.plan, is_active=True)
+        .order_by("order", "code")
+        .values_list("code", flat=True)
+    )
+    assert len(codes) > 10
+    wb, xlsx_codes, docx, docx_codes, pdf_text = read_back(run)
+    assert xlsx_codes == codes
+    assert set(codes) <= docx_codes
+    flat = pdf_text.replace("\n", "")
+    assert all(code in flat for code in codes)
+    assert run.digest in flat  # the file says where it comes from
+    assert docx.core_properties.identifier == run.digest
+    # the snapshot's values, as real numbers
+    by_code = {r["code"]: r for r in run.dataset["indicators"]}
+    sheet = {r[0]: r for r in wb.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    numeric = [c for c, r in by_code.items() if r["actual"] is not None and not r["value"]]
+    assert numeric
+    for code in numeric:
+        assert sheet[code][7] == pytest.approx(by_code[code]["actual"])
+    if language == "zh-hans":
+        assert "各区域的交付均有增长。" in "".join(p.text for p in docx.paragraphs)
+        assert Indicator.objects.get(plan=report.plan, code=codes[0]).name_zh in flat
+    else:
+        assert "Delivery grew in every region." in flat
+
+
+def test_run_pins_the_snapshot_and_freezes_a_digested_dataset(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    snapshot = run.snapshot
+    assert snapshot.is_current and ProgressSnapshot.objects.get(pk=snapshot.pk).pinned
+    assert run.digest == content_digest(run.dataset)
+    assert len(run.digest) == 64
+    assert canonical_json(run.dataset).startswith(b'{"compact"')  # sorted keys
+    assert run.dataset["source"]["snapshot"] == snapshot.pk
+    # three newer snapshots later, prune(keep=2) still keeps the pinned one
+    for _ in range(3):
+        progress_compute_full(as_of=date(2027, 1, 15))
+    progress_prune(keep=2)
+    assert ProgressSnapshot.objects.filter(pk=snapshot.pk).exists()
+    assert Event.objects.filter(action="reports.run.started", target_id=str(run.pk)).exists()
+
+
+def _numeric_approved(plan):
+    return (
+        Value.objects.filter(
+            indicator__plan=plan,
+            status=Status.APPROVED,
+            indicator__value_kind=ValueKind.NUMBER,
+            is_missing=False,
+        )
+        .select_related("indicator", "period")
+        .first()
+    )
+
+
+def test_a_new_value_after_a_run_leaves_the_run_as_it_was(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    value = _numeric_approved(report.plan)
+    old = next(r for r in run.dataset["indicators"] if r["code"] == value.indicator.code)
+    new_number = Decimal(value.numeric_value) + 7
+    value = indicator_services.value_reopen(
+        value=value, actor=demo["reviewer"], reason="Corrected figure"
+    )
+    value = indicator_services.value_save(
+        indicator=value.indicator,
+        period=value.period,
+        data={"numeric_value": new_number},
+        actor=demo["officer"],
+    )
+    value = indicator_services.value_submit(value=value, actor=demo["officer"])
+    indicator_services.value_approve(value=value, actor=demo["reviewer"])
+    progress_compute_indicator(indicator_id=value.indicator_id)  # folds into the pinned one
+
+    again = services.report_run_rerender(actor=demo["secretariat"], run=run)
+    again = services.report_run_execute(run_id=again.pk)
+    assert again.status == RunStatus.SUCCEEDED
+    assert again.digest == run.digest == content_digest(again.dataset)
+    row = next(r for r in again.dataset["indicators"] if r["code"] == value.indicator.code)
+    assert row["actual"] == old["actual"]
+
+    fresh = run_now(report, demo["secretariat"], formats=["xlsx"])
+    assert fresh.digest != run.digest
+    row = next(r for r in fresh.dataset["indicators"] if r["code"] == value.indicator.code)
+    assert row["actual"] == pytest.approx(float(new_number))
+
+
+def test_the_same_inputs_give_the_same_digest(demo, report, run_now):
+    a = run_now(report, demo["secretariat"], formats=["xlsx"])
+    b = run_now(report, demo["secretariat"], formats=["xlsx"])
+    assert a.digest == b.digest
+    c = run_now(report, demo["secretariat"], language="zh-hans", formats=["xlsx"])
+    assert c.digest != a.digest
+
+
+@pytest.mark.parametrize(
+    ("language", "formats", "field"),
+    [
+        ("fr", ["pdf"], "language"),
+        ("en", [], "formats"),
+        ("en", ["pdf", "odt"], "formats"),
+    ],
+)
+def test_bad_run_parameters_are_refused_and_nothing_is_written(
+    demo, report, language, formats, field
+):
+    with pytest.raises(ValidationError) as err:
+        services.report_run_start(
+            actor=demo["secretariat"], report=report, language=language, formats=formats
+        )
+    assert field in err.value.message_dict
+    assert not ReportRun.objects.exists()
+
+
+def test_no_snapshot_no_run(demo, report):
+    ProgressSnapshot.objects.update(is_current=False)
+    with pytest.raises(ValidationError) as err:
+        services.report_run_start(
+            actor=demo["secretariat"], report=report, language="en", formats=["pdf"]
+        )
+    assert "snapshot" in err.value.message_dict
+    assert not ReportRun.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "officer", "reader", "auditor", "secretariat_undp"])
+def test_only_the_secretariat_starts_runs_and_writes_narrative(demo, report, who):
+    user = demo[who]
+    with pytest.raises(PermissionDenied):
+        services.report_run_start(actor=user, report=report, language="en", formats=["pdf"])
+    with pytest.raises(PermissionDenied):
+        services.report_narrative_save(actor=user, report=report, text_en="x")
+    assert not ReportRun.objects.exists() and not NarrativeSection.objects.exists()
+
+
+def test_bad_report_headers_are_refused(demo):
+    base = {
+        "actor": demo["secretariat"], "entity": demo["unops"], "plan": demo["plan"],
+        "document_date": date(2027, 4, 1), "title_en": "Annual report",
+    }  # fmt: skip
+    for field, extra in [
+        ("symbol", {"symbol": "not a symbol", "year": 2026}),
+        ("year", {"symbol": "DP/OPS/2027/2", "year": 2030}),  # plan ends 2029
+        ("year", {"symbol": "DP/OPS/2027/2", "year": 2025}),
+    ]:
+        with pytest.raises(ValidationError) as err:
+            services.report_create(**base, **extra)
+        assert field in err.value.message_dict
+    assert services.report_create(**base, symbol="DP/OPS/2027/2", year=2029).pk  # boundary
+    assert not Report.objects.filter(year__in=[2025, 2030]).exists()
+    with pytest.raises(PermissionDenied):
+        services.report_create(
+            **{**base, "actor": demo["secretariat_undp"]}, symbol="DP/OPS/2027/3", year=2026
+        )
+
+
+def test_issue_refusals_and_issue(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    with pytest.raises(PermissionDenied):
+        services.report_run_issue(actor=demo["reviewer"], run=run)
+    queued = ReportRun.objects.create(
+        report=report, language="en", formats=["pdf"], snapshot=run.snapshot,
+        dataset=run.dataset, digest=run.digest,
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.report_run_issue(actor=demo["secretariat"], run=queued)
+    run = services.report_run_issue(actor=demo["secretariat"], run=run)
+    assert run.is_issued and run.files.filter(format="pdf", variant="archival").exists()
+    with pytest.raises(ValidationError):
+        services.report_run_issue(actor=demo["secretariat"], run=run)
+    with pytest.raises(ValidationError):
+        services.report_run_rerender(actor=demo["secretariat"], run=run)
+
+
+def test_execute_twice_changes_nothing(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    files = list(run.files.values_list("sha256", flat=True))
+    again = services.report_run_execute(run_id=run.pk)
+    assert again.status == RunStatus.SUCCEEDED and again.attempts == 1
+    assert list(again.files.values_list("sha256", flat=True)) == files
+
+
+def test_a_run_another_worker_holds_is_left_alone_unless_taken_over(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, heartbeat_at=timezone.now(), attempts=1
+    )
+    assert services.report_run_execute(run_id=run.pk).status == RunStatus.RUNNING
+    taken = services.report_run_execute(run_id=run.pk, takeover=True)
+    assert taken.status == RunStatus.SUCCEEDED and taken.attempts == 2
+
+
+def test_a_failing_render_marks_the_run_failed_with_its_error(demo, report, run_now):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.QUEUED, dataset={**run.dataset, "document": {}}
+    )
+    failed = services.report_run_execute(run_id=run.pk)
+    assert failed.status == RunStatus.FAILED
+    assert "digest" in failed.error
+
+
+def test_sweeper_resends_lost_runs_and_fails_them_after_max_attempts(
+    demo, report, run_now, django_capture_on_commit_callbacks
+):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    now = timezone.now()
+    boundary = now - services.STALE_AFTER
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING, heartbeat_at=boundary, attempts=1
+    )
+    assert services.report_runs_sweep(now=now) == (0, 0)  # exactly at the limit: still alive
+    ReportRun.objects.filter(pk=run.pk).update(heartbeat_at=boundary - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.report_runs_sweep(now=now) == (1, 0)
+    assert len(callbacks) == 1  # sent again, after commit
+    assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        heartbeat_at=boundary - timedelta(seconds=1),
+        attempts=services.MAX_ATTEMPTS,
+    )
+    assert services.report_runs_sweep(now=now) == (0, 1)
+    run = ReportRun.objects.get(pk=run.pk)
+    assert run.status == RunStatus.FAILED and run.error

@@ -1,0 +1,288 @@
+"""Pages, downloads and the API of reports: who sees, starts, downloads and issues what; the
+public page; query counts that do not grow with rows. Runs here are made from the hand-written
+dataset (no rendering) so the tests stay fast; rendering is tested in test_services."""
+
+from datetime import date
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from entities.choices import Role
+from indicators.models import ProgressSnapshot, SnapshotStatus
+from reports.choices import RunStatus
+from reports.models import Publishing, Report, ReportFile, ReportRun
+from reports.selectors import content_digest
+from tests.factories import user_with_role
+from tests.indicators.factories import PlanFactory
+from tests.reports.datasets import sample_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def snapshot(db):
+    return ProgressSnapshot.objects.create(
+        as_of=date(2027, 1, 15), status=SnapshotStatus.COMPLETE, is_current=True
+    )
+
+
+@pytest.fixture
+def people(unops, undp):
+    return {
+        "secretariat": user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec"),
+        "reviewer": user_with_role(Role.REVIEWER, unops, username="t-rev"),
+        "reader": user_with_role(Role.READER, unops, username="t-reader"),
+        "officer": user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-off"),
+        "reader_undp": user_with_role(Role.READER, undp, username="t-reader-undp"),
+        "secretariat_undp": user_with_role(Role.BOARD_SECRETARIAT, undp, username="t-sec-undp"),
+    }
+
+
+@pytest.fixture
+def draft(unops):
+    return Report.objects.create(
+        entity=unops, plan=PlanFactory(entity=unops, start_year=2026, end_year=2029),
+        year=2026, symbol="DP/OPS/2027/2", document_date=date(2027, 4, 1),
+        title_en="Annual report", title_zh="年度报告",
+    )  # fmt: skip
+
+
+def make_run(report, snapshot, *, issued=False, status=RunStatus.SUCCEEDED, settings=None):
+    dataset = sample_dataset()
+    run = ReportRun.objects.create(
+        report=report, language="en", formats=["xlsx"], snapshot=snapshot, dataset=dataset,
+        digest=content_digest(dataset), status=status,
+        issued_at=timezone.now() if issued else None,
+    )  # fmt: skip
+    f = ReportFile(run=run, format="xlsx", size=5, sha256="0" * 64)
+    f.file.save("report.xlsx", ContentFile(b"PK..."), save=False)
+    f.save()
+    return run
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def runs(draft, snapshot, media):
+    return {"draft": make_run(draft, snapshot), "issued": make_run(draft, snapshot, issued=True)}
+
+
+def login(client, user):
+    client.force_login(user)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_draft", "sees_issued"),
+    [
+        ("secretariat", True, True),
+        ("reviewer", True, True),
+        ("reader", False, True),
+        ("officer", False, True),
+        ("reader_undp", False, False),
+        ("secretariat_undp", False, False),
+    ],
+)
+def test_who_sees_which_run_and_file(client, people, runs, who, sees_draft, sees_issued):
+    login(client, people[who])
+    for key, expected in (("draft", sees_draft), ("issued", sees_issued)):
+        run = runs[key]
+        page = client.get(reverse("reports:run", args=[run.pk]))
+        assert page.status_code == (200 if expected else 404)
+        f = run.files.get()
+        download = client.get(reverse("reports:file", args=[run.pk, f.pk]))
+        assert download.status_code == (200 if expected else 404)
+        if expected:
+            assert download["Content-Disposition"].startswith("attachment")
+            assert download["X-Content-Type-Options"] == "nosniff"
+            assert b"".join(download.streaming_content) == b"PK..."
+    archive = client.get(reverse("reports:list"))
+    assert archive.status_code == 200
+    shown = {r.pk for r in archive.context["runs"]}
+    assert (runs["draft"].pk in shown) == sees_draft
+    assert (runs["issued"].pk in shown) == sees_issued
+
+
+def test_signed_out_is_sent_to_sign_in(client, runs):
+    for url in [
+        reverse("reports:list"),
+        reverse("reports:run", args=[runs["issued"].pk]),
+        reverse("reports:file", args=[runs["issued"].pk, runs["issued"].files.get().pk]),
+    ]:
+        assert client.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("who", ["reviewer", "reader", "officer", "secretariat_undp"])
+def test_only_the_secretariat_starts_issues_and_writes(client, people, runs, draft, who):
+    login(client, people[who])
+    before = ReportRun.objects.count()
+    response = client.post(
+        reverse("reports:start", args=[draft.pk]), {"language": "en", "formats": ["pdf"]}
+    )
+    assert response.status_code in (403, 404)
+    response = client.post(reverse("reports:issue", args=[runs["draft"].pk]))
+    assert response.status_code in (403, 404)
+    response = client.post(reverse("reports:narrative", args=[draft.pk]), {"n0-text_en": "x"})
+    assert response.status_code in (403, 404)
+    assert ReportRun.objects.count() == before
+    assert not ReportRun.objects.get(pk=runs["draft"].pk).is_issued
+    assert not draft.sections.exists()
+
+
+def test_secretariat_writes_chinese_narrative_and_starts_a_run(
+    client, people, draft, snapshot, django_capture_on_commit_callbacks
+):
+    login(client, people["secretariat"])
+    response = client.post(
+        reverse("reports:narrative", args=[draft.pk]),
+        {"node": "", "n0-text_en": "Summary.", "n0-text_zh": "摘要。"},
+    )
+    assert response.status_code == 302
+    assert draft.sections.get(key="summary").text_zh == "摘要。"
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(
+            reverse("reports:start", args=[draft.pk]),
+            {"language": "zh-hans", "formats": ["xlsx", "pdf"]},
+        )
+    run = ReportRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "reports:run", args=[run.pk]
+    )
+    assert len(callbacks) == 1  # the task is sent after commit
+    assert run.dataset["summary"] == "摘要。" and run.formats == ["xlsx", "pdf"]
+    page = client.get(reverse("reports:run", args=[run.pk]), headers={"HX-Request": "true"})
+    assert page.status_code == 200 and b'hx-trigger="every 1s"' in page.content
+    assert b'data-run-status="queued"' in page.content
+
+
+def test_bad_run_form_writes_nothing(client, people, draft, snapshot):
+    login(client, people["secretariat"])
+    response = client.post(
+        reverse("reports:start", args=[draft.pk]), {"language": "fr", "formats": []}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"/{draft.pk}/")
+    assert not ReportRun.objects.exists()
+
+
+def test_issuing_makes_the_run_visible_to_readers(client, people, draft, snapshot, media):
+    run = make_run(draft, snapshot)
+    login(client, people["reader"])
+    assert client.get(reverse("reports:run", args=[run.pk])).status_code == 404
+    login(client, people["secretariat"])
+    # the archival PDF is rendered from the hand-written dataset
+    assert client.post(reverse("reports:issue", args=[run.pk])).status_code == 302
+    run.refresh_from_db()
+    assert run.is_issued and run.files.filter(variant="archival").exists()
+    login(client, people["reader"])
+    assert client.get(reverse("reports:run", args=[run.pk])).status_code == 200
+
+
+def test_public_page_shows_only_issued_runs_of_entities_that_opted_in(
+    client, people, runs, draft, snapshot, undp
+):
+    undp_report = Report.objects.create(
+        entity=undp, plan=PlanFactory(entity=undp, code="undp-sp"), year=2026,
+        symbol="DP/2027/5", document_date=date(2027, 4, 1), title_en="UNDP report",
+    )  # fmt: skip
+    undp_issued = make_run(undp_report, snapshot, issued=True)
+    public = reverse("reports:public")
+    assert client.get(public).context["runs"] == []  # nobody opted in (off by default)
+    Publishing.objects.create(entity=draft.entity, public=True)
+    shown = [r.pk for r in client.get(public).context["runs"]]
+    assert shown == [runs["issued"].pk]
+    detail = client.get(reverse("reports:public-run", args=[runs["issued"].pk]))
+    assert detail.status_code == 200 and b"D1.1-a" in detail.content
+    for run in (runs["draft"], undp_issued):
+        assert client.get(reverse("reports:public-run", args=[run.pk])).status_code == 404
+        f = run.files.get()
+        url = reverse("reports:public-file", args=[run.pk, f.pk])
+        assert client.get(url).status_code == 404
+    f = runs["issued"].files.get()
+    assert (
+        client.get(reverse("reports:public-file", args=[runs["issued"].pk, f.pk])).status_code
+        == 200
+    )
+
+
+def test_publishing_is_set_by_the_secretariat_only(client, people, runs, draft):
+    url = reverse("reports:publishing", args=[draft.entity_id])
+    login(client, people["reviewer"])
+    assert client.post(url, {"public": "1"}).status_code == 403
+    assert not Publishing.objects.filter(public=True).exists()
+    login(client, people["secretariat"])
+    assert client.post(url, {"public": "1"}).status_code == 302
+    assert Publishing.objects.get(entity=draft.entity).public
+
+
+def test_archive_and_api_queries_do_not_grow_with_runs(
+    client, api, people, draft, snapshot, media, django_assert_max_num_queries
+):
+    make_run(draft, snapshot)
+    login(client, people["secretariat"])
+    api.force_authenticate(people["secretariat"])
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(reverse("reports:list")).status_code == 200
+    with django_assert_max_num_queries(30) as few_api:
+        assert api.get("/api/v1/report-runs/").status_code == 200
+    for _ in range(5):
+        make_run(draft, snapshot, issued=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("reports:list")).status_code == 200
+    with django_assert_max_num_queries(len(few_api.captured_queries)):
+        response = api.get("/api/v1/report-runs/")
+        assert response.status_code == 200
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("reports:public")).status_code == 200
+
+
+def test_api_start_answers_202_with_a_status_url(
+    api, people, draft, snapshot, django_capture_on_commit_callbacks
+):
+    api.force_authenticate(people["secretariat"])
+    with django_capture_on_commit_callbacks(execute=False):
+        response = api.post(
+            f"/api/v1/reports/{draft.pk}/runs/",
+            {"language": "en", "formats": ["docx", "pdf"]},
+            format="json",
+        )
+    assert response.status_code == 202
+    run = ReportRun.objects.get()
+    assert response.data["status_url"] == f"/api/v1/report-runs/{run.pk}/"
+    assert response["Location"] == response.data["status_url"]
+    status = api.get(response.data["status_url"])
+    assert status.status_code == 200 and status.data["status"] == "queued"
+    assert status.data["digest"] == run.digest
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"language": "fr", "formats": ["pdf"]}, "language"),
+        ({"language": "en", "formats": []}, "formats"),
+        ({"language": "en", "formats": ["odt"]}, "formats"),
+    ],
+)
+def test_api_bad_input_is_400_and_writes_nothing(api, people, draft, snapshot, payload, field):
+    api.force_authenticate(people["secretariat"])
+    response = api.post(f"/api/v1/reports/{draft.pk}/runs/", payload, format="json")
+    assert response.status_code == 400 and field in response.data
+    assert not ReportRun.objects.exists()
+
+
+def test_api_refusals(api, people, draft, runs):
+    api.force_authenticate(people["reviewer"])
+    response = api.post(
+        f"/api/v1/reports/{draft.pk}/runs/", {"language": "en", "formats": ["pdf"]}, format="json"
+    )
+    assert response.status_code == 403 and "detail" in response.data
+    assert api.post(f"/api/v1/report-runs/{runs['draft'].pk}/issue/").status_code == 403
+    api.force_authenticate(people["reader"])
+    assert api.get(f"/api/v1/reports/{draft.pk}/").status_code == 404
+    assert api.get(f"/api/v1/report-runs/{runs['draft'].pk}/").status_code == 404
+    assert api.get(f"/api/v1/report-runs/{runs['issued'].pk}/").status_code == 200
+    api.force_authenticate(None)
+    assert api.get("/api/v1/report-runs/").status_code in (401, 403)

@@ -1,0 +1,106 @@
+"""A real Celery worker renders a run; a worker killed mid-run (SIGKILL, the whole process
+group) leaves no run "running" for ever: the sweeper sends it again and a new worker
+completes it."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from indicators.models import ProgressSnapshot, SnapshotStatus
+from reports import services
+from reports.choices import RunStatus
+from reports.models import Report, ReportRun
+from reports.selectors import content_digest
+from reports.tasks import render_run
+from resultsframework.celery import app
+from tests.indicators.factories import PlanFactory
+from tests.reports.datasets import sample_dataset
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def start_worker():
+    db = connection.settings_dict
+    env = os.environ.copy()
+    env["DJANGO_SETTINGS_MODULE"] = "resultsframework.settings_test"
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER'] or ''}@{(db['HOST'] or '').replace('/', '%2F')}"
+        f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
+         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-c", "1", "-l", "warning",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1):
+            return proc
+        assert proc.poll() is None, "the worker exited at start-up"
+    os.killpg(proc.pid, signal.SIGKILL)
+    pytest.fail("the Celery worker did not answer a ping within 60 s")
+
+
+def wait_for(run, statuses, seconds=120):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        run.refresh_from_db()
+        if run.status in statuses:
+            return run
+        time.sleep(0.2)
+    pytest.fail(f"run {run.pk} still {run.status} after {seconds} s")
+
+
+@pytest.fixture
+def queued_run(unops):
+    snapshot = ProgressSnapshot.objects.create(
+        as_of=date(2027, 1, 15), status=SnapshotStatus.COMPLETE, is_current=True
+    )
+    report = Report.objects.create(
+        entity=unops, plan=PlanFactory(entity=unops), year=2026, symbol="DP/OPS/2027/2",
+        document_date=date(2027, 4, 1), title_en="Annual report",
+    )  # fmt: skip
+    dataset = sample_dataset("zh-hans")
+    return ReportRun.objects.create(
+        report=report, language="zh-hans", formats=["xlsx", "docx", "pdf"], snapshot=snapshot,
+        dataset=dataset, digest=content_digest(dataset),
+    )  # fmt: skip
+
+
+def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run):
+    app.control.purge()
+    worker = start_worker()
+    try:
+        render_run.delay(queued_run.pk)
+        run = wait_for(queued_run, {RunStatus.RUNNING})
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its child, mid-run
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING  # what the dead worker left
+    later = timezone.now() + services.STALE_AFTER + timezone.timedelta(seconds=1)
+    assert services.report_runs_sweep(now=later) == (1, 0)  # found, sent again
+    run.refresh_from_db()
+    assert run.status == RunStatus.QUEUED
+    worker = start_worker()
+    try:
+        run = wait_for(run, {RunStatus.SUCCEEDED, RunStatus.FAILED}, seconds=180)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    assert run.attempts == 2
+    assert sorted(run.files.values_list("format", flat=True)) == ["docx", "pdf", "xlsx"]
