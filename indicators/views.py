@@ -99,7 +99,7 @@ def period_close(request, pk):
     if not permissions.can_maintain(request.user, period.plan):
         raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
     closing = not period.is_closed
-    form = PeriodCloseForm(request.POST or None, closing=closing)
+    form = PeriodCloseForm(request.POST if request.method == "POST" else None, closing=closing)
     status = 200
     if request.method == "POST":
         if form.is_valid():
