@@ -562,3 +562,42 @@ def test_review_queue_needs_my_action_and_query_count(
         r = client.get("/indicators/review/?needs_action=true")
         assert r.status_code == 200
     assert r.content.decode().count("data-select") == 11
+
+
+def test_grid_bulk_and_closing_in_chinese(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(entry_url(period), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待我处理" in page and "提交所选" in page and "未填报" in page
+    r = client.post(
+        f"/indicators/entry/{period.pk}/bulk/",
+        {"action": "submit", "values": [f"{value.pk}:{value.version + 5}"]},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "被拒绝：" in r.content.decode()
+    login(client, reviewer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/indicators/periods/{period.pk}/close/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (
+        "关闭报告期" in page.content.decode()
+        and "本期有 1 个数值尚未核准。" in page.content.decode()
+    )
+    page = client.get("/indicators/review/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "核准所选" in page and "退回所选" in page
+
+
+def test_grid_bulk_submit_without_javascript_redirects_with_messages(
+    client, officer, indicator, period
+):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer)
+    r = client.post(
+        f"/indicators/entry/{period.pk}/bulk/",
+        {"action": "submit", "values": [f"{value.pk}:{value.version}"]},
+        follow=True,
+    )
+    assert r.status_code == 200 and r.redirect_chain[-1][0] == entry_url(period)
+    assert f"{indicator.code} 2026: Done." in r.content.decode()
+    assert Value.objects.get().status == Status.SUBMITTED
