@@ -451,6 +451,7 @@ def test_bulk_submit_from_grid(client, officer, plan, period):
     login(client, officer)
     page = client.get(entry_url(period)).content.decode()
     assert all(f'value="{v}"' in page for v in _bulk(drafts))
+    assert "{#" not in page and "{%" not in page
     selection = _bulk(drafts[:2]) + [f"{stale.pk}:{stale.version - 1}"]
     r = client.post(url, {"action": "submit", "values": selection}, HTTP_HX_REQUEST="true")
     assert r.status_code == 200
