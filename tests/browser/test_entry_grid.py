@@ -114,8 +114,10 @@ def test_reviewer_bulk_approves_and_returns_from_the_queue(new_page, small_demo,
     ]
     assert Event.objects.filter(action="value.approved").count() == 2
 
-    # A return needs the one reason; without it nothing is written.
-    reviewer.check(f"#select-value-{values[2].pk}")
+    # A return needs the one reason; without it nothing is written. "Select all" ticks the
+    # one value left in the queue.
+    reviewer.check("#select-all-values")
+    assert reviewer.is_checked(f"#select-value-{values[2].pk}")
     reviewer.select_option("#id_action", "return")
     reviewer.click("[data-action=bulk-review]")
     reviewer.wait_for_selector("[data-bulk-results] [role=alert]")

@@ -562,7 +562,7 @@ def test_review_queue_needs_my_action_and_query_count(
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get("/indicators/review/?needs_action=true")
         assert r.status_code == 200
-    assert r.content.decode().count("data-select") == 11
+    assert r.content.decode().count("data-select ") == 11
 
 
 def test_grid_bulk_and_closing_in_chinese(client, officer, reviewer, indicator, period):
