@@ -128,3 +128,24 @@ def test_reviewer_bulk_approves_and_returns_from_the_queue(new_page, small_demo,
     reviewer.wait_for_selector("[data-bulk-results] [data-ok='1']")
     assert Value.objects.get(pk=values[2].pk).status == Status.RETURNED
     assert reviewer.foreign_requests == []
+
+
+def test_leaving_the_grid_with_unsaved_input_asks_first(new_page, small_demo):
+    period, ind = small_demo.period, small_demo.journey_indicator
+    officer = new_page()
+    sign_in(officer, "officer", small_demo.password)
+    officer.goto(f"/indicators/entry/{period.pk}/")
+    officer.click(f"#id_i{ind.pk}-value")
+    officer.keyboard.type("61")
+    asked = []
+
+    def stay(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    officer.on("dialog", stay)
+    # The click finishes once the navigation it started is cancelled by the dismissed dialog.
+    officer.click("[data-entry-filter] button[type=submit]")
+    assert asked == ["beforeunload"]
+    assert officer.input_value(f"#id_i{ind.pk}-value") == "61"
+    assert officer.url.endswith(f"/indicators/entry/{period.pk}/")
