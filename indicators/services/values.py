@@ -342,12 +342,7 @@ def comment_add(*, value, actor, text):
 BULK_LIMIT = 500
 
 
-def _bulk_services():
-    return {
-        "submit": value_submit,
-        "approve": value_approve,
-        "return": value_return,
-    }
+BULK_SERVICES = {"submit": value_submit, "approve": value_approve, "return": value_return}
 
 
 def values_bulk_transition(*, action, items, actor, reason="", period=None):
@@ -360,8 +355,7 @@ def values_bulk_transition(*, action, items, actor, reason="", period=None):
     A return needs one reason, given once for all (refused before anything is written).
     With `period`, values of other periods are answered like values the actor cannot see.
     """
-    services = _bulk_services()
-    if action not in services:
+    if action not in BULK_SERVICES:
         raise ValidationError({"action": _("Choose submit, approve or return.")})
     if not items:
         raise ValidationError({"values": _("Select at least one value.")})
@@ -388,7 +382,9 @@ def values_bulk_transition(*, action, items, actor, reason="", period=None):
             results.append(result)
             continue
         try:
-            value = services[action](value=value, actor=actor, expected_version=version, **kwargs)
+            value = BULK_SERVICES[action](
+                value=value, actor=actor, expected_version=version, **kwargs
+            )
             result["ok"] = True
         except StaleVersion as exc:
             value = exc.value
