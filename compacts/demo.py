@@ -255,7 +255,12 @@ def load_funding_compact():
     # so a derived value can never be typed in beside the one computed from entity reports
     # (the indicators services refuse entries in a closed period).
     for period in periods.values():
-        indicator_services.period_set_closed(period=period, closed=True, actor=reviewer)
+        indicator_services.period_set_closed(
+            period=period,
+            closed=True,
+            actor=reviewer,
+            reason="Published figures: entries closed after loading",
+        )
     _load_entity_reports(compact, officer, reviewer)
     services.compact_aggregate(compact=compact)
     return compact

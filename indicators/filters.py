@@ -1,7 +1,7 @@
 """FilterSets shared by the pages and the API."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import IdFilter, YearFilter
@@ -87,10 +87,15 @@ class ValueFilter(django_filters.FilterSet):
         field_name="indicator__plan__entity__code", lookup_expr="iexact", label=_("Entity (code)")
     )
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("Status"))
+    needs_action = django_filters.BooleanFilter(method="needing_action", label=_("Needs my action"))
 
     class Meta:
         model = Value
-        fields = ["q", "plan", "period", "indicator", "entity", "status"]
+        fields = ["q", "plan", "period", "indicator", "entity", "status", "needs_action"]
+
+    def needing_action(self, queryset, name, value):
+        mine = queryset.needing_action(getattr(self.request, "user", None))
+        return mine if value else queryset.exclude(pk__in=mine.values("pk"))
 
     def search(self, queryset, name, value):
         return queryset.filter(
@@ -98,3 +103,45 @@ class ValueFilter(django_filters.FilterSet):
             | Q(indicator__name_en__icontains=value)
             | Q(indicator__name_zh__icontains=value)
         )
+
+
+NOT_ENTERED = "none"
+
+
+class EntryFilter(django_filters.FilterSet):
+    """The data-entry grid's rows (indicators of one period): by the status of the period's
+    value, or only those waiting for the officer (not entered, draft or returned). The API's
+    list of values takes the same status and needs_action filters (ValueFilter)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    status = django_filters.ChoiceFilter(
+        choices=[(NOT_ENTERED, _("Not entered")), *Status.choices],
+        method="by_status",
+        label=_("Status"),
+    )
+    needs_action = django_filters.BooleanFilter(method="needing_action", label=_("Needs my action"))
+
+    class Meta:
+        model = Indicator
+        fields = ["q", "status", "needs_action"]
+
+    def __init__(self, *args, period, **kwargs):
+        self.period = period
+        super().__init__(*args, **kwargs)
+
+    def _values(self, **filters):
+        return Exists(Value.objects.filter(indicator=OuterRef("pk"), period=self.period, **filters))
+
+    def search(self, queryset, name, value):
+        return IndicatorFilter.search(self, queryset, name, value)
+
+    def by_status(self, queryset, name, value):
+        if value == NOT_ENTERED:
+            return queryset.filter(~self._values())
+        return queryset.filter(self._values(status=value))
+
+    def needing_action(self, queryset, name, value):
+        waiting = ~self._values() | self._values(status__in=[Status.DRAFT, Status.RETURNED])
+        if self.period.is_closed:
+            return queryset.none() if value else queryset
+        return queryset.filter(waiting if value else ~waiting)

@@ -308,3 +308,62 @@ class IndicatorCreateForm(forms.ModelForm):
         return services.indicator_save(
             plan=self.plan, code=self.cleaned_data["code"], actor=actor, data=data
         )
+
+
+class BulkItemsField(forms.Field):
+    """The selected values, each sent as "id:version" (the version the user saw)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        items = []
+        for raw in value or []:
+            pk, sep, version = str(raw).partition(":")
+            if not (sep and pk.isdigit() and version.isdigit()):
+                raise forms.ValidationError(_("Invalid selection."))
+            items.append((int(pk), int(version)))
+        return items
+
+    def validate(self, value):
+        if not value:
+            raise forms.ValidationError(_("Select at least one value."))
+
+
+class BulkActionForm(forms.Form):
+    """Many values at once: submit (the grid), approve or return (the review queue)."""
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=[
+            ("approve", _("Approve selected")),
+            ("return", _("Return selected")),
+            ("submit", _("Submit selected")),
+        ],
+    )
+    reason = forms.CharField(label=_("Reason (for a return)"), required=False)
+    values = BulkItemsField()
+
+    def __init__(self, *args, actions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if actions is not None:
+            field = self.fields["action"]
+            field.choices = [c for c in field.choices if c[0] in actions]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "return" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give a reason."))
+        return data
+
+
+class PeriodCloseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=_("I confirm"))
+
+    def __init__(self, *args, closing=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm"].label = (
+            _("Yes, close this period: it will take no entries, approvals or reopenings.")
+            if closing
+            else _("Yes, open this period again for entries.")
+        )

@@ -157,6 +157,35 @@ class ValueQuerySet(_ByEntity):
     entity_path = "indicator__plan__entity_id"
     unit_path = "indicator__org_unit_id"
 
+    def needing_action(self, user):
+        """Values waiting for this user: drafts and returned values of entities where they
+        enter values, submitted values (not their own) of entities where they review; all in
+        open periods."""
+        from entities.choices import Role
+        from entities.permissions import entity_ids_with_role
+
+        from .choices import Status
+
+        if not user or not user.is_authenticated:
+            return self.none()
+
+        def within(ids):
+            return models.Q() if ids is None else models.Q(indicator__plan__entity_id__in=ids)
+
+        wanted = models.Q(pk__in=[])
+        entering = entity_ids_with_role(user, {Role.PROGRAMME_OFFICER})
+        if entering is None or entering:
+            wanted |= within(entering) & models.Q(status__in=[Status.DRAFT, Status.RETURNED])
+        reviewing = entity_ids_with_role(user, {Role.REVIEWER})
+        if reviewing is None or reviewing:
+            wanted |= (
+                within(reviewing)
+                & models.Q(status=Status.SUBMITTED)
+                & ~models.Q(submitted_by=user)
+                & ~models.Q(entered_by=user)
+            )
+        return self.filter(wanted, period__is_closed=False)
+
     def with_related(self):
         return self.select_related(
             "indicator__plan__entity",

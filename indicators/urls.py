@@ -10,6 +10,7 @@ urlpatterns = [
     path("periods/<int:pk>/close/", views.period_close, name="period-close"),
     path("entry/", views.entry_index, name="entry-index"),
     path("entry/<int:period_id>/", views.entry_grid, name="entry"),
+    path("entry/<int:period_id>/bulk/", views.entry_bulk, name="entry-bulk"),
     path("entry/<int:period_id>/<int:indicator_id>/check/", views.entry_check, name="entry-check"),
     path("entry/<int:period_id>/<int:indicator_id>/save/", views.entry_save, name="entry-save"),
     path(
@@ -22,6 +23,7 @@ urlpatterns = [
     path("imports/<int:pk>/", views.import_detail, name="import"),
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("review/", views.review_queue, name="review"),
+    path("review/bulk/", views.review_bulk, name="review-bulk"),
     path("values/<int:pk>/", views.value_detail, name="value"),
     path("values/<int:pk>/comment/", views.value_comment, name="value-comment"),
     path("values/<int:pk>/evidence/", views.evidence_upload, name="evidence-upload"),

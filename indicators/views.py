@@ -16,15 +16,17 @@ from entities.choices import Role
 
 from . import exporters, permissions, selectors, services
 from .choices import Action, ImportStatus, Status
-from .filters import ValueFilter
+from .filters import EntryFilter, ValueFilter
 from .forms import (
     ApproveForm,
     BaselineForm,
+    BulkActionForm,
     CommentForm,
     EvidenceForm,
     ImportForm,
     IndicatorCreateForm,
     IndicatorForm,
+    PeriodCloseForm,
     ReasonForm,
     TargetForm,
     ValueEntryForm,
@@ -89,16 +91,38 @@ def plan_detail(request, pk):
 
 
 @login_required
-@require_POST
 def period_close(request, pk):
-    period = get_object_or_404(ReportingPeriod.objects.visible_to(request.user), pk=pk)
-    closed = request.POST.get("closed") == "1"
-    try:
-        services.period_set_closed(period=period, closed=closed, actor=request.user)
-    except PermissionDenied as exc:
-        return HttpResponse(str(exc), status=403)
-    messages.success(request, _("Period closed.") if closed else _("Period opened."))
-    return redirect("indicators:plan", pk=period.plan_id)
+    """Close (or open again) a period: a page that says what closing means and how many
+    values are not yet approved, asks for a reason and a confirmation, then the service."""
+    period = get_object_or_404(
+        ReportingPeriod.objects.visible_to(request.user).select_related("plan__entity"), pk=pk
+    )
+    if not permissions.can_maintain(request.user, period.plan):
+        raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    closing = not period.is_closed
+    form = PeriodCloseForm(request.POST if request.method == "POST" else None, closing=closing)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.period_set_closed(
+                    period=period,
+                    closed=closing,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Period closed.") if closing else _("Period opened."))
+                return redirect("indicators:plan", pk=period.plan_id)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+        status = 400
+    open_values = period.values.exclude(status=Status.APPROVED).count()
+    return render(
+        request,
+        "indicators/period_close.html",
+        {"period": period, "form": form, "closing": closing, "open_values": open_values},
+        status=status,
+    )
 
 
 # --- data entry -------------------------------------------------------------------------------
@@ -153,11 +177,19 @@ def _row_context(request, indicator, period, form=None, message="", conflict=Non
             request.user, Action.COMMENT, indicator=indicator, status=value.status, value=value
         )[0]
     )
+    can_submit = (
+        value is not None
+        and value.status in (Status.DRAFT, Status.RETURNED)
+        and permissions.decide(
+            request.user, Action.SUBMIT, indicator=indicator, status=value.status, value=value
+        )[0]
+    )
     return {
         "indicator": indicator,
         "period": period,
         "value": value,
         "form": form,
+        "can_submit": can_submit,
         "can_attach": can_attach,
         "can_comment": can_comment,
         "baseline": getattr(indicator, "baseline", None),
@@ -175,18 +207,86 @@ def entry_grid(request, period_id):
     """Every indicator of the entity for one period: baseline, target and last approved value
     beside the input. A fixed number of queries however many indicators there are."""
     period = _entry_period(request, period_id)
-    indicators = (
-        Indicator.objects.visible_to(request.user)
-        .filter(plan=period.plan, is_active=True)
-        .for_entry(period)
-        .order_by("node__order", "order", "code")
+    filterset = EntryFilter(
+        request.GET,
+        queryset=Indicator.objects.visible_to(request.user).filter(
+            plan=period.plan, is_active=True
+        ),
+        period=period,
+        request=request,
     )
-    rows = [_row_context(request, ind, period) for ind in indicators]
+    indicators = filterset.qs.for_entry(period).order_by("node__order", "order", "code")
+    rows = _grouped_rows(request, period, indicators)
     return render(
         request,
         "indicators/entry_grid.html",
-        {"period": period, "plan": period.plan, "rows": rows},
+        {
+            "period": period,
+            "plan": period.plan,
+            "rows": rows,
+            "filter": filterset,
+            "bulk_form": BulkActionForm(actions={"submit"}, initial={"action": "submit"}),
+        },
     )
+
+
+def _grouped_rows(request, period, indicators):
+    """Rows in the order of the result tree (goal, then principle, ...), each with the path
+    of results above its indicator, so the page can head each group."""
+    nodes = list(Node.objects.filter(plan=period.plan).select_related("level"))
+    by_id = {node.pk: node for node in nodes}
+    position = {node.pk: i for i, node in enumerate(_tree(nodes))}
+    rows = []
+    for ind in indicators:
+        row = _row_context(request, ind, period)
+        path, node = [], by_id.get(ind.node_id)
+        while node is not None:
+            path.insert(0, node)
+            node = by_id.get(node.parent_id)
+        row["path"] = path
+        rows.append(row)
+    rows.sort(key=lambda r: position.get(r["indicator"].node_id, len(position)))
+    return rows
+
+
+@login_required
+@require_POST
+def entry_bulk(request, period_id):
+    """Submit the selected rows of the grid, each one on its own (a per-row result list).
+    Answers htmx with the results and the submitted rows swapped in place (out of band), so
+    the other rows, and what is typed in them, stay as they are."""
+    period = _entry_period(request, period_id)
+    form = BulkActionForm(request.POST, actions={"submit"})
+    if not form.is_valid():
+        return render(
+            request,
+            "indicators/partials/bulk_results.html",
+            {"form": form, "results": None},
+            status=400,
+        )
+    results = services.values_bulk_transition(
+        action="submit", items=form.cleaned_data["values"], actor=request.user, period=period
+    )
+    done = {r["value"].indicator_id for r in results if r["ok"]}
+    indicators = Indicator.objects.filter(plan=period.plan, pk__in=done).for_entry(period)
+    rows = [_row_context(request, ind, period) for ind in indicators]
+    if not request.htmx:
+        _bulk_messages(request, results)
+        return redirect("indicators:entry", period_id=period.pk)
+    return render(
+        request,
+        "indicators/partials/bulk_results.html",
+        {"results": results, "rows": rows, "form": form},
+    )
+
+
+def _bulk_messages(request, results):
+    for r in results:
+        label = f"{r['value'].indicator.code} {r['value'].period.label}" if r["value"] else r["id"]
+        if r["ok"]:
+            messages.success(request, f"{label}: {_('Done.')}")
+        else:
+            messages.error(request, f"{label}: {r['error']}")
 
 
 def _one_indicator(request, period, indicator_id):
@@ -297,7 +397,9 @@ def entry_attach(request, period_id, indicator_id):
         else:
             messages.success(request, f"{indicator.code}: {message}")
         return redirect("indicators:entry", period_id=period.pk)
-    return render(request, "indicators/partials/entry_row.html", {"row": context})
+    # Only the evidence-and-comments block is swapped: the row's form, and whatever the
+    # officer has typed in it and not yet saved, stays as it is.
+    return render(request, "indicators/partials/entry_extra.html", {"row": context})
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -436,13 +538,43 @@ def evidence_download(request, pk, evidence_id):
 def review_queue(request):
     if not permissions.can_review_anywhere(request.user):
         raise PermissionDenied(_("Only reviewers review values."))
+    return _review_page(request)
+
+
+def _review_page(request, *, bulk_form=None, results=None, status=200):
     qs = Value.objects.for_entity_roles(request.user, {Role.REVIEWER}).with_related()
     data = request.GET.copy()
     data.setdefault("status", Status.SUBMITTED)
-    filterset = ValueFilter(data, queryset=qs)
+    filterset = ValueFilter(data, queryset=qs, request=request)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     template = "indicators/partials/review_rows.html" if request.htmx else "indicators/review.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    context = {
+        "filter": filterset,
+        "page": page,
+        "bulk_form": bulk_form or BulkActionForm(actions={"approve", "return"}),
+        "results": results,
+    }
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def review_bulk(request):
+    """Approve or return the selected values with one reason. Each value goes through its own
+    service (permission, version, rules, audit); the page lists what succeeded and what was
+    refused, and why."""
+    if not permissions.can_review_anywhere(request.user):
+        raise PermissionDenied(_("Only reviewers review values."))
+    form = BulkActionForm(request.POST, actions={"approve", "return"})
+    if not form.is_valid():
+        return _review_page(request, bulk_form=form, status=400)
+    results = services.values_bulk_transition(
+        action=form.cleaned_data["action"],
+        items=form.cleaned_data["values"],
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    return _review_page(request, results=results)
 
 
 # --- indicators, baselines, targets -----------------------------------------------------------

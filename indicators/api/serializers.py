@@ -239,6 +239,33 @@ class ReasonSerializer(VersionSerializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class PeriodCloseSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=0)
+
+
+class BulkActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["submit", "approve", "return"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    values = BulkItemSerializer(many=True, allow_empty=False)
+
+
+class BulkResultItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ok = serializers.BooleanField()
+    status = serializers.CharField()
+    version = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkResultItemSerializer(many=True)
+
+
 class ConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
     current = ValueSerializer()

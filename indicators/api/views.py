@@ -41,12 +41,15 @@ from ..models import (
 from .serializers import (
     ApproveSerializer,
     BaselineSerializer,
+    BulkActionSerializer,
+    BulkResultSerializer,
     ConflictSerializer,
     HistoryEntrySerializer,
     ImportJobSerializer,
     IndicatorSerializer,
     IndicatorWriteSerializer,
     NodeSerializer,
+    PeriodCloseSerializer,
     PeriodSerializer,
     PlanSerializer,
     ReasonSerializer,
@@ -112,21 +115,25 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return ReportingPeriod.objects.visible_to(self.request.user)
 
-    @extend_schema(request=None, responses={200: PeriodSerializer})
-    @action(detail=True, methods=["post"])
-    def close(self, request, pk=None):
+    def _set_closed(self, request, closed):
+        # The service checks permission before the reason: a refusal is 403 whatever is sent.
+        reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""
         period = services.period_set_closed(
-            period=self.get_object(), closed=True, actor=request.user
+            period=self.get_object(), closed=closed, actor=request.user, reason=str(reason)
         )
         return Response(PeriodSerializer(period).data)
 
-    @extend_schema(request=None, responses={200: PeriodSerializer})
+    @extend_schema(request=PeriodCloseSerializer, responses={200: PeriodSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the period, saying why (recorded in the audit trail)."""
+        return self._set_closed(request, True)
+
+    @extend_schema(request=PeriodCloseSerializer, responses={200: PeriodSerializer})
     @action(detail=True, methods=["post"], url_path="open")
     def open_(self, request, pk=None):
-        period = services.period_set_closed(
-            period=self.get_object(), closed=False, actor=request.user
-        )
-        return Response(PeriodSerializer(period).data)
+        """Open the period again, saying why."""
+        return self._set_closed(request, False)
 
     @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -413,6 +420,23 @@ class ValueViewSet(
             raise PermissionDenied
         rows = value.evidence.select_related("uploaded_by")
         return Response(ValueEvidenceSerializer(rows, many=True).data)
+
+    @extend_schema(request=BulkActionSerializer, responses={200: BulkResultSerializer})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Submit, approve or return many values at once (a return with one reason for all).
+        Each value is checked and audited on its own; the answer lists, per value, whether
+        it succeeded and, if not, why."""
+        params = BulkActionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        vd = params.validated_data
+        results = services.values_bulk_transition(
+            action=vd["action"],
+            items=[(item["id"], item["version"]) for item in vd["values"]],
+            actor=request.user,
+            reason=vd.get("reason", ""),
+        )
+        return Response(BulkResultSerializer({"results": results}).data)
 
     @extend_schema(responses={200: HistoryEntrySerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])

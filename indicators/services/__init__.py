@@ -31,6 +31,7 @@ from .imports import (
     import_retry,
 )
 from .values import (
+    BULK_LIMIT,
     comment_add,
     indicator_kinds_have_parts,
     value_approve,
@@ -39,6 +40,7 @@ from .values import (
     value_return,
     value_save,
     value_submit,
+    values_bulk_transition,
     values_save,
 )
 
@@ -55,6 +57,8 @@ __all__ = [
     "INDICATOR_FIELDS",
     "value_check",
     "values_save",
+    "values_bulk_transition",
+    "BULK_LIMIT",
     "indicator_kinds_have_parts",
     "value_save",
     "value_submit",

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 
 from .. import permissions
-from ..choices import TargetKind
+from ..choices import Status, TargetKind
 from ..fields import INDICATOR_FIELDS
 from ..formatting import snapshot
 from ..models import (
@@ -126,15 +126,20 @@ def period_upsert(*, plan, label, actor, **fields):
 
 
 @transaction.atomic
-def period_set_closed(*, period, closed, actor):
+def period_set_closed(*, period, closed, actor, reason):
     """Close a reporting period (it then takes no entries, approvals or reopenings) or open it
-    again. Reviewers of the framework's entity only."""
+    again, saying why: the reason goes into the audit trail. Reviewers of the framework's
+    entity only."""
     period = (
         ReportingPeriod.objects.select_for_update().select_related("plan__entity").get(pk=period.pk)
     )
     if actor is None or not permissions.can_maintain(actor, period.plan):
         raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason.")})
     if period.is_closed == closed:
+        # Already so (a double click, a retried request): nothing to write or record.
         return period
     period.is_closed = closed
     with _context(actor):
@@ -144,6 +149,8 @@ def period_set_closed(*, period, closed, actor):
         action="period.closed" if closed else "period.opened",
         target=period,
         entity=period.plan.entity,
+        reason=reason,
+        payload={"open_values": period.values.exclude(status=Status.APPROVED).count()},
     )
     return period
 

@@ -1,7 +1,7 @@
 """Values and their workflow: entry (one or many), submit, approve, return, reopen,
 comments."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,3 +333,64 @@ def comment_add(*, value, actor, text):
 
 
 # Evidence: what we accept, recognised by extension and by the file's first bytes.
+
+
+# --- many values at once ----------------------------------------------------------------------
+
+BULK_LIMIT = 500
+
+
+BULK_SERVICES = {"submit": value_submit, "approve": value_approve, "return": value_return}
+
+
+def values_bulk_transition(*, action, items, actor, reason="", period=None):
+    """Submit, approve or return many values at once, each one through its own service.
+
+    items: [(value_id, expected_version)]. Every value is looked up among those the actor may
+    see, then permission-, version- and rule-checked, written and audited one by one, each in
+    its own transaction: one refusal does not undo the others. Returns one result per item, in
+    order: {"id", "ok", "status", "version", "error", "value"} (value None when not found).
+    A return needs one reason, given once for all (refused before anything is written).
+    With `period`, values of other periods are answered like values the actor cannot see.
+    """
+    if action not in BULK_SERVICES:
+        raise ValidationError({"action": _("Choose submit, approve or return.")})
+    if not items:
+        raise ValidationError({"values": _("Select at least one value.")})
+    if len(items) > BULK_LIMIT:
+        raise ValidationError(
+            {"values": _("Select at most %(n)s values at once.") % {"n": BULK_LIMIT}}
+        )
+    ids = [int(pk) for pk, _version in items]
+    if len(set(ids)) != len(ids):
+        raise ValidationError({"values": _("A value appears twice.")})
+    kwargs = {}
+    if action == "return":
+        kwargs["reason"] = _require_reason(reason)
+    candidates = Value.objects.visible_to(actor).filter(pk__in=ids)
+    if period is not None:
+        candidates = candidates.filter(period=period)
+    found = {v.pk: v for v in candidates.select_related("indicator__plan__entity", "period")}
+    results = []
+    for pk, version in items:
+        value = found.get(int(pk))
+        result = {"id": int(pk), "ok": False, "status": "", "version": None, "error": ""}
+        if value is None:
+            result.update(error=_("No such value."), value=None)
+            results.append(result)
+            continue
+        try:
+            value = BULK_SERVICES[action](
+                value=value, actor=actor, expected_version=version, **kwargs
+            )
+            result["ok"] = True
+        except StaleVersion as exc:
+            value = exc.value
+            result["error"] = str(exc)
+        except PermissionDenied as exc:
+            result["error"] = str(exc)
+        except ValidationError as exc:
+            result["error"] = " ".join(exc.messages)
+        result.update(status=value.status, version=value.version, value=value)
+        results.append(result)
+    return results

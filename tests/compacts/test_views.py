@@ -180,7 +180,7 @@ def _grow(compact):
     )  # fmt: skip
     report(source, period, True, officer, reviewer)
     p2017 = ReportingPeriod.objects.get(plan=compact.plan, label="2017")
-    p2017 = ind.period_set_closed(period=p2017, closed=False, actor=reviewer)
+    p2017 = ind.period_set_closed(period=p2017, closed=False, actor=reviewer, reason="test")
     for indicator in Indicator.objects.filter(plan=compact.plan, code__in=["MS 1.1", "MS 2.1"]):
         report(indicator, p2017, {"numeric_value": 1}, officer, reviewer)
     compact_aggregate(compact=compact)

@@ -272,7 +272,13 @@ def test_reviewer_closes_period_and_entries_are_refused(api, reviewer, officer, 
     r = auth(api, officer).post(f"/api/v1/periods/{period.pk}/close/")
     assert r.status_code == 403
     assert r.json()["detail"] == "Only the entity's reviewers maintain its framework."
-    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/close/")
+    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/close/", {}, format="json")
+    assert r.status_code == 400 and "reason" in r.json()
+    period.refresh_from_db()
+    assert not period.is_closed
+    r = auth(api, reviewer).post(
+        f"/api/v1/periods/{period.pk}/close/", {"reason": "Deadline passed"}, format="json"
+    )
     assert r.status_code == 200 and r.json()["is_closed"] is True
     r = auth(api, officer).post(
         "/api/v1/values/",
@@ -282,9 +288,12 @@ def test_reviewer_closes_period_and_entries_are_refused(api, reviewer, officer, 
     assert r.status_code == 400
     assert r.json()["period"] == ["The reporting period is closed."]
     assert not Value.objects.exists()
-    assert Event.objects.filter(action="period.closed").count() == 1
-    r = auth(api, reviewer).post(f"/api/v1/periods/{period.pk}/open/")
+    assert Event.objects.get(action="period.closed").reason == "Deadline passed"
+    r = auth(api, reviewer).post(
+        f"/api/v1/periods/{period.pk}/open/", {"reason": "Late data"}, format="json"
+    )
     assert r.json()["is_closed"] is False
+    assert Event.objects.get(action="period.opened").reason == "Late data"
 
 
 def test_transition_on_stale_version_is_409(api, officer, reviewer, indicator, period):
@@ -296,3 +305,126 @@ def test_transition_on_stale_version_is_409(api, officer, reviewer, indicator, p
     assert r.json()["current"]["status"] == "submitted"
     assert Value.objects.get().status == Status.SUBMITTED
     assert not Event.objects.filter(action="value.approved").exists()
+
+
+# --- many values at once ----------------------------------------------------------------------
+
+
+def _items(values, version_delta=0):
+    return [{"id": v.pk, "version": v.version + version_delta} for v in values]
+
+
+def test_bulk_approve_and_return_per_value_results(
+    api, officer, reviewer, plan, period, unops, undp_plan, officer_undp
+):
+    from entities.choices import Role
+    from tests.factories import MembershipFactory
+    from tests.indicators.factories import PeriodFactory
+
+    submitted = [
+        value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+        for _ in range(4)
+    ]
+    MembershipFactory(user=reviewer, entity=unops, role=Role.PROGRAMME_OFFICER)
+    own = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=reviewer)
+    foreign = value_in(
+        IndicatorFactory(plan=undp_plan),
+        PeriodFactory(plan=undp_plan),
+        Status.SUBMITTED,
+        officer=officer_undp,
+    )
+    body = {
+        "action": "approve",
+        "values": _items(submitted[:2]) + _items([submitted[2]], -1) + _items([own, foreign]),
+    }
+    r = auth(api, reviewer).post("/api/v1/values/bulk/", body, format="json")
+    assert r.status_code == 200
+    results = r.json()["results"]
+    assert [x["ok"] for x in results] == [True, True, False, False, False]
+    assert results[0]["status"] == "approved" and results[0]["version"] == submitted[0].version + 1
+    assert "changed by someone else" in results[2]["error"]
+    assert "entered or submitted yourself" in results[3]["error"]
+    assert results[4] == {
+        "id": foreign.pk,
+        "ok": False,
+        "status": "",
+        "version": None,
+        "error": "No such value.",
+    }
+    assert Value.objects.filter(status=Status.APPROVED).count() == 2
+    assert Event.objects.filter(action="value.approved").count() == 2
+
+    body = {"action": "return", "reason": "Attach the source", "values": _items(submitted[3:])}
+    r = auth(api, reviewer).post("/api/v1/values/bulk/", body, format="json")
+    assert r.status_code == 200 and r.json()["results"][0]["status"] == "returned"
+    assert Event.objects.get(action="value.returned").reason == "Attach the source"
+
+
+def test_bulk_bad_requests_are_400_and_write_nothing(api, officer, reviewer, plan, period):
+    value = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    bad = [
+        ({"action": "return", "values": _items([value])}, "reason"),
+        ({"action": "return", "reason": " ", "values": _items([value])}, "reason"),
+        ({"action": "delete", "values": _items([value])}, "action"),
+        ({"action": "approve", "values": []}, "values"),
+        ({"action": "approve"}, "values"),
+        ({"action": "approve", "values": [{"id": value.pk}]}, "values"),
+        ({"action": "approve", "values": _items([value, value])}, "values"),
+    ]
+    auth(api, reviewer)
+    for body, key in bad:
+        r = api.post("/api/v1/values/bulk/", body, format="json")
+        assert r.status_code == 400, body
+        assert key in r.json(), (body, r.json())
+    assert Value.objects.get().status == Status.SUBMITTED
+    assert not Event.objects.filter(action__in=["value.approved", "value.returned"]).exists()
+
+
+def test_officer_cannot_bulk_approve(api, officer, plan, period):
+    value = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    r = auth(api, officer).post(
+        "/api/v1/values/bulk/", {"action": "approve", "values": _items([value])}, format="json"
+    )
+    assert r.status_code == 200
+    [result] = r.json()["results"]
+    assert result["ok"] is False and result["error"]
+    assert Value.objects.get().status == Status.SUBMITTED
+    api.credentials()
+    r = api.post(
+        "/api/v1/values/bulk/", {"action": "approve", "values": _items([value])}, format="json"
+    )
+    assert r.status_code in (401, 403)
+
+
+def test_values_list_needs_my_action_filter_and_query_count(
+    api, officer, reviewer, plan, period, django_assert_max_num_queries
+):
+    draft = value_in(IndicatorFactory(plan=plan), period, officer=officer)
+    submitted = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    value_in(
+        IndicatorFactory(plan=plan),
+        period,
+        Status.APPROVED,
+        officer=officer,
+        reviewer=reviewer,
+    )
+
+    def ids(user, query):
+        r = auth(api, user).get("/api/v1/values/" + query)
+        assert r.status_code == 200
+        return {row["id"] for row in r.json()["results"]}
+
+    assert ids(officer, "?needs_action=true") == {draft.pk}
+    assert ids(reviewer, "?needs_action=true") == {submitted.pk}
+    assert ids(reviewer, "?needs_action=true&status=draft") == set()
+    assert len(ids(reviewer, "?needs_action=false")) == 2
+    auth(api, reviewer)
+    with django_assert_max_num_queries(20) as few:
+        assert api.get("/api/v1/values/?needs_action=true").status_code == 200
+    baseline = len(few.captured_queries)
+    for _ in range(10):
+        value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    with django_assert_max_num_queries(baseline):
+        r = api.get("/api/v1/values/?needs_action=true")
+        assert r.status_code == 200
+    assert r.json()["count"] == 11

@@ -296,3 +296,161 @@ def test_a_missing_part_needs_a_footnote_and_another_part(officer, plan, period,
         )
     assert "parts" in error.value.message_dict
     assert not Value.objects.filter(indicator=indicator).exists()
+
+
+# --- many values at once, and closing a period --------------------------------------------
+
+
+def _submitted(plan, period, officer, n, **kwargs):
+    return [
+        value_in(IndicatorFactory(plan=plan, **kwargs), period, Status.SUBMITTED, officer=officer)
+        for _ in range(n)
+    ]
+
+
+def test_bulk_approve_checks_each_value_on_its_own(
+    officer, reviewer, plan, period, unops, undp_plan, officer_undp
+):
+    from entities.choices import Role
+    from tests.factories import MembershipFactory
+    from tests.indicators.factories import PeriodFactory
+
+    fine = _submitted(plan, period, officer, 2)
+    stale = _submitted(plan, period, officer, 1)[0]
+    text_ind = IndicatorFactory(plan=plan, value_kind=ValueKind.TEXT)
+    text = services.value_save(
+        indicator=text_ind, period=period, data={"text_value": "Good"}, actor=officer
+    )
+    text = services.value_submit(value=text, actor=officer)
+    MembershipFactory(user=reviewer, entity=unops, role=Role.PROGRAMME_OFFICER)
+    own = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=reviewer)
+    draft = value_in(IndicatorFactory(plan=plan), period, officer=officer)
+    other_entity = value_in(
+        IndicatorFactory(plan=undp_plan),
+        PeriodFactory(plan=undp_plan),
+        Status.SUBMITTED,
+        officer=officer_undp,
+    )
+    items = [(v.pk, v.version) for v in (*fine, own, draft, text, other_entity)]
+    items.insert(2, (stale.pk, stale.version - 1))
+    results = services.values_bulk_transition(action="approve", items=items, actor=reviewer)
+
+    by_id = {r["id"]: r for r in results}
+    assert [r["id"] for r in results] == [pk for pk, _v in items]
+    assert all(by_id[v.pk]["ok"] and by_id[v.pk]["status"] == Status.APPROVED for v in fine)
+    assert "changed by someone else" in by_id[stale.pk]["error"]
+    assert "entered or submitted yourself" in by_id[own.pk]["error"]
+    assert by_id[draft.pk]["error"] and not by_id[draft.pk]["ok"]
+    assert by_id[text.pk]["error"] == "Rate the qualitative value before approving it."
+    assert by_id[other_entity.pk] == {
+        "id": other_entity.pk,
+        "ok": False,
+        "status": "",
+        "version": None,
+        "error": "No such value.",
+        "value": None,
+    }
+    approved = set(Value.objects.filter(status=Status.APPROVED).values_list("pk", flat=True))
+    assert approved == {v.pk for v in fine}
+    events = Event.objects.filter(action="value.approved")
+    assert sorted(int(e.target_id) for e in events) == sorted(v.pk for v in fine)
+    assert all(e.actor == reviewer for e in events)
+
+
+def test_bulk_return_needs_one_reason_and_records_it_on_each(officer, reviewer, plan, period):
+    values = _submitted(plan, period, officer, 3)
+    items = [(v.pk, v.version) for v in values]
+    for reason in ("", "   "):
+        with pytest.raises(ValidationError, match="Give a reason"):
+            services.values_bulk_transition(
+                action="return", items=items, actor=reviewer, reason=reason
+            )
+    assert not Value.objects.exclude(status=Status.SUBMITTED).exists()
+    results = services.values_bulk_transition(
+        action="return", items=items, actor=reviewer, reason="Attach the source"
+    )
+    assert all(r["ok"] for r in results)
+    assert set(Value.objects.values_list("return_reason", flat=True)) == {"Attach the source"}
+    events = Event.objects.filter(action="value.returned")
+    assert events.count() == 3 and {e.reason for e in events} == {"Attach the source"}
+
+
+def test_bulk_refuses_bad_requests_before_writing(officer, reviewer, plan, period):
+    value = _submitted(plan, period, officer, 1)[0]
+    bad = [
+        ({"action": "delete", "items": [(value.pk, value.version)]}, "Choose submit"),
+        ({"action": "approve", "items": []}, "Select at least one"),
+        ({"action": "approve", "items": [(value.pk, 2), (value.pk, 2)]}, "appears twice"),
+        (
+            {"action": "approve", "items": [(i, 1) for i in range(services.BULK_LIMIT + 1)]},
+            "at most 500",
+        ),
+    ]
+    for kwargs, message in bad:
+        with pytest.raises(ValidationError, match=message):
+            services.values_bulk_transition(actor=reviewer, **kwargs)
+    assert Value.objects.get().status == Status.SUBMITTED
+    # The boundary: exactly BULK_LIMIT items is accepted (unknown ids are answered one by one).
+    results = services.values_bulk_transition(
+        action="approve",
+        items=[(value.pk, value.version)] + [(-i, 1) for i in range(1, services.BULK_LIMIT)],
+        actor=reviewer,
+    )
+    assert len(results) == services.BULK_LIMIT and results[0]["ok"]
+
+
+def test_officer_cannot_bulk_approve_but_bulk_submits(officer, plan, period):
+    drafts = [value_in(IndicatorFactory(plan=plan), period, officer=officer) for _ in range(2)]
+    items = [(v.pk, v.version) for v in drafts]
+    refused = services.values_bulk_transition(action="approve", items=items, actor=officer)
+    assert not any(r["ok"] for r in refused) and all(r["error"] for r in refused)
+    done = services.values_bulk_transition(action="submit", items=items, actor=officer)
+    assert all(r["ok"] and r["status"] == Status.SUBMITTED for r in done)
+    assert Event.objects.filter(action="value.submitted").count() == 2
+
+
+def test_bulk_within_a_period_ignores_values_of_another(officer, plan, period):
+    from tests.indicators.factories import PeriodFactory
+
+    other = PeriodFactory(plan=plan, label="2027", start_date="2027-01-01", end_date="2027-12-31")
+    value = value_in(IndicatorFactory(plan=plan), other, officer=officer)
+    results = services.values_bulk_transition(
+        action="submit", items=[(value.pk, value.version)], actor=officer, period=period
+    )
+    assert results[0]["error"] == "No such value."
+    assert Value.objects.get().status == Status.DRAFT
+
+
+def test_closing_a_period_needs_a_reason_and_is_audited(officer, reviewer, indicator, period):
+    value_in(indicator, period, officer=officer)
+    with pytest.raises(PermissionDenied):
+        services.period_set_closed(period=period, closed=True, actor=officer, reason="Done")
+    for reason in ("", "  ", None):
+        with pytest.raises(ValidationError, match="Give a reason"):
+            services.period_set_closed(period=period, closed=True, actor=reviewer, reason=reason)
+    period.refresh_from_db()
+    assert not period.is_closed and not Event.objects.filter(action="period.closed").exists()
+    services.period_set_closed(
+        period=period, closed=True, actor=reviewer, reason="Reporting deadline passed"
+    )
+    period.refresh_from_db()
+    assert period.is_closed
+    event = Event.objects.get(action="period.closed")
+    assert event.actor == reviewer and event.reason == "Reporting deadline passed"
+    assert event.payload == {"open_values": 1}
+    # Closing again writes nothing more; opening needs a reason too.
+    services.period_set_closed(period=period, closed=True, actor=reviewer, reason="again")
+    assert Event.objects.filter(action="period.closed").count() == 1
+    services.period_set_closed(period=period, closed=False, actor=reviewer, reason="Late data")
+    assert Event.objects.get(action="period.opened").reason == "Late data"
+
+
+def test_other_entity_reviewer_cannot_close_period(period, undp):
+    from entities.choices import Role
+    from tests.factories import user_with_role
+
+    stranger = user_with_role(Role.REVIEWER, undp, username="rev-undp")
+    with pytest.raises(PermissionDenied):
+        services.period_set_closed(period=period, closed=True, actor=stranger, reason="x")
+    period.refresh_from_db()
+    assert not period.is_closed

@@ -287,7 +287,7 @@ def test_reviewer_closes_period_on_plan_page(client, reviewer, officer, period):
     login(client, reviewer)
     page = client.get(f"/indicators/plans/{period.plan_id}/").content.decode()
     assert 'data-period-toggle="2026"' in page
-    client.post(f"/indicators/periods/{period.pk}/close/", {"closed": "1"})
+    client.post(f"/indicators/periods/{period.pk}/close/", {"reason": "Done", "confirm": "on"})
     period.refresh_from_db()
     assert period.is_closed
 
@@ -307,3 +307,300 @@ def test_evidence_and_comment_from_the_grid(client, officer, reviewer, indicator
     assert value.comments.count() == 1 and value.evidence.count() == 1
     page = client.get(entry_url(period)).content.decode()
     assert "source.pdf" in page and "Figure from the IAIG report" in page
+
+
+# --- closing a period -------------------------------------------------------------------------
+
+
+def test_period_close_asks_confirmation_and_reason(client, officer, reviewer, indicator, period):
+    value_in(indicator, period, officer=officer)
+    url = f"/indicators/periods/{period.pk}/close/"
+    login(client, reviewer)
+    page = client.get(url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "1 value of this period is not approved yet." in text and 'name="confirm"' in text
+    for data in ({"reason": "", "confirm": "on"}, {"reason": "Deadline passed"}, {}):
+        r = client.post(url, data)
+        assert r.status_code == 400, data
+        assert 'role="alert"' in r.content.decode()
+    period.refresh_from_db()
+    assert not period.is_closed and not Event.objects.filter(action="period.closed").exists()
+    r = client.post(url, {"reason": "Deadline passed", "confirm": "on"})
+    assert r.status_code == 302
+    period.refresh_from_db()
+    assert period.is_closed
+    assert Event.objects.get(action="period.closed").reason == "Deadline passed"
+    # The same page opens it again, with its own reason.
+    assert "Open the reporting period" in client.get(url).content.decode()
+    client.post(url, {"reason": "Late data from the field", "confirm": "on"})
+    period.refresh_from_db()
+    assert not period.is_closed
+    assert Event.objects.get(action="period.opened").reason == "Late data from the field"
+
+
+def test_period_close_refusals(client, officer, officer_undp, period, undp):
+    from entities.choices import Role
+    from tests.factories import user_with_role
+
+    url = f"/indicators/periods/{period.pk}/close/"
+    login(client, officer)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403
+    login(client, user_with_role(Role.REVIEWER, undp, username="rev-undp"))
+    assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 404
+    period.refresh_from_db()
+    assert not period.is_closed and not Event.objects.filter(action="period.closed").exists()
+
+
+# --- the grid at scale ------------------------------------------------------------------------
+
+
+def _tree_plan(plan):
+    """Two goals, the first with a principle below it; an indicator under each of the three."""
+    from tests.indicators.factories import LevelFactory, NodeFactory
+
+    goal = LevelFactory(plan=plan, depth=0, code="goal", name_en="Goal")
+    principle = LevelFactory(plan=plan, depth=1, code="principle", name_en="Principle")
+    g1 = NodeFactory(plan=plan, level=goal, code="G1", title_en="People", order=1)
+    g2 = NodeFactory(plan=plan, level=goal, code="G2", title_en="Planet", order=2)
+    p1 = NodeFactory(plan=plan, level=principle, code="P1", parent=g1, title_en="Fairness")
+    return {
+        "G2": IndicatorFactory(plan=plan, node=g2, code="IND-G2"),
+        "P1": IndicatorFactory(plan=plan, node=p1, code="IND-P1"),
+        "G1": IndicatorFactory(plan=plan, node=g1, code="IND-G1"),
+    }
+
+
+def test_grid_groups_rows_by_goal_and_principle(client, officer, plan, period):
+    _tree_plan(plan)
+    page = login(client, officer).get(entry_url(period)).content.decode()
+    heads = [page.index(h) for h in ("Goal G1: People", "Principle P1: Fairness", "Goal G2")]
+    rows = [page.index(f'data-code="{c}"') for c in ("IND-G1", "IND-P1", "IND-G2")]
+    assert heads[0] < rows[0] < heads[1] < rows[1] < heads[2] < rows[2]
+    # A principle's heading names the goal above it.
+    p1 = page[heads[1] - 200 : heads[1]]
+    assert "Goal G1: People" in p1
+
+
+def test_grid_filters_by_status_and_needs_my_action(client, officer, reviewer, plan, period):
+    inds = _tree_plan(plan)
+    value_in(inds["G1"], period, Status.DRAFT, officer=officer)
+    value_in(inds["P1"], period, Status.SUBMITTED, officer=officer)
+    login(client, officer)
+
+    def codes(query):
+        r = client.get(entry_url(period) + query)
+        assert r.status_code == 200
+        page = r.content.decode()
+        return {c for c in ("IND-G1", "IND-P1", "IND-G2") if f'data-code="{c}"' in page}
+
+    assert codes("") == {"IND-G1", "IND-P1", "IND-G2"}
+    assert codes("?status=draft") == {"IND-G1"}
+    assert codes("?status=submitted") == {"IND-P1"}
+    assert codes("?status=none") == {"IND-G2"}
+    assert codes("?needs_action=true") == {"IND-G1", "IND-G2"}
+    assert codes("?needs_action=false") == {"IND-P1"}
+    assert codes("?q=IND-P") == {"IND-P1"}
+    # An unknown status is a form error, not a crash (django-filter shows all rows).
+    r = client.get(entry_url(period) + "?status=bogus")
+    assert r.status_code == 200
+    assert "Select a valid choice" in r.content.decode()
+
+
+def test_grid_with_groups_and_filters_query_count_does_not_grow(
+    client, officer, plan, period, django_assert_max_num_queries
+):
+    from tests.indicators.factories import NodeFactory
+
+    first = with_framework(_tree_plan(plan)["G1"])
+    value_in(first, period, officer=officer)
+    login(client, officer)
+    url = entry_url(period) + "?needs_action=true"
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url).status_code == 200
+    baseline = len(few.captured_queries)
+    for _ in range(10):
+        node = NodeFactory(plan=plan)
+        ind = with_framework(IndicatorFactory(plan=plan, node=node))
+        value_in(ind, period, officer=officer)
+    page = client.get(url)
+    assert page.status_code == 200 and page.content.decode().count("data-group") == 13
+    with django_assert_max_num_queries(baseline):
+        assert client.get(url).status_code == 200
+
+
+def test_attach_in_grid_answers_only_the_extra_block(client, officer, indicator, period):
+    """The defect of issue 14: the answer to an attachment replaced the whole row, and with it
+    the value the officer had typed but not saved. Now it never contains the row's form."""
+    value_in(indicator, period, officer=officer)
+    url = f"/indicators/entry/{period.pk}/{indicator.pk}/attach/"
+    login(client, officer)
+    for data in ({"text": "From the tracker"}, {"file": SimpleUploadedFile("s.pdf", PDF)}):
+        page = client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+        assert f'id="extra-{indicator.pk}"' in page
+        assert f'id="row-{indicator.pk}"' not in page and "-value" not in page
+
+
+def _bulk(values):
+    return [f"{v.pk}:{v.version}" for v in values]
+
+
+def test_bulk_submit_from_grid(client, officer, plan, period):
+    drafts = [value_in(IndicatorFactory(plan=plan), period, officer=officer) for _ in range(3)]
+    stale = drafts[2]
+    url = f"/indicators/entry/{period.pk}/bulk/"
+    login(client, officer)
+    page = client.get(entry_url(period)).content.decode()
+    assert all(f'value="{v}"' in page for v in _bulk(drafts))
+    assert "{#" not in page and "{%" not in page
+    selection = _bulk(drafts[:2]) + [f"{stale.pk}:{stale.version - 1}"]
+    r = client.post(url, {"action": "submit", "values": selection}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert page.count('data-ok="1"') == 2 and page.count('data-ok="0"') == 1
+    assert "changed by someone else" in page
+    # The submitted rows come back out of band; the refused one is left as it is.
+    assert page.count('hx-swap-oob="true"') == 2
+    assert f'id="entry-{drafts[0].indicator_id}"' in page
+    assert f'id="entry-{stale.indicator_id}"' not in page
+    statuses = dict(Value.objects.values_list("pk", "status"))
+    assert [statuses[v.pk] for v in drafts] == [Status.SUBMITTED, Status.SUBMITTED, Status.DRAFT]
+    assert Event.objects.filter(action="value.submitted").count() == 2
+
+
+def test_bulk_submit_refusals(client, officer, reviewer, officer_undp, plan, period):
+    value = value_in(IndicatorFactory(plan=plan), period, officer=officer)
+    url = f"/indicators/entry/{period.pk}/bulk/"
+    login(client, officer)
+    for data in ({"action": "submit"}, {"action": "submit", "values": ["x:1"]}):
+        r = client.post(url, data, HTTP_HX_REQUEST="true")
+        assert r.status_code == 400 and 'role="alert"' in r.content.decode()
+    r = client.post(url, {"action": "approve", "values": _bulk([value])}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400
+    login(client, reviewer)
+    assert client.post(url, {"action": "submit", "values": _bulk([value])}).status_code == 403
+    login(client, officer_undp)
+    assert client.post(url, {"action": "submit", "values": _bulk([value])}).status_code == 404
+    assert Value.objects.get().status == Status.DRAFT
+    assert not Event.objects.filter(action="value.submitted").exists()
+
+
+def test_review_bulk_approve_and_return(client, officer, reviewer, plan, period, unops):
+    from entities.choices import Role
+    from tests.factories import MembershipFactory
+
+    submitted = [
+        value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+        for _ in range(3)
+    ]
+    MembershipFactory(user=reviewer, entity=unops, role=Role.PROGRAMME_OFFICER)
+    own = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=reviewer)
+    login(client, reviewer)
+    page = client.get("/indicators/review/").content.decode()
+    assert all(f'value="{v}"' in page for v in _bulk([*submitted, own]))
+    r = client.post(
+        "/indicators/review/bulk/", {"action": "approve", "values": _bulk([*submitted[:2], own])}
+    )
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert page.count('data-ok="1"') == 2
+    assert "entered or submitted yourself" in page
+    # A return without a reason writes nothing.
+    r = client.post(
+        "/indicators/review/bulk/", {"action": "return", "values": _bulk(submitted[2:])}
+    )
+    assert r.status_code == 400 and "Give a reason." in r.content.decode()
+    assert Value.objects.get(pk=submitted[2].pk).status == Status.SUBMITTED
+    r = client.post(
+        "/indicators/review/bulk/",
+        {"action": "return", "reason": "Attach the source", "values": _bulk(submitted[2:])},
+    )
+    assert r.status_code == 200 and 'data-ok="1"' in r.content.decode()
+    statuses = dict(Value.objects.values_list("pk", "status"))
+    assert [statuses[v.pk] for v in submitted] == [
+        Status.APPROVED,
+        Status.APPROVED,
+        Status.RETURNED,
+    ]
+    assert statuses[own.pk] == Status.SUBMITTED
+    assert Event.objects.get(action="value.returned").reason == "Attach the source"
+
+
+def test_review_bulk_refusals(client, officer, reviewer, officer_undp, plan, period, undp):
+    from entities.choices import Role
+    from tests.factories import user_with_role
+
+    value = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    data = {"action": "approve", "values": _bulk([value])}
+    login(client, officer)
+    assert client.post("/indicators/review/bulk/", data).status_code == 403
+    login(client, user_with_role(Role.REVIEWER, undp, username="rev-undp"))
+    r = client.post("/indicators/review/bulk/", data)
+    assert r.status_code == 200 and "No such value." in r.content.decode()
+    login(client, reviewer)
+    r = client.post("/indicators/review/bulk/", {"action": "submit", "values": _bulk([value])})
+    assert r.status_code == 400
+    assert Value.objects.get().status == Status.SUBMITTED
+    assert not Event.objects.filter(action="value.approved").exists()
+
+
+def test_review_queue_needs_my_action_and_query_count(
+    client, officer, reviewer, plan, period, unops, django_assert_max_num_queries
+):
+    from entities.choices import Role
+    from tests.factories import MembershipFactory
+
+    mine = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    MembershipFactory(user=reviewer, entity=unops, role=Role.PROGRAMME_OFFICER)
+    own = value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=reviewer)
+    login(client, reviewer)
+    page = client.get("/indicators/review/?needs_action=true").content.decode()
+    assert f"select-value-{mine.pk}" in page and f"select-value-{own.pk}" not in page
+    with django_assert_max_num_queries(30) as few:
+        assert client.get("/indicators/review/?needs_action=true").status_code == 200
+    for _ in range(10):
+        value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        r = client.get("/indicators/review/?needs_action=true")
+        assert r.status_code == 200
+    assert r.content.decode().count("data-select ") == 11
+
+
+def test_grid_bulk_and_closing_in_chinese(client, officer, reviewer, indicator, period):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(entry_url(period), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "待我处理" in page and "提交所选" in page and "未填报" in page
+    r = client.post(
+        f"/indicators/entry/{period.pk}/bulk/",
+        {"action": "submit", "values": [f"{value.pk}:{value.version + 5}"]},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "被拒绝：" in r.content.decode()
+    login(client, reviewer)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(f"/indicators/periods/{period.pk}/close/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (
+        "关闭报告期" in page.content.decode()
+        and "本期有 1 个数值尚未核准。" in page.content.decode()
+    )
+    page = client.get("/indicators/review/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "核准所选" in page and "退回所选" in page
+
+
+def test_grid_bulk_submit_without_javascript_redirects_with_messages(
+    client, officer, indicator, period
+):
+    value = value_in(indicator, period, officer=officer)
+    login(client, officer)
+    r = client.post(
+        f"/indicators/entry/{period.pk}/bulk/",
+        {"action": "submit", "values": [f"{value.pk}:{value.version}"]},
+        follow=True,
+    )
+    assert r.status_code == 200 and r.redirect_chain[-1][0] == entry_url(period)
+    assert f"{indicator.code} 2026: Done." in r.content.decode()
+    assert Value.objects.get().status == Status.SUBMITTED
