@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 
 from . import permissions as perms
+from . import signals
 from .choices import CLOSED_STATUSES, CommentKind, PeriodBasis, ReviewState
 from .models import (
     ActionPlan,
@@ -371,6 +372,7 @@ def recommendation_propose_closure(
         reason=note.strip(),
         payload={"status": proposed_status, "implementation_date": str(implementation_date)},
     )
+    signals.closure_proposed.send(sender=Recommendation, recommendation=rec, actor=actor)
     return rec
 
 

@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from entities.views import api_token_revoke, api_tokens, home
-from resultsframework.views import healthz
+from entities.views import api_token_revoke, api_tokens
+from resultsframework.views import healthz, home
 
 api_v1 = [
     path("", include("entities.api.urls")),
     path("", include("indicators.api.urls")),
     path("", include("oversight.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("indicators/", include("indicators.urls")),
     path("oversight/", include("oversight.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

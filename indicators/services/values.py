@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from audit.models import Event
 from audit.services import event_record
 
-from .. import permissions
+from .. import permissions, signals
 from ..choices import Action, Status, ValueKind
 from ..formatting import snapshot
 from ..models import (
@@ -279,7 +279,7 @@ def _require_reason(reason):
 def value_return(*, value, actor, reason, expected_version=None):
     """Send a submitted value back to its officer, saying why."""
     reason = _require_reason(reason)
-    return _transition(
+    value = _transition(
         value,
         actor,
         Action.RETURN,
@@ -291,6 +291,8 @@ def value_return(*, value, actor, reason, expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
+    signals.value_returned.send(sender=Value, value=value, actor=actor, reason=reason)
+    return value
 
 
 @transaction.atomic
@@ -299,7 +301,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
     returned, with the reviewer's reason."""
     reason = _require_reason(reason)
     recompute_progress_after_commit(value.indicator_id)
-    return _transition(
+    value = _transition(
         value,
         actor,
         Action.REOPEN,
@@ -312,6 +314,8 @@ def value_reopen(*, value, actor, reason, expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
+    signals.value_returned.send(sender=Value, value=value, actor=actor, reason=reason)
+    return value
 
 
 @transaction.atomic
