@@ -415,3 +415,18 @@ def test_beat_schedules_the_reminders_in_code():
     tasks_scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "notifications.tasks.send_recommendation_digests" in tasks_scheduled
     assert "notifications.tasks.send_period_closing_reminders" in tasks_scheduled
+
+
+def test_texts_read_in_chinese():
+    from django.utils import translation
+
+    from notifications import texts
+
+    note = Notification(
+        kind=Kind.PERIOD_CLOSING,
+        params={"missing": 3, "plan": "sp", "period": "2026", "due": "2026-12-31"},
+    )
+    with translation.override("zh-hans"):
+        assert texts.subject(note) == "sp 2026 缺失 3 个数值，截止日期 2026-12-31"
+    with translation.override("en"):
+        assert texts.subject(note) == "3 values missing in sp 2026, due 2026-12-31"
