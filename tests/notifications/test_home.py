@@ -81,7 +81,9 @@ def test_returned_values_show_the_reason(client, plan, period, officer, reviewer
 
 
 def test_returned_values_of_a_closed_period_are_not_work(plan, period, officer, reviewer):
-    value_in(IndicatorFactory(plan=plan), period, Status.RETURNED, officer=officer, reviewer=reviewer)
+    value_in(
+        IndicatorFactory(plan=plan), period, Status.RETURNED, officer=officer, reviewer=reviewer
+    )
     period.is_closed = True
     period.save()
     assert work_lists(officer)["returned"].count == 0
