@@ -214,6 +214,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "RecommendationStatusEnum": "oversight.choices.Status",
         "ResolutionStatusEnum": "oversight.choices.ResolutionStatus",
         "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
+        "NotificationKindEnum": "notifications.choices.Kind",
     }
 )
 
