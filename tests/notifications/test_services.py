@@ -430,3 +430,14 @@ def test_texts_read_in_chinese():
         assert texts.subject(note) == "sp 2026 缺失 3 个数值，截止日期 2026-12-31"
     with translation.override("en"):
         assert texts.subject(note) == "3 values missing in sp 2026, due 2026-12-31"
+
+
+def test_demo_load_is_idempotent(rec, officer, monkeypatch):
+    from django.utils import timezone
+
+    from notifications import demo
+
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+    assert demo.load() == 1
+    assert demo.load() == 1
+    assert Notification.objects.count() == 1
