@@ -52,4 +52,5 @@ def body(notification):
 
 def detail(notification):
     """The body without its first line (the subject), for the list page."""
-    return body(notification).split("\n", 1)[1] if "\n" in body(notification) else ""
+    _subject, _newline, rest = body(notification).partition("\n")
+    return rest
