@@ -75,6 +75,11 @@ class EventAction(models.TextChoices):
     RECOMMENDATIONS_IMPORTED = "oversight.recommendations.imported", _("Recommendations imported")
     IMPORT_FILE_UPLOADED = "oversight.import.uploaded", _("Recommendations file uploaded")
     IMPORT_FILE_COMMITTED = "oversight.import.committed", _("Recommendations file imported")
+    # notifications
+    NOTIFICATION_PREFERENCES_SAVED = (
+        "notifications.preferences_saved",
+        _("Notification choices saved"),
+    )
     # reports
     REPORT_DRAFT_CREATED = "reports.report.created", _("Report draft created")
     REPORT_DRAFT_UPDATED = "reports.report.updated", _("Report draft changed")

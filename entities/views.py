@@ -6,25 +6,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.tasks import last_heartbeat
-
 from . import permissions, services
 from .filters import EntityFilter
 from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership
-
-
-@login_required
-def home(request):
-    memberships = permissions.memberships(request.user)
-    return render(
-        request,
-        "home.html",
-        {
-            "memberships": memberships,
-            "show_worker_status": request.user.is_superuser,
-            "last_heartbeat": last_heartbeat() if request.user.is_superuser else None,
-        },
-    )
 
 
 @login_required

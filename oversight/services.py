@@ -15,6 +15,7 @@ from audit.services import event_record
 from core.files import EVIDENCE_TYPES, atomic_with_files, store_private
 
 from . import permissions as perms
+from . import signals
 from .choices import CLOSED_STATUSES, CommentKind, PeriodBasis, ReviewState
 from .models import (
     ActionPlan,
@@ -343,6 +344,7 @@ def recommendation_propose_closure(
         reason=note.strip(),
         payload={"status": proposed_status, "implementation_date": str(implementation_date)},
     )
+    signals.closure_proposed.send(sender=Recommendation, recommendation=rec, actor=actor)
     return rec
 
 

@@ -45,4 +45,14 @@ app.conf.beat_schedule = {
         "task": "reports.tasks.sweep_runs",
         "schedule": crontab(minute="*/5"),
     },
+    # Notifications: officers are told daily of periods about to close with values missing;
+    # focal points get a weekly digest of recommendations due soon or overdue (Monday).
+    "notify-periods-closing-daily": {
+        "task": "notifications.tasks.send_period_closing_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "notify-recommendations-weekly": {
+        "task": "notifications.tasks.send_recommendation_digests",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+    },
 }

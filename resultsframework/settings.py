@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "compacts",
     "oversight",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "resultsframework.context_processors.navigation",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -237,6 +239,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "RecommendationStatusEnum": "oversight.choices.Status",
         "ResolutionStatusEnum": "oversight.choices.ResolutionStatus",
         "ActionItemStatusEnum": "oversight.choices.ActionItemStatus",
+        "NotificationKindEnum": "notifications.choices.Kind",
     }
 )
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
@@ -288,6 +291,21 @@ OVERSIGHT_EVIDENCE_MAX_BYTES = env.int("OVERSIGHT_EVIDENCE_MAX_BYTES", default=1
 # covered is at least the share of time elapsed minus this tolerance (inclusive), e.g. 0.10 =
 # 10 percentage points.
 PROGRESS_ON_TRACK_TOLERANCE = env.float("PROGRESS_ON_TRACK_TOLERANCE", default=0.10)
+
+# E-mail (notifications) through Django's e-mail framework. EMAIL_URL names the backend and
+# server, e.g. smtp+tls://user:password@smtp.example.org:587 in production; `make run` prints
+# mail to the console (consolemail://), tests use Django's in-memory outbox.
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="resultsframework <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Links in e-mails are made absolute with this address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# A period "about to close" ends within this many days; a recommendation "due soon" falls due
+# within this many days (work lists and the weekly digest).
+NOTIFICATIONS_PERIOD_CLOSING_DAYS = env.int("NOTIFICATIONS_PERIOD_CLOSING_DAYS", default=7)
+NOTIFICATIONS_DUE_SOON_DAYS = env.int("NOTIFICATIONS_DUE_SOON_DAYS", default=30)
 
 # Shown by `make run` and used by `load_demo`.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default=defaults.DEMO_PASSWORD)

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from entities.views import api_token_revoke, api_tokens, home
-from resultsframework.views import healthz
+from entities.views import api_token_revoke, api_tokens
+from resultsframework.views import healthz, home
 
 api_v1 = [
     path("", include("entities.api.urls")),
@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("compacts.api.urls")),
     path("", include("oversight.api.urls")),
     path("", include("reports.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("compacts/", include("compacts.urls")),
     path("oversight/", include("oversight.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

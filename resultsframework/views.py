@@ -1,5 +1,6 @@
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.db import connection
@@ -8,7 +9,27 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from audit.tasks import last_heartbeat
+from entities import permissions
+from notifications.selectors import work_lists
+
 logger = logging.getLogger(__name__)
+
+
+@login_required
+def home(request):
+    """The user's roles and their work lists: what waits for them, each with a count and the
+    first rows (the project package may read every app; entities may not read upward)."""
+    return render(
+        request,
+        "home.html",
+        {
+            "memberships": permissions.memberships(request.user),
+            "work": work_lists(request.user),
+            "show_worker_status": request.user.is_superuser,
+            "last_heartbeat": last_heartbeat() if request.user.is_superuser else None,
+        },
+    )
 
 
 @never_cache

@@ -143,6 +143,8 @@ def cmd_run(args):
     env, _keep = prepare_environment()
     env.setdefault("DJANGO_DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "resultsframework.settings")
+    # Notification e-mails are printed by the web process and the worker, never sent.
+    env.setdefault("EMAIL_URL", "consolemail://")
     port = env.get("PORT", "8000")
     (RUN_DIR / "media").mkdir(parents=True, exist_ok=True)
     run_checked(manage("migrate", "--noinput"), env)

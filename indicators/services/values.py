@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import event_record, events_record_many
 
-from .. import permissions
+from .. import permissions, signals
 from ..choices import Action, Status, ValueKind
 from ..formatting import snapshot
 from ..models import (
@@ -276,7 +276,7 @@ def value_return(*, value, actor, reason, expected_version=None):
     """Send a submitted value back to its officer, saying why."""
     reason = _require_reason(reason)
     send_values_changed_on_commit([value.indicator_id])
-    return _transition(
+    value = _transition(
         value,
         actor,
         Action.RETURN,
@@ -288,6 +288,8 @@ def value_return(*, value, actor, reason, expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
+    signals.value_returned.send(sender=Value, value=value, actor=actor, reason=reason)
+    return value
 
 
 @transaction.atomic
@@ -297,7 +299,7 @@ def value_reopen(*, value, actor, reason, expected_version=None):
     reason = _require_reason(reason)
     recompute_progress_after_commit(value.indicator_id)
     send_values_changed_on_commit([value.indicator_id])
-    return _transition(
+    value = _transition(
         value,
         actor,
         Action.REOPEN,
@@ -310,6 +312,8 @@ def value_reopen(*, value, actor, reason, expected_version=None):
         reviewed_by=actor,
         reviewed_at=timezone.now(),
     )
+    signals.value_returned.send(sender=Value, value=value, actor=actor, reason=reason)
+    return value
 
 
 @transaction.atomic
