@@ -19,9 +19,14 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     "private": {"BACKEND": "core.files.PrivateFileSystemStorage"},
 }
-MEDIA_ROOT = BASE_DIR / ".run" / "test-media"  # noqa: F405
+# pytest-xdist runs the suite in several processes ("gw0", "gw1", ...): each gets its own test
+# database (pytest-django), and here its own files, cache keys and Celery queue, so that one
+# process's worker never takes another's tasks and no process clears another's cache keys.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_suffix = f"-{XDIST_WORKER}" if XDIST_WORKER else ""
+MEDIA_ROOT = BASE_DIR / ".run" / f"test-media{_suffix}"  # noqa: F405
 AXES_FAILURE_LIMIT = 3
-CACHES["default"]["KEY_PREFIX"] = "rf-test"  # noqa: F405
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="rf-test")
+CACHES["default"]["KEY_PREFIX"] = f"rf-test{_suffix}"  # noqa: F405
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TEST_QUEUE", default="rf-test") + _suffix
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -1,9 +1,11 @@
 """A real Celery worker, started as a process, runs a task sent through Redis."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -47,15 +49,18 @@ def start_worker(*options):
     # rows long gone, before the task under test. Start from an empty queue.
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(queue)
+    # A name of its own: the ping below must be answered by this worker, not by one another
+    # test process (pytest-xdist) started on the same broker.
+    node = f"{queue}.{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
-         "-Q", queue, "-c", "1", "-l", "warning", "--without-gossip", "--without-mingle",
-         *options],
-        cwd=ROOT, env=env,
+         "-Q", queue, "-n", node, "-c", "1", "-l", "warning", "--without-gossip",
+         "--without-mingle", *options],
+        cwd=ROOT, env=env, start_new_session=True,  # its own group: a test may kill it whole
     )  # fmt: skip
     deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
-        replies = app.control.ping(timeout=1)
+        replies = app.control.ping(destination=[node], timeout=1)
         if replies:
             break
         assert proc.poll() is None, "the worker exited at start-up"
@@ -82,5 +87,8 @@ def test_worker_runs_a_task_through_redis(request, transactional_db):
 
 
 def test_beat_schedule_names_registered_tasks():
+    # As a worker or beat does at start-up: import every app's tasks.py (autodiscovery is lazy,
+    # so which tasks are registered otherwise depends on what other tests imported).
+    app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks, entry["task"]

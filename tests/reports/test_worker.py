@@ -4,15 +4,11 @@ completes it."""
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from indicators.models import ProgressSnapshot, SnapshotStatus
@@ -24,32 +20,15 @@ from reports.tasks import render_run
 from resultsframework.celery import app
 from tests.indicators.factories import PlanFactory
 from tests.reports.datasets import sample_dataset
+from tests.test_celery_worker import start_worker as start_shared_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def start_worker():
-    db = connection.settings_dict
-    env = os.environ.copy()
-    env["DJANGO_SETTINGS_MODULE"] = "resultsframework.settings_test"
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER'] or ''}@{(db['HOST'] or '').replace('/', '%2F')}"
-        f"{':' + str(db['PORT']) if db['PORT'] else ''}/{db['NAME']}"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "resultsframework", "worker",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-c", "1", "-l", "warning",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if app.control.ping(timeout=1):
-            return proc
-        assert proc.poll() is None, "the worker exited at start-up"
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail("the Celery worker did not answer a ping within 60 s")
+    """The suite's worker (its own process group, so that a test can kill it whole)."""
+    return start_shared_worker("--without-heartbeat")
 
 
 def wait_for(run, statuses, seconds=120):
