@@ -149,6 +149,7 @@ class RecommendationImportAdmin(admin.ModelAdmin):
 
     list_display = ["original_name", "status", "total_rows", "written_rows", "created_by"]
     list_filter = ["status"]
+    exclude = ["file"]  # a private file has no URL to link to
 
     def has_add_permission(self, request):
         return False

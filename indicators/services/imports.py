@@ -129,6 +129,8 @@ def import_retry(*, job, actor):
     )  # fmt: skip
     event_record(actor=actor, action="import.retried", target=job, entity=job.period.plan.entity)
     tasks.import_preview.delay_on_commit(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 def _update(job_id, **fields):

@@ -225,7 +225,16 @@ class RecommendationViewSet(
         responses={
             200: RecommendationImportSerializer,
             202: RecommendationImportSerializer,
-            400: RecommendationImportSerializer,
+            # A file with problems: the job with its errors; a request without a usable file:
+            # field -> messages, as every other invalid input.
+            400: OpenApiResponse(
+                response={
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/RecommendationImport"},
+                        {"$ref": "#/components/schemas/ValidationError"},
+                    ]
+                }
+            ),
         },
     )
     @action(

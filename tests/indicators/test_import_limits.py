@@ -8,13 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 
 from audit.models import Event
 from indicators import exporters, services
 from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from tests.excel_files import cell, header_row, hostile, sheet_xml, xlsx
+from tests.factories import api_token
 from tests.indicators.factories import IndicatorFactory
 from tests.indicators.test_excel import workbook
 
@@ -111,8 +111,7 @@ def test_formula_cell_is_read_as_its_value(officer, period, number):
 
 @pytest.mark.parametrize(("case", "data", "name"), CASES[:4], ids=[c[0] for c in CASES[:4]])
 def test_api_answers_400_never_500(case, data, name, api, officer, period):
-    token, _ = Token.objects.get_or_create(user=officer)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(officer)}")
     r = api.post(
         "/api/v1/imports/", {"period": period.pk, "file": _upload(data, name)}, format="multipart"
     )

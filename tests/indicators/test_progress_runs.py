@@ -321,7 +321,7 @@ def test_a_task_delivered_again_leaves_a_swept_import_alone(db, period, officer)
     job = ImportJob.objects.create(
         period=period, original_name="big.xlsx", created_by=officer, status=ImportStatus.FAILED
     )
-    with mock.patch("indicators.importers.import_preview") as preview:
+    with mock.patch("indicators.services.imports.import_job_preview") as preview:
         tasks.import_preview.apply(args=[job.pk]).get()
     preview.assert_not_called()
 

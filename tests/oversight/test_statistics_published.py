@@ -129,3 +129,28 @@ def test_statistics_query_count_is_constant(published, django_assert_max_num_que
     bodies = OversightBody.objects.count()
     with django_assert_max_num_queries(2 + 2 * bodies):
         statistics()
+
+
+def test_published_beside_computed(published):
+    """The statistics page holds the printed figures beside the computed ones and flags the
+    differences with the arithmetic: para. 90(a)'s 8.8% and the Board's 66% / 91%."""
+    from oversight.published import comparisons
+
+    found = {(c.ref, c.label): c for c in comparisons(list(published.values()))}
+    in_progress = found[("A/76/644, para. 90(a)", "OIOS: in progress")]
+    assert in_progress.differs and in_progress.printed == Decimal("8.8")
+    assert in_progress.arithmetic == "936 / 12,075 = 7.75%"
+    assert not found[("A/76/644, para. 90(a)", "OIOS: implemented or no longer applicable")].differs
+    vol1 = found[("A/76/644, annex III", "Board of Auditors, Vol. I: 2020")]
+    vol2 = found[("A/76/644, annex III", "Board of Auditors, Vol. II: 2020")]
+    assert (vol1.differs, vol1.arithmetic) == (True, "373 / 662 = 56.34%")
+    assert (vol2.differs, vol2.arithmetic) == (True, "646 / 735 = 87.89%")
+    assert not found[("A/76/644, annex III", "OIOS, all recommendations: 2021a")].differs
+    assert not found[("A/76/644, para. 91", "Board of Auditors: in progress")].differs
+
+
+def test_statistics_page_shows_published_beside_computed(published, client, auditor):
+    client.force_login(auditor)
+    body = client.get("/oversight/statistics/").content.decode()
+    assert 'id="published-beside-computed"' in body
+    assert "936 / 12,075 = 7.75%" in body and "8.8" in body
