@@ -125,6 +125,12 @@ def small_demo(transactional_db):
         name_zh="联合国开发计划署",
         governing_body=board,
     )
+    # The units the demo's org-unit-scoped officer (officer-del) holds its role for.
+    from entities import services as entity_services
+    from entities.demo import UNOPS_UNITS
+
+    for code, (en, zh) in UNOPS_UNITS.items():
+        entity_services.org_unit_upsert(entity=unops, code=code, actor=None, name_en=en, name_zh=zh)
     load_users()
     plan = PlanFactory(entity=unops)
     period = PeriodFactory(plan=plan)
