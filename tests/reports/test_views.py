@@ -313,3 +313,12 @@ def test_migration_moves_old_report_files_into_private_storage(client, people, r
     assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
     migration.to_default(apps, None)
     assert old.read_bytes() == b"PK old"
+
+
+def test_admin_shows_a_run_with_its_private_files(client, runs, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("t-admin", "a@example.org", "x")
+    client.force_login(admin_user)
+    run = runs["issued"]
+    page = client.get(reverse("admin:reports_reportrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    assert run.files.get().file.name in page.content.decode()
