@@ -75,7 +75,7 @@ def _dataset(rows):
             for i in range(rows)
         ],
         "oversight": {"bodies": []},
-        "compact": {"available": False, "rows": []},
+        "compact": {"available": False, "compact": None},
     }  # fmt: skip
 
 

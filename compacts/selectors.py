@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 from django.db.models import Prefetch
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -375,3 +376,87 @@ def breakdown_rows(system_value, user):
         )
     missing = [{**r, "entity": entities.get(r["entity_id"])} for r in system_value.not_reported]
     return rows, missing
+
+
+# --- the annex of an Executive Board report ---------------------------------------------------
+
+
+def _annex_compact(year):
+    """The compact a report on `year` shows: the one running that year, else the latest that
+    had started by then (reported on after its end); None before any."""
+    from .models import Compact
+
+    started = Compact.objects.filter(start_year__lte=year).order_by("-start_year", "code")
+    return started.filter(end_year__gte=year).first() or started.first()
+
+
+def _share(value):
+    return None if value is None else float(value)
+
+
+def _annex_indicator(row, zh):
+    return {
+        "code": row.indicator.code,
+        "name": row.indicator.name,
+        "baseline": row.baseline.text,
+        "baseline_year": row.baseline.year,
+        "target": row.target.text,
+        "target_year": row.target.year,
+        "latest": row.latest.text,
+        "latest_year": row.latest.year,
+        "latest_note": row.latest.note,
+        "computed": row.latest.computed,
+        "class": row.compact_class,
+        "class_label": str(row.class_label),
+        "trend": row.trend or "",
+        "trend_label": str(row.trend_label),
+        "footnotes": [
+            {"marker": f.get("marker", ""), "text": (zh and f.get("zh")) or f.get("en", "")}
+            for f in row.footnotes
+        ],
+    }
+
+
+def report_annex(*, entity, year, language):
+    """The funding-compact annex of an Executive Board report on `year`, in `language`: the
+    compact's tables as its page shows them (commitment groups, commitments, every indicator
+    with baseline, target, latest value and class, and the roll-up per group), as plain JSON
+    (str, int, float, bool, None) in a fixed order, so that a report run can freeze and digest
+    it. The compact is system-wide: every entity's report shows the same tables (`entity` is
+    the report's, kept for the signature reports calls). None when no compact had started by
+    `year`."""
+    with translation.override(language):
+        compact = _annex_compact(year)
+        if compact is None:
+            return None
+        zh = language.startswith("zh")
+        groups = []
+        for table in compact_tables(compact):
+            groups.append(
+                {
+                    "kind": table.group.kind,
+                    "title": str(table.group.get_kind_display()),
+                    "counts": {key: int(n) for key, n in table.counts.items()},
+                    "total": int(table.total),
+                    "share_progress": _share(table.share_progress),
+                    "published_share": _share(table.published_share),
+                    "commitments": [
+                        {
+                            "number": commitment.number,
+                            "label": commitment.table_label,
+                            "title": commitment.title,
+                            "indicators": [_annex_indicator(row, zh) for row in rows],
+                        }
+                        for commitment, rows in table.commitments
+                    ],
+                }
+            )
+        return {
+            "code": compact.code,
+            "name": compact.name,
+            "start_year": compact.start_year,
+            "end_year": compact.end_year,
+            "resolution": compact.resolution,
+            "illustrative_note": compact.illustrative_note,
+            "groups": groups,
+        }

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
 
@@ -17,10 +18,17 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 class FileInline(admin.TabularInline):
+    """The run's files by name only: they are private (no URL); they download from the run's
+    page after its permission check."""
+
     model = ReportFile
     extra = 0
-    readonly_fields = ["format", "variant", "file", "size", "sha256", "created_at"]
+    fields = readonly_fields = ["format", "variant", "stored_as", "size", "sha256", "created_at"]
     can_delete = False
+
+    @admin.display(description=_("file"))
+    def stored_as(self, obj):
+        return obj.file.name
 
 
 @admin.register(ReportRun)

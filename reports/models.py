@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.files import private_storage
+
 from .choices import Definition, Distribution, Format, Language, RunStatus
 from .querysets import ReportFileQuerySet, ReportQuerySet, ReportRunQuerySet
 
@@ -195,17 +197,22 @@ class ReportRun(models.Model):
 
 
 def _upload_to(instance, filename):
+    # Named by migration 0001 only: files are now written by core.files.store_private.
     return f"reports/{instance.run_id}/{filename}"
 
 
+EXTENSIONS = {Format.XLSX: "xlsx", Format.DOCX: "docx", Format.PDF: "pdf"}
+
+
 class ReportFile(models.Model):
-    """A file a run produced, kept in the default storage under reports/ and streamed only
-    after a permission check. `variant` "archival" is the PDF/A copy made when issuing."""
+    """A file a run produced, kept in private storage (core.files: a random name under
+    reports/<run>/, no URL) and streamed only after a permission check. `variant` "archival"
+    is the PDF/A copy made when issuing."""
 
     run = models.ForeignKey(ReportRun, on_delete=models.CASCADE, related_name="files")
     format = models.CharField(_("format"), max_length=10, choices=Format)
     variant = models.CharField(_("variant"), max_length=20, blank=True)
-    file = models.FileField(_("file"), upload_to=_upload_to, max_length=300)
+    file = models.FileField(_("file"), storage=private_storage, max_length=300)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -224,6 +231,18 @@ class ReportFile(models.Model):
 
     def __str__(self):
         return self.file.name
+
+    @property
+    def download_name(self):
+        """The name offered on download: symbol, language and variant, e.g.
+        DP-OPS-2027-2-en-archival.pdf (reads run.report: select it with the file)."""
+        return download_name(self.run, self.format, self.variant)
+
+
+def download_name(run, fmt, variant=""):
+    symbol = run.report.symbol.replace("/", "-").replace(" ", "")
+    suffix = f"-{variant}" if variant else ""
+    return f"{symbol}-{run.language}{suffix}.{EXTENSIONS[fmt]}"
 
 
 class Publishing(models.Model):

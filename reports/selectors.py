@@ -154,16 +154,17 @@ def oversight_annex(*, entity, language):
 
 
 def compact_annex(*, entity, year, language):
-    """The funding-compact annex when a `compacts` app is installed and offers
-    `compacts.selectors.report_annex(entity=, year=, language=)`; otherwise empty, with a note
-    the renderers print."""
+    """The funding-compact annex from `compacts.selectors.report_annex(entity=, year=,
+    language=)`: {"available": True, "compact": {...}} — or not available (no compacts app,
+    or no compact had started by `year`), with a note the renderers print."""
     if not apps.is_installed("compacts"):
-        return {"available": False, "rows": []}
+        return {"available": False, "compact": None}
     try:
         from compacts.selectors import report_annex
     except ImportError:
-        return {"available": False, "rows": []}
-    return {"available": True, "rows": report_annex(entity=entity, year=year, language=language)}
+        return {"available": False, "compact": None}
+    annex = report_annex(entity=entity, year=year, language=language)
+    return {"available": annex is not None, "compact": annex}
 
 
 def report_dataset(*, report, snapshot, language):

@@ -7,17 +7,23 @@ import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.files import DOCX, PDF, XLSX, atomic_with_files, delete_private, store_private
 
 from . import permissions
 from .choices import Format, Language, RunStatus
-from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
+from .models import (
+    NarrativeSection,
+    Publishing,
+    Report,
+    ReportFile,
+    ReportRun,
+    download_name,
+)
 from .renderers import render
 from .selectors import content_digest, pinnable_snapshot, report_dataset
 
@@ -29,7 +35,11 @@ STALE_AFTER = timedelta(minutes=5)
 # A queued run whose message was lost (broker restarted) is sent again after this.
 QUEUED_RESEND_AFTER = timedelta(minutes=30)
 MAX_ATTEMPTS = 3
-EXTENSIONS = {Format.XLSX: "xlsx", Format.DOCX: "docx", Format.PDF: "pdf"}
+# What a run writes, checked by core.files like any other private file (a renderer bug that
+# wrote something else fails the run rather than storing it).
+OUTPUT_TYPES = {".xlsx": XLSX, ".docx": DOCX, ".pdf": PDF}
+# A report of a large plan is bigger than an uploaded attachment may be.
+OUTPUT_MAX_BYTES = 200 * 1024 * 1024
 
 
 def _require(actor, entity, check=permissions.can_manage_reports):
@@ -164,29 +174,37 @@ def _enqueue(run):
 
 
 def _store_output(run, filename, data: bytes):
-    """Write a run's file into the default storage under reports/ and return its storage name.
-    The one place files are written (to be pointed at core/files' private store)."""
-    storage = storages["default"]
-    name = f"reports/{run.pk}/{filename}"
-    if storage.exists(name):
-        storage.delete(name)  # a re-render replaces the file rather than adding a suffix
-    return storage.save(name, ContentFile(data))
-
-
-def _file_name(run, fmt, variant=""):
-    symbol = run.report.symbol.replace("/", "-").replace(" ", "")
-    suffix = f"-{variant}" if variant else ""
-    return f"{symbol}-{run.language}{suffix}.{EXTENSIONS[fmt]}"
+    """Write a run's file into private storage (core.files: checked, a random name under
+    reports/<run>/) and return its storage name. Call it inside `atomic_with_files`."""
+    stored = store_private(
+        data,
+        filename=filename,
+        folder=f"reports/{run.pk}",
+        allowed_types=OUTPUT_TYPES,
+        max_bytes=OUTPUT_MAX_BYTES,
+    )
+    return stored.name
 
 
 def _keep_file(run, fmt, data, variant=""):
-    name = _store_output(run, _file_name(run, fmt, variant), data)
-    ReportFile.objects.update_or_create(
-        run=run,
-        format=fmt,
-        variant=variant,
-        defaults={"file": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
-    )
+    """Store a file and its row together; a re-render replaces the file of the same format
+    (the old one is removed once the new row is committed)."""
+    with atomic_with_files():
+        name = _store_output(run, download_name(run, fmt, variant), data)
+        old = (
+            ReportFile.objects.select_for_update()
+            .filter(run=run, format=fmt, variant=variant)
+            .values_list("file", flat=True)
+            .first()
+        )
+        ReportFile.objects.update_or_create(
+            run=run,
+            format=fmt,
+            variant=variant,
+            defaults={"file": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+        )
+        if old and old != name:
+            transaction.on_commit(lambda: delete_private(old))
 
 
 def _touch(run_id, **fields):
@@ -279,7 +297,7 @@ def report_run_issue(*, actor, run):
             raise PermissionDenied(reason)
         raise ValidationError(reason)
     archival = render(Format.PDF, run.dataset, run.digest, archival=True)
-    with transaction.atomic():
+    with atomic_with_files():
         run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
         reason = permissions.why_not_issue(actor, run)  # again, under the lock
         if reason:

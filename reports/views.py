@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.files import private_download_response
 from entities.models import Entity
 from indicators.models import Node
 
@@ -184,20 +185,25 @@ def run_detail(request, pk):
 
 
 def _file_response(report_file):
-    response = FileResponse(
-        report_file.file.open("rb"),
-        as_attachment=True,
-        filename=report_file.file.name.rsplit("/", 1)[-1],
+    """The file as a download (core.files: attachment, nosniff, sandbox); the caller has
+    checked that the user may have it."""
+    return private_download_response(
+        report_file.file.name,
+        filename=report_file.download_name,
         content_type=FORMAT_CONTENT_TYPES[report_file.format],
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
 def file_download(request, pk, file_id):
     """Stream a run's file to a user who may see the run (the one download door)."""
-    report_file = get_object_or_404(ReportFile.objects.visible_to(request.user), pk=file_id, run=pk)
+    report_file = get_object_or_404(
+        ReportFile.objects.visible_to(request.user)
+        .select_related("run__report")
+        .defer("run__dataset"),
+        pk=file_id,
+        run=pk,
+    )
     return _file_response(report_file)
 
 

@@ -293,17 +293,21 @@ def _outline(dataset, digest):
         )
     )
     blocks.append(Block("heading", _("Annex II. Funding compact"), level=2))
-    if dataset["compact"]["available"] and dataset["compact"]["rows"]:
-        rows = dataset["compact"]["rows"]
-        columns = list(rows[0].keys())
-        blocks.append(
-            Block(
-                "table",
-                _("Funding compact commitments"),
-                columns=columns,
-                rows=[[r[c] for c in columns] for r in rows],
+    compact = dataset["compact"]["compact"] if dataset["compact"]["available"] else None
+    if compact and compact["groups"]:
+        blocks.append(Block("summary", compact_intro(compact)))
+        for group in compact["groups"]:
+            blocks.append(Block("heading", group["title"], level=3))
+            blocks.append(Block("para", compact_rollup_sentence(group, lang_of(dataset))))
+            blocks.append(
+                Block(
+                    "table",
+                    _("Funding compact: %(group)s") % {"group": group["title"]},
+                    columns=compact_columns(),
+                    rows=compact_rows(group),
+                    data={"key": f"compact-{group['kind']}"},
+                )
             )
-        )
     else:
         blocks.append(
             Block("summary", _("The funding compact annex is not available in this report."))
@@ -323,6 +327,62 @@ def _outline(dataset, digest):
     )
     blocks.append(Block("notes", data={"notes": notes}))
     return blocks
+
+
+def compact_intro(compact):
+    text = _("%(name)s, %(start)s–%(end)s: the tables of the compact as reported, by group of "
+             "commitments.") % {"name": compact["name"], "start": compact["start_year"],
+                                "end": compact["end_year"]}  # fmt: skip
+    if compact["illustrative_note"]:
+        text = f"{text} {compact['illustrative_note']}"
+    return text
+
+
+def compact_rollup_sentence(group, language):
+    """The roll-up of a group of commitments, as under Figure X of the compact."""
+    text = _("%(progress)s of %(total)s indicators made progress (%(share)s).") % {
+        "progress": group["counts"]["progress"],
+        "total": group["total"],
+        "share": "–"
+        if group["share_progress"] is None
+        else editorial.percent(group["share_progress"], 1, language),
+    }
+    if group["published_share"] is not None:
+        text += " " + _("Published: %(share)s.") % {
+            "share": editorial.percent(group["published_share"], 0, language)
+        }
+    return text
+
+
+def compact_columns():
+    return [_("Commitment"), _("Indicator"), _("Baseline"), _("Target"), _("Latest value"),
+            _("Class"), _("Trend")]  # fmt: skip
+
+
+def _with_year(text, year):
+    return f"{text} ({year})" if year and text not in ("", "–") else text
+
+
+def compact_rows(group):
+    """One row per compact indicator of a group: figures as printed in the run's language."""
+    rows = []
+    for commitment in group["commitments"]:
+        label = f"{commitment['label']} {commitment['title']}".strip()
+        for ind in commitment["indicators"]:
+            markers = "".join(f["marker"] for f in ind["footnotes"])
+            rows.append(
+                [
+                    label,
+                    f"{ind['code']}. {ind['name']}",
+                    _with_year(ind["baseline"], ind["baseline_year"]),
+                    _with_year(ind["target"], ind["target_year"]),
+                    _with_year(ind["latest"], ind["latest_year"])
+                    + (f" {markers}" if markers else ""),
+                    ind["class_label"],
+                    ind["trend_label"] or "—",
+                ]
+            )
+    return rows
 
 
 def chart_rows(dataset):

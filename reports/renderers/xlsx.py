@@ -142,18 +142,49 @@ def _render(dataset, digest):
 
     # Annex II
     ws = wb.add_worksheet(_("Funding compact")[:31])
-    rows = dataset["compact"]["rows"]
-    if dataset["compact"]["available"] and rows:
-        columns = list(rows[0].keys())
+    compact = dataset["compact"]["compact"] if dataset["compact"]["available"] else None
+    if compact and compact["groups"]:
+        columns = [_("Group"), _("Commitment"), _("Indicator code"), _("Indicator"),
+                   _("Baseline"), _("Baseline year"), _("Target"), _("Target year"),
+                   _("Latest value"), _("Latest year"), _("Computed from entity reports"),
+                   _("Class"), _("Trend"), _("Footnotes")]  # fmt: skip
         ws.write_row(0, 0, columns, header)
-        ws.freeze_panes(1, 0)
-        for i, row in enumerate(rows, start=1):
-            for col, key in enumerate(columns):
-                value = row[key]
-                if isinstance(value, int | float):
-                    ws.write_number(i, col, value)
-                else:
-                    ws.write_string(i, col, str(value or ""), text)
+        ws.freeze_panes(1, 4)
+        ws.set_column(0, 1, 24)
+        ws.set_column(3, 3, 50)
+        ws.set_column(4, 13, 14)
+        i = 0
+        for group in compact["groups"]:
+            for commitment in group["commitments"]:
+                label = f"{commitment['label']} {commitment['title']}".strip()
+                for ind in commitment["indicators"]:
+                    i += 1
+                    ws.write_string(i, 0, group["title"], text)
+                    ws.write_string(i, 1, label, text)
+                    ws.write_string(i, 2, ind["code"], text)
+                    ws.write_string(i, 3, ind["name"], text)
+                    for col, key in ((4, "baseline"), (6, "target"), (8, "latest")):
+                        ws.write_string(i, col, ind[key], text)
+                        _cell(ws, i, col + 1, ind[f"{key}_year"], number_format("0"))
+                    ws.write_string(i, 10, _("Yes") if ind["computed"] else "", text)
+                    ws.write_string(i, 11, ind["class_label"], text)
+                    ws.write_string(i, 12, ind["trend_label"], text)
+                    notes = " ".join(f"{f['marker']}: {f['text']}" for f in ind["footnotes"])
+                    ws.write_string(i, 13, notes, text)
+        # The roll-up per group, as under Figure X.
+        i += 2
+        ws.write_row(i, 0, [_("Group"), _("Indicators"), _("Progress"), _("No progress"),
+                            _("Other / no data"), _("Share making progress"),
+                            _("Published share")], header)  # fmt: skip
+        share = number_format('0.0"%"')
+        for group in compact["groups"]:
+            i += 1
+            ws.write_string(i, 0, group["title"], text)
+            _cell(ws, i, 1, group["total"], number_format("#,##0"))
+            for col, key in enumerate(("progress", "no_progress", "other"), start=2):
+                _cell(ws, i, col, group["counts"][key], number_format("#,##0"))
+            _cell(ws, i, 5, group["share_progress"], share)
+            _cell(ws, i, 6, group["published_share"], share)
     else:
         ws.write_string(0, 0, _("The funding compact annex is not available in this report."), text)
 

@@ -129,6 +129,6 @@ def sample_dataset(language="en"):
                     }
                 ]
             },
-            "compact": {"available": False, "rows": []},
+            "compact": {"available": False, "compact": None},
         }
     )

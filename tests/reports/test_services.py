@@ -275,3 +275,53 @@ def test_sweeper_resends_lost_runs_and_fails_them_after_max_attempts(
     assert services.report_runs_sweep(now=now) == (0, 1)
     run = ReportRun.objects.get(pk=run.pk)
     assert run.status == RunStatus.FAILED and run.error
+
+
+def test_files_are_kept_in_private_storage_and_downloaded_as_sandboxed_attachments(
+    demo, report, run_now, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import storages
+    from django.urls import reverse
+
+    from core.files import private_storage
+
+    run = run_now(report, demo["secretariat"], "en", formats=("xlsx",))
+    f = run.files.get()
+    name = f.file.name
+    assert name.startswith(f"reports/{run.pk}/") and name.endswith(".xlsx")
+    assert "DP" not in name  # a random name, never the document's
+    assert private_storage().exists(name)
+    assert not storages["default"].exists(name)
+    with pytest.raises(ValueError):
+        f.file.url  # noqa: B018 — private storage has no URL
+
+    client.force_login(demo["secretariat"])
+    download = client.get(reverse("reports:file", args=[run.pk, f.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"] == 'attachment; filename="DP-OPS-2027-2-en.xlsx"'
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert download["Cache-Control"] == "private, no-store"
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert b"".join(download.streaming_content) == private_storage().open(name).read()
+
+    # Rendering again replaces the file: the old one is removed once the new row commits.
+    services.report_run_rerender(actor=demo["secretariat"], run=run, enqueue=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_run_execute(run_id=run.pk)
+    new = run.files.get()
+    assert new.pk == f.pk and new.file.name != name
+    assert private_storage().exists(new.file.name)
+    assert not private_storage().exists(name)
+
+
+def test_a_lost_file_is_a_404_not_a_server_error(demo, report, run_now, client):
+    from django.urls import reverse
+
+    from core.files import delete_private
+
+    run = run_now(report, demo["secretariat"], "en", formats=("xlsx",))
+    f = run.files.get()
+    delete_private(f.file.name)
+    client.force_login(demo["secretariat"])
+    assert client.get(reverse("reports:file", args=[run.pk, f.pk])).status_code == 404

@@ -286,3 +286,39 @@ def test_api_refusals(api, people, draft, runs):
     assert api.get(f"/api/v1/report-runs/{runs['issued'].pk}/").status_code == 200
     api.force_authenticate(None)
     assert api.get("/api/v1/report-runs/").status_code in (401, 403)
+
+
+def test_migration_moves_old_report_files_into_private_storage(client, people, runs, settings):
+    """Files written before core/files (under MEDIA_ROOT, reachable by a URL) move to private
+    storage under the same names, still download, and a second run changes nothing."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reports.migrations.0002_report_files_private_storage")
+    run = runs["draft"]
+    name = f"reports/{run.pk}/DP-OPS-2027-2-en.xlsx"
+    old = settings.MEDIA_ROOT / name
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_bytes(b"PK old")
+    f = ReportFile.objects.create(run=run, format="xlsx", variant="old", file=name, size=6,
+                                  sha256="0" * 64)  # fmt: skip
+    migration.to_private(apps, None)
+    migration.to_private(apps, None)
+    assert not old.exists()
+    assert (settings.MEDIA_ROOT / "private" / name).read_bytes() == b"PK old"
+    login(client, people["secretariat"])
+    download = client.get(reverse("reports:file", args=[run.pk, f.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"PK old"
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    migration.to_default(apps, None)
+    assert old.read_bytes() == b"PK old"
+
+
+def test_admin_shows_a_run_with_its_private_files(client, runs, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("t-admin", "a@example.org", "x")
+    client.force_login(admin_user)
+    run = runs["issued"]
+    page = client.get(reverse("admin:reports_reportrun_change", args=[run.pk]))
+    assert page.status_code == 200
+    assert run.files.get().file.name in page.content.decode()
