@@ -129,7 +129,15 @@ def cmd_test(args):
     run_checked([str(VENV_BIN / "ruff"), "check", "."], env)
     run_checked([str(VENV_BIN / "ruff"), "format", "--check", "."], env)
     run_checked(manage("spectacular", "--validate", "--fail-on-warn", "--file", os.devnull), env)
-    run_checked([str(VENV_BIN / "pytest"), *args], env)
+    run_checked([str(VENV_BIN / "pytest"), *parallel(args), *args], env)
+
+
+def parallel(args):
+    """pytest-xdist options: one test process per core (at most four, each with its own test
+    database, Celery queue and browser), unless the arguments choose for themselves."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "-p")) for a in args):
+        return []
+    return ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
 
 
 def cmd_exec(args):
