@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from indicators.models import Value
 
 from .. import selectors
+from ..filters import SystemValueFilter
 from ..models import Compact, SystemValue
 from .serializers import CompactSerializer, GroupClassesSerializer, SystemValueSerializer
 
@@ -34,19 +35,16 @@ class CompactViewSet(viewsets.ReadOnlyModelViewSet):
 class SystemValueViewSet(viewsets.ReadOnlyModelViewSet):
     """System-wide values derived from entity reports, with the breakdown they were built from
     (an entity's value only for whoever may see that entity) and who has not reported.
-    Filter with ?compact=<code> and ?indicator=<code>."""
+    Filter with ?compact=<code>, ?indicator=<code> and ?year=."""
 
     serializer_class = SystemValueSerializer
     permission_classes = [IsAuthenticated]
+    filterset_class = SystemValueFilter
 
     def get_queryset(self):
         qs = SystemValue.objects.visible_to(self.request.user).select_related(
             "compact_indicator__indicator"
         )
-        if code := self.request.query_params.get("compact"):
-            qs = qs.filter(compact_indicator__commitment__group__compact__code=code)
-        if code := self.request.query_params.get("indicator"):
-            qs = qs.filter(compact_indicator__indicator__code=code)
         return qs.order_by("compact_indicator__order", "year")
 
     def get_serializer(self, *args, **kwargs):

@@ -223,3 +223,10 @@ def test_breakdown_page_query_count_does_not_grow(client, compact, reader):
     before = _queries(lambda: client.get(url))
     _grow(compact)
     assert _queries(lambda: client.get(url)) == before
+
+
+@pytest.mark.parametrize("year", ["0", "10000", "6e16", "x"])
+def test_system_values_refuse_a_bad_year_with_400(api, reviewer, year):
+    api.force_authenticate(reviewer)
+    r = api.get("/api/v1/compact-system-values/", {"year": year})
+    assert r.status_code == 400 and "year" in r.json()
