@@ -44,19 +44,17 @@ urlpatterns = [
     path("indicators/<int:pk>/targets/<int:year>/", views.target_edit, name="target-edit"),
 ]
 
-# Progress dashboards (indicators/views_progress.py).
-from . import views_progress  # noqa: E402
-
+# Progress dashboards (indicators/views/progress.py).
 urlpatterns += [
-    path("plans/<int:pk>/progress/", views_progress.plan_progress, name="plan-progress"),
+    path("plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
     path(
         "indicators/<int:pk>/progress/",
-        views_progress.indicator_progress,
+        views.indicator_progress,
         name="indicator-progress",
     ),
     path(
         "entities/<str:code>/dashboard/",
-        views_progress.entity_dashboard,
+        views.entity_dashboard,
         name="entity-dashboard",
     ),
 ]

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from entities.models import Entity
 
-from . import charts, selectors_progress
-from .models import Indicator, Plan
-from .models.progress import OnTrackStatus
-from .permissions import can_view_entity_dashboard
-from .views import _tree
+from .. import charts, selectors_progress
+from ..models import Indicator, Plan
+from ..models.progress import OnTrackStatus
+from ..permissions import can_view_entity_dashboard
+from ._common import _tree
 
 
 @login_required
