@@ -32,7 +32,7 @@ def worker(transactional_db):
     proc.wait(30)
 
 
-def start_worker(*options):
+def start_worker(*options, purge=True):
     """Start a worker process on the test database and queue (extra command-line `options`,
     e.g. "--pool", "solo") and wait until it answers a ping."""
     db = connection.settings_dict
@@ -47,8 +47,10 @@ def start_worker(*options):
     # Transactional tests that ran without a worker (browser journeys, demo loads) left their
     # after-commit tasks on this queue; a new worker would work through hundreds of them, for
     # rows long gone, before the task under test. Start from an empty queue.
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+    # (purge=False: a test that queued the task under test before starting its worker.)
+    if purge:
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(queue)
     # A name of its own: the ping below must be answered by this worker, not by one another
     # test process (pytest-xdist) started on the same broker.
     node = f"{queue}.{uuid.uuid4().hex[:8]}@{socket.gethostname()}"

@@ -26,9 +26,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def start_worker():
+def start_worker(purge=True):
     """The suite's worker (its own process group, so that a test can kill it whole)."""
-    return start_shared_worker("--without-heartbeat")
+    return start_shared_worker("--without-heartbeat", purge=purge)
 
 
 def wait_for(run, statuses, seconds=120):
@@ -74,7 +74,7 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
     assert services.report_runs_sweep(now=later) == (1, 0)  # found, sent again
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
-    worker = start_worker()
+    worker = start_worker(purge=False)  # the run was sent again: keep it on the queue
     try:
         run = wait_for(run, {RunStatus.SUCCEEDED, RunStatus.FAILED}, seconds=180)
     finally:
