@@ -77,7 +77,9 @@ def test_bulk_submit_refuses_a_ticked_row_with_unsaved_input(new_page, small_dem
 
     # Saved first, then both ticked rows are submitted, each on its own.
     officer.click(f"#row-{ind.pk} button[value=save]")
-    officer.wait_for_selector(f"#entry-{ind.pk} .check-ok")
+    # The saved row comes back with its status message (role=status); the live check of the
+    # typed input also shows a .check-ok, before the save has answered.
+    officer.wait_for_selector(f"#entry-{ind.pk} p.check-ok[role=status]")
     officer.check(f"#select-{ind.pk}")
     officer.check(f"#select-{other.indicator_id}")
     officer.click("[data-action=bulk-submit]")
