@@ -22,12 +22,19 @@ class ServiceAdmin(admin.ModelAdmin):
         skip = set(self.key_fields) | set(exclude)
         return {k: v for k, v in form.cleaned_data.items() if k not in skip}
 
+    # A method (request, obj, form, change) -> saved row that writes through a service, or
+    # None: adding and changing are refused (the admin then only shows the rows).
+    save_through_service = None
+
+    def has_add_permission(self, request):
+        return self.save_through_service is not None and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.save_through_service is not None and super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         saved = self.save_through_service(request, obj, form, change)
         obj.pk = saved.pk  # the admin's messages and redirect use the object it passed
-
-    def save_through_service(self, request, obj, form, change):  # pragma: no cover
-        raise NotImplementedError
 
     def has_delete_permission(self, request, obj=None):
         return self.delete_through_service is not None and super().has_delete_permission(
