@@ -91,6 +91,7 @@ class EventAction(models.TextChoices):
     REPORT_RUN_RERENDERED = "reports.run.rerendered", _("Report run rendered again")
     REPORT_RUN_RESENT = "reports.run.resent", _("Report run sent again")
     REPORT_RUN_ISSUED = "reports.run.issued", _("Report issued")
+    REPORT_RUN_DELETED = "reports.run.deleted", _("Report run deleted")
     RESOLUTION_SAVED = "oversight.resolution.saved", _("Resolution saved")
     RESOLUTION_UPDATED = "oversight.resolution.updated", _("Resolution changed")
     RESOLUTION_DELETED = "oversight.resolution.deleted", _("Resolution deleted")

@@ -43,7 +43,8 @@ class IndicatorsConfig(AppConfig):
 
             progress_fail(snapshot, reason)
 
-        working = (ImportStatus.PARSING, ImportStatus.COMMITTING)
+        # PENDING too: an upload whose message was lost is never claimed (core.jobs).
+        working = (ImportStatus.PENDING, ImportStatus.PARSING, ImportStatus.COMMITTING)
         jobs.register(
             "indicators.import",
             working=lambda: ImportJob.objects.filter(status__in=working),

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_mixins import ServiceAdmin
+
+from . import services
 from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
 
 
@@ -32,19 +35,18 @@ class FileInline(admin.TabularInline):
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
-    """Read-only: runs change through the services (start, render again, issue)."""
+class ReportRunAdmin(ServiceAdmin):
+    """Read-only: runs change through the services (start, render again, issue); deleting one
+    goes through report_run_delete (its stored files go too; an issued run stays)."""
 
     list_display = ["pk", "report", "language", "status", "progress", "created_at", "issued_at"]
     list_filter = ["status", "language"]
     exclude = ["dataset"]
     inlines = [FileInline]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
+    @staticmethod
+    def delete_through_service(request, obj):
+        services.report_run_delete(actor=request.user, run=obj)
 
 
 @admin.register(Publishing)

@@ -8,3 +8,18 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from core import jobs
+
+        from . import services
+        from .models import ReportRun
+        from .tasks import RENDER_TIME_LIMIT
+
+        jobs.register(
+            "reports.run",
+            working=lambda: ReportRun.objects.filter(status__in=services.WORKING),
+            fail=services.report_run_fail,
+            resend=services.report_run_resend,
+            time_limit=RENDER_TIME_LIMIT,
+        )

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.files import private_storage
+from core.jobs import Job
 
 from .choices import Definition, Distribution, Format, Language, RunStatus
 from .querysets import ReportFileQuerySet, ReportQuerySet, ReportRunQuerySet
@@ -128,10 +129,11 @@ class NarrativeSection(models.Model):
         return f"{self.report} {self.key}"
 
 
-class ReportRun(models.Model):
+class ReportRun(Job):
     """One rendering of a report: its parameters, the snapshot it pinned, the dataset it froze
     (with its content digest), its progress and its files. Its state lives here, not in
-    Celery's result backend."""
+    Celery's result backend; the worker rendering it claims it and beats (core.jobs), and
+    core.tasks.jobs_sweep sends it again (or fails it) when that worker is gone."""
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="runs")
     language = models.CharField(_("language"), max_length=10, choices=Language)
@@ -158,9 +160,6 @@ class ReportRun(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # Touched by the worker at every step: a running run whose heartbeat is old has lost its
-    # worker (report_runs_sweep).
-    heartbeat_at = models.DateTimeField(_("heartbeat"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

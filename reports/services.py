@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import event_record
 from core.files import DOCX, PDF, XLSX, atomic_with_files, delete_private, store_private
+from core.jobs import job_claim, job_queued
 
 from . import permissions
 from .choices import Format, Language, RunStatus
@@ -29,12 +30,14 @@ from .selectors import content_digest, pinnable_snapshot, report_dataset
 
 log = logging.getLogger(__name__)
 
-# A running run whose heartbeat is older than this has lost its worker (a render step takes
-# seconds; the heartbeat is touched before and after each file).
+# A second message for a running run (sent again by the sweeper while the first still ran)
+# leaves the run to the worker rendering it while its heartbeat (touched after each file) is
+# younger than this. Whether that worker is gone is the sweeper's to say (core.jobs).
 STALE_AFTER = timedelta(minutes=5)
-# A queued run whose message was lost (broker restarted) is sent again after this.
-QUEUED_RESEND_AFTER = timedelta(minutes=30)
+# Times a run is sent to a worker (the first and those after a worker was lost) before it
+# is failed.
 MAX_ATTEMPTS = 3
+WORKING = (RunStatus.QUEUED, RunStatus.RUNNING)
 # What a run writes, checked by core.files like any other private file (a renderer bug that
 # wrote something else fails the run rather than storing it).
 OUTPUT_TYPES = {".xlsx": XLSX, ".docx": DOCX, ".pdf": PDF}
@@ -228,9 +231,9 @@ def report_run_execute(*, run_id, takeover=False):
             return _fail(run, _("Gave up after %(n)s attempts.") % {"n": run.attempts})
         run.status, run.progress, run.error = RunStatus.RUNNING, 5, ""
         run.attempts += 1
-        run.started_at = run.heartbeat_at = timezone.now()
-        run.save(update_fields=["status", "progress", "error", "attempts", "started_at",
-                                "heartbeat_at"])  # fmt: skip
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "progress", "error", "attempts", "started_at"])
+        job_claim(ReportRun, run.pk)  # this worker and task run it now; heartbeat
     try:
         if content_digest(run.dataset) != run.digest:
             raise ValueError("the frozen dataset does not match its content digest")
@@ -256,8 +259,12 @@ def report_run_execute(*, run_id, takeover=False):
 
 
 def _fail(run, error):
+    """Mark the (locked) run failed with `error`. Its files go: a failed run offers none (a
+    half re-rendered run would mix files of two renderings); the stored files are removed once
+    the transaction has committed."""
     run.status, run.error, run.finished_at = RunStatus.FAILED, error[:2000], timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
+    _delete_files(ReportFile.objects.filter(run=run))
     event_record(
         actor=None,
         action="reports.run.failed",
@@ -280,7 +287,10 @@ def report_run_rerender(*, actor, run, enqueue=True):
         raise ValidationError(_("An issued run is not rendered again."))
     run.status, run.progress, run.error, run.attempts = RunStatus.QUEUED, 0, "", 0
     run.finished_at = None
-    run.save(update_fields=["status", "progress", "error", "attempts", "finished_at"])
+    queued = job_queued()
+    for field, value in queued.items():
+        setattr(run, field, value)
+    run.save(update_fields=["status", "progress", "error", "attempts", "finished_at", *queued])
     event_record(actor=actor, action="reports.run.rerendered", target=run, entity=run.report.entity)
     if enqueue:
         _enqueue(run)
@@ -315,34 +325,77 @@ def report_run_issue(*, actor, run):
     return run
 
 
-def report_runs_sweep(*, now=None):
-    """Find runs whose worker is gone (running with an old heartbeat) or whose message was
-    lost (queued for long): send them again, or fail them after MAX_ATTEMPTS. Returns
-    (resent, failed). Run by beat every few minutes; safe to run twice."""
-    now = now or timezone.now()
-    resent = failed = 0
-    stale = ReportRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    lost = ReportRun.objects.filter(
-        status=RunStatus.QUEUED, created_at__lt=now - QUEUED_RESEND_AFTER
+def _delete_files(files):
+    """Delete file rows and, once the transaction has committed, their stored files."""
+    names = list(files.values_list("file", flat=True))
+    files.delete()
+    for name in names:
+        transaction.on_commit(lambda name=name: delete_private(name))
+
+
+@transaction.atomic
+def report_run_delete(*, actor, run):
+    """Delete a run that is neither issued (the archive keeps those) nor being rendered, with
+    its files (stored files removed once the deletion has committed)."""
+    run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
+    _require(actor, run.report.entity)
+    if run.is_issued:
+        raise ValidationError(_("An issued run is kept in the archive: it cannot be deleted."))
+    if run.status in WORKING:
+        raise ValidationError(_("The run is still being rendered."))
+    event_record(
+        actor=actor,
+        action="reports.run.deleted",
+        target=run,
+        entity=run.report.entity,
+        payload={"language": run.language, "formats": run.formats, "digest": run.digest},
     )
-    for pk in list(stale.values_list("pk", flat=True)) + list(lost.values_list("pk", flat=True)):
-        with transaction.atomic():
-            run = ReportRun.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if run is None or run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
-                continue
+    _delete_files(ReportFile.objects.filter(run=run))
+    run.delete()
+
+
+def report_run_fail(run, reason):
+    """For core.jobs' sweeper: a run whose worker is gone for good, past its time limit or
+    never claimed is failed with the reason (one that finished meanwhile stays as it is)."""
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update()
+            .select_related("report")
+            .filter(pk=run.pk, status__in=WORKING)
+            .first()
+        )
+        if run is not None:
             if run.attempts >= MAX_ATTEMPTS:
-                run.report  # noqa: B018 — loaded for the event's entity
-                _fail(run, _("The worker was lost %(n)s times; giving up.") % {"n": run.attempts})
-                failed += 1
-                continue
-            run.status, run.heartbeat_at = RunStatus.QUEUED, now
-            run.save(update_fields=["status", "heartbeat_at"])
-            event_record(
-                actor=None, action="reports.run.resent", target=run, entity=run.report.entity
-            )
-            _enqueue(run)
-            resent += 1
-    return resent, failed
+                reason = f"{reason} " + _("Gave up after %(n)s attempts.") % {"n": run.attempts}
+            _fail(run, reason)
+
+
+def report_run_resend(run, reason):
+    """For core.jobs' sweeper: a run whose worker is gone is sent to a worker again while it
+    has attempts left (True); otherwise False, and the sweeper fails it."""
+    with transaction.atomic():
+        run = (
+            ReportRun.objects.select_for_update()
+            .select_related("report")
+            .filter(pk=run.pk, status__in=WORKING)
+            .first()
+        )
+        if run is None or run.attempts >= MAX_ATTEMPTS:
+            return False
+        run.status = RunStatus.QUEUED
+        queued = job_queued()
+        for field, value in queued.items():
+            setattr(run, field, value)
+        run.save(update_fields=["status", *queued])
+        event_record(
+            actor=None,
+            action="reports.run.resent",
+            target=run,
+            entity=run.report.entity,
+            reason=reason,
+        )
+        _enqueue(run)
+    return True
 
 
 @transaction.atomic

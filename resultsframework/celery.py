@@ -20,7 +20,8 @@ app.conf.beat_schedule = {
     },
     # Progress after approvals is recomputed at once; the nightly run also catches changed
     # baselines and targets, the turn of the year, and prunes old snapshots.
-    # Jobs (imports, progress runs) whose worker died are marked failed with the reason.
+    # Jobs (imports, progress runs, report runs) whose worker died are marked failed with the
+    # reason (report runs are first sent again); jobs no worker ever took are failed too.
     "jobs-sweep-every-2-minutes": {
         "task": "core.tasks.jobs_sweep",
         "schedule": crontab(minute="*/2"),
@@ -39,11 +40,6 @@ app.conf.beat_schedule = {
     "compacts-nightly": {
         "task": "compacts.tasks.aggregate_all_compacts",
         "schedule": crontab(hour=3, minute=0),
-    },
-    # Report runs whose worker died are sent again (or failed) instead of "running" forever.
-    "report-runs-sweep": {
-        "task": "reports.tasks.sweep_runs",
-        "schedule": crontab(minute="*/5"),
     },
     # Notifications: officers are told daily of periods about to close with values missing;
     # focal points get a weekly digest of recommendations due soon or overdue (Monday).

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 from core.excel import file_errors
 from core.files import XLSX, atomic_with_files, store_private
+from core.jobs import job_queued
 
 from .. import permissions
 from ..choices import ImportStatus
@@ -96,7 +97,8 @@ def import_commit(*, job, actor):
     if job.total_rows > inline_rows:
         from .. import tasks
 
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING)
+        # The preview's claim is cleared: the commit is a new message, claimed by its task.
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.COMMITTING, **job_queued())
         transaction.on_commit(lambda: tasks.import_commit.delay(job.pk))
         job.refresh_from_db()
         return job
@@ -125,7 +127,7 @@ def import_retry(*, job, actor):
         raise ValidationError({"status": _("Only a failed import can be retried.")})
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.PENDING, errors=[], processed_rows=0, total_rows=0, written_rows=0,
-        worker="", task_id="", heartbeat_at=None,
+        **job_queued(),
     )  # fmt: skip
     event_record(actor=actor, action="import.retried", target=job, entity=job.period.plan.entity)
     tasks.import_preview.delay_on_commit(job.pk)

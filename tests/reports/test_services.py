@@ -252,29 +252,149 @@ def test_a_failing_render_marks_the_run_failed_with_its_error(demo, report, run_
     assert "digest" in failed.error
 
 
-def test_sweeper_resends_lost_runs_and_fails_them_after_max_attempts(
+def _claimed(run, *, ago, status=RunStatus.RUNNING, attempts=1, worker="w1@host", task="t1"):
+    ReportRun.objects.filter(pk=run.pk).update(
+        status=status, attempts=attempts, worker=worker, task_id=task,
+        heartbeat_at=timezone.now() - ago,
+    )  # fmt: skip
+    return ReportRun.objects.get(pk=run.pk)
+
+
+def test_the_sweeper_sends_again_a_run_whose_worker_is_gone_then_fails_it_with_its_files(
     demo, report, run_now, django_capture_on_commit_callbacks
 ):
+    from core import jobs
+    from core.files import private_storage
+
     run = run_now(report, demo["secretariat"], formats=["xlsx"])
-    now = timezone.now()
-    boundary = now - services.STALE_AFTER
-    ReportRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, heartbeat_at=boundary, attempts=1
-    )
-    assert services.report_runs_sweep(now=now) == (0, 0)  # exactly at the limit: still alive
-    ReportRun.objects.filter(pk=run.pk).update(heartbeat_at=boundary - timedelta(seconds=1))
+    stored = run.files.get().file.name
+    # Claimed just under the grace: not asked about, spared.
+    _claimed(run, ago=jobs.GRACE - timedelta(seconds=5))
+    assert "reports.run" not in jobs.jobs_sweep(active={})
+    # Quiet past the grace, but its worker answers that it runs the task: spared.
+    _claimed(run, ago=jobs.GRACE + timedelta(seconds=5))
+    assert jobs.jobs_sweep(active={"w1@host": {"t1"}})["reports.run"] == []
+    # Its worker is gone: sent again, after commit, with the claim cleared.
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert services.report_runs_sweep(now=now) == (1, 0)
-    assert len(callbacks) == 1  # sent again, after commit
-    assert ReportRun.objects.get(pk=run.pk).status == RunStatus.QUEUED
-    ReportRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING,
-        heartbeat_at=boundary - timedelta(seconds=1),
-        attempts=services.MAX_ATTEMPTS,
+        swept = jobs.jobs_sweep(active={"w2@host": {"t1"}})["reports.run"]
+    assert [(s.pk, s.resent) for s in swept] == [(run.pk, True)]
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.QUEUED and run.worker == "" and run.heartbeat_at is None
+    assert Event.objects.filter(action="reports.run.resent", reason__contains="w1@host").exists()
+    # The last attempt lost too: failed with the reason, and its files go after commit.
+    _claimed(run, ago=jobs.GRACE + timedelta(seconds=5), attempts=services.MAX_ATTEMPTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        swept = jobs.jobs_sweep(active={})["reports.run"]
+    assert [(s.pk, s.resent) for s in swept] == [(run.pk, False)]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "w1@host" in run.error and "3 attempts" in run.error
+    assert not run.files.exists() and not private_storage().exists(stored)
+
+
+def test_the_sweeper_fails_a_run_past_its_time_limit_without_sending_it_again(
+    demo, report, run_now
+):
+    from core import jobs
+    from reports.tasks import RENDER_TIME_LIMIT
+
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    _claimed(run, ago=RENDER_TIME_LIMIT + jobs.GRACE + timedelta(seconds=5))
+    swept = jobs.jobs_sweep(active={"w1@host": {"t1"}})["reports.run"]
+    assert [(s.pk, s.resent) for s in swept] == [(run.pk, False)]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "time limit" in run.error
+
+
+def test_a_run_no_worker_ever_took_is_failed_after_the_grace_with_the_reason(
+    demo, report, django_capture_on_commit_callbacks
+):
+    """An API-started run whose message was lost: failed with the reason, not "queued" for
+    ever; the secretariat renders it again."""
+    from core import jobs
+
+    with django_capture_on_commit_callbacks(execute=False):  # the message is lost
+        run = services.report_run_start(
+            actor=demo["secretariat"], report=report, language="en", formats=["xlsx"]
+        )
+    assert run.heartbeat_at is None and run.queued_at is not None
+    at_limit = run.queued_at + jobs.UNCLAIMED_GRACE
+    assert jobs.jobs_sweep(now=at_limit, active={}) == {}  # exactly at the grace: waits
+    swept = jobs.jobs_sweep(now=at_limit + timedelta(seconds=1), active={})
+    assert [(s.pk, s.resent) for s in swept["reports.run"]] == [(run.pk, False)]
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "message was lost" in run.error
+    assert Event.objects.filter(action="reports.run.failed", target_id=str(run.pk)).exists()
+    # Rendering it again sends it anew: a fresh grace, no claim.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = services.report_run_rerender(actor=demo["secretariat"], run=run)
+    assert len(callbacks) == 1
+    assert run.status == RunStatus.QUEUED and run.queued_at > at_limit - jobs.UNCLAIMED_GRACE
+    assert jobs.jobs_sweep(now=run.queued_at + jobs.UNCLAIMED_GRACE, active={}) == {}
+
+
+def test_a_worker_claims_the_run_it_renders(demo, report, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.report_run_start(
+            actor=demo["secretariat"], report=report, language="en", formats=["xlsx"]
+        )
+    run = services.report_run_execute(run_id=run.pk)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.worker and run.heartbeat_at >= run.started_at  # inline here: this process
+
+
+def test_deleting_a_run_deletes_its_stored_files_after_commit(
+    demo, report, run_now, django_capture_on_commit_callbacks
+):
+    from core.files import private_storage
+
+    run = run_now(report, demo["secretariat"], formats=["xlsx", "pdf"])
+    names = list(run.files.values_list("file", flat=True))
+    assert len(names) == 2 and all(private_storage().exists(n) for n in names)
+    with pytest.raises(PermissionDenied):
+        services.report_run_delete(actor=demo["reviewer"], run=run)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.report_run_delete(actor=demo["secretariat"], run=run)
+    # Not before the deletion has committed (a rollback would keep rows and files).
+    assert all(private_storage().exists(n) for n in names)
+    for callback in callbacks:
+        callback()
+    assert not ReportRun.objects.filter(pk=run.pk).exists()
+    assert not any(private_storage().exists(n) for n in names)
+    assert Event.objects.filter(action="reports.run.deleted", target_id=str(run.pk)).exists()
+
+
+def test_issued_and_working_runs_are_not_deleted(demo, report, run_now):
+    from core.files import private_storage
+
+    issued = services.report_run_issue(
+        actor=demo["secretariat"], run=run_now(report, demo["secretariat"], formats=["xlsx"])
     )
-    assert services.report_runs_sweep(now=now) == (0, 1)
-    run = ReportRun.objects.get(pk=run.pk)
-    assert run.status == RunStatus.FAILED and run.error
+    queued = ReportRun.objects.create(
+        report=report, language="en", formats=["pdf"], snapshot=issued.snapshot,
+        dataset=issued.dataset, digest=issued.digest,
+    )  # fmt: skip
+    for run, message in ((issued, "archive"), (queued, "still being rendered")):
+        with pytest.raises(ValidationError, match=message):
+            services.report_run_delete(actor=demo["secretariat"], run=run)
+        assert ReportRun.objects.filter(pk=run.pk).exists()
+    assert all(private_storage().exists(f.file.name) for f in issued.files.all())
+
+
+def test_a_failed_re_render_leaves_no_file_behind(
+    demo, report, run_now, django_capture_on_commit_callbacks
+):
+    from core.files import private_storage
+
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    old = run.files.get().file.name
+    run = services.report_run_rerender(actor=demo["secretariat"], run=run, enqueue=False)
+    ReportRun.objects.filter(pk=run.pk).update(dataset={**run.dataset, "document": {}})
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = services.report_run_execute(run_id=run.pk)
+    assert failed.status == RunStatus.FAILED and "digest" in failed.error
+    assert not failed.files.exists() and not private_storage().exists(old)
 
 
 def test_files_are_kept_in_private_storage_and_downloaded_as_sandboxed_attachments(

@@ -1,6 +1,6 @@
 """A real Celery worker renders a run; a worker killed mid-run (SIGKILL, the whole process
-group) leaves no run "running" for ever: the sweeper sends it again and a new worker
-completes it."""
+group) leaves no run "running" for ever: the shared sweeper (core.jobs), asking Celery which
+workers run what, sends it again and a new worker completes it."""
 
 import os
 import signal
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from core import jobs
 from indicators.models import ProgressSnapshot, SnapshotStatus
-from reports import services
 from reports.choices import RunStatus
 from reports.models import Report, ReportRun
 from reports.selectors import content_digest
@@ -63,6 +63,11 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
     try:
         render_run.delay(queued_run.pk)
         run = wait_for(queued_run, {RunStatus.RUNNING})
+        run.refresh_from_db()
+        assert run.worker and run.task_id  # claimed by the worker's task
+        # While the worker lives it answers that it runs the task: the sweep spares it.
+        later = timezone.now() + jobs.GRACE + timezone.timedelta(seconds=1)
+        assert jobs.jobs_sweep(now=later).get("reports.run", []) == []
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its child, mid-run
         worker.wait(30)
     finally:
@@ -70,8 +75,8 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
             os.killpg(worker.pid, signal.SIGKILL)
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # what the dead worker left
-    later = timezone.now() + services.STALE_AFTER + timezone.timedelta(seconds=1)
-    assert services.report_runs_sweep(now=later) == (1, 0)  # found, sent again
+    swept = jobs.jobs_sweep(now=later)["reports.run"]  # its worker answers no more
+    assert [(s.pk, s.resent) for s in swept] == [(run.pk, True)]  # found, sent again
     run.refresh_from_db()
     assert run.status == RunStatus.QUEUED
     worker = start_worker(purge=False)  # the run was sent again: keep it on the queue
