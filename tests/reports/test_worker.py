@@ -75,6 +75,7 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
             os.killpg(worker.pid, signal.SIGKILL)
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # what the dead worker left
+    later = timezone.now() + jobs.GRACE + timezone.timedelta(seconds=1)  # past its last beat
     swept = jobs.jobs_sweep(now=later)["reports.run"]  # its worker answers no more
     assert [(s.pk, s.resent) for s in swept] == [(run.pk, True)]  # found, sent again
     run.refresh_from_db()
