@@ -1,10 +1,11 @@
-"""The admin shows frameworks to operators, read-only: every write goes through the services
-(pages and API), so nothing here can skip validation, permissions or the audit trail."""
+"""The admin shows frameworks to operators, read-only but for periods' dates: every write goes
+through the services, so nothing here can skip validation, permissions or the audit trail."""
 
 from django.contrib import admin
 
-from core.admin_mixins import ReadOnlyAdmin
+from core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 
+from . import services
 from .models import ImportJob, Indicator, Node, Plan, ReportingPeriod, Value
 
 
@@ -22,8 +23,18 @@ class NodeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReportingPeriod)
-class PeriodAdmin(ReadOnlyAdmin):
-    list_display = ["plan", "label", "start_date", "end_date", "is_closed"]
+class PeriodAdmin(ServiceAdmin):
+    """Dates and due date change through period_upsert; closing needs a reason (the period's
+    page), so it is shown, not edited, here."""
+
+    list_display = ["plan", "label", "start_date", "end_date", "due_date", "is_closed"]
+    key_fields = ("plan", "label")
+    readonly_fields = ["is_closed"]
+
+    def save_through_service(self, request, obj, form, change):
+        return services.period_upsert(
+            plan=obj.plan, label=obj.label, actor=request.user, **self.form_fields(form)
+        )
 
 
 @admin.register(Indicator)

@@ -9,7 +9,7 @@ from core.widgets import IsoDateInput
 from . import services
 from .choices import Rating, TargetKind, ValueKind
 from .fields import INDICATOR_FIELDS, TYPED_FIELD_INPUT
-from .models import Indicator
+from .models import Indicator, ReportingPeriod
 from .parsing import parse_number, parse_value, unparse_value
 
 FIELD_FOR_ERROR = {
@@ -354,6 +354,15 @@ class BulkActionForm(forms.Form):
         if data.get("action") == "return" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Give a reason."))
         return data
+
+
+class PeriodForm(forms.ModelForm):
+    """A period's dates and the date its values are due (the service validates and saves)."""
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["start_date", "end_date", "due_date"]
+        widgets = {f: IsoDateInput() for f in fields}
 
 
 class PeriodCloseForm(forms.Form):

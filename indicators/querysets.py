@@ -97,6 +97,13 @@ class PeriodQuerySet(_ByEntity):
     def open(self):
         return self.filter(is_closed=False)
 
+    def with_due(self):
+        """Annotate `due_by`: the date the period's values are due (its due date, or without
+        one its end date), to filter and order on; ReportingPeriod.due says the same."""
+        from django.db.models.functions import Coalesce
+
+        return self.annotate(due_by=Coalesce("due_date", "end_date"))
+
 
 class IndicatorQuerySet(_ByEntity):
     entity_path = "plan__entity_id"

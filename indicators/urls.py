@@ -8,6 +8,7 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_detail, name="plan"),
     path("plans/<int:plan_id>/indicators/new/", views.indicator_create, name="indicator-new"),
     path("periods/<int:pk>/close/", views.period_close, name="period-close"),
+    path("periods/<int:pk>/edit/", views.period_edit, name="period-edit"),
     path("entry/", views.entry_index, name="entry-index"),
     path("entry/<int:period_id>/", views.entry_grid, name="entry"),
     path("entry/<int:period_id>/bulk/", views.entry_bulk, name="entry-bulk"),

@@ -46,7 +46,7 @@ def _scope_q(user, roles, prefix=""):
 
 def _values_to_enter(user, limit):
     """Open periods of the user's entities with indicators they enter that have no value yet
-    (or only a draft), with the period's end date as its due date."""
+    (or only a draft), with the date their values are due, soonest first."""
     from entities.choices import Role
     from indicators.choices import Status
     from indicators.models import Indicator, ReportingPeriod, Value
@@ -73,7 +73,9 @@ def _values_to_enter(user, limit):
         .filter(missing__gt=0)
     )
     rows = list(
-        periods.select_related("plan__entity").order_by("end_date", "plan__code", "pk")[:limit]
+        periods.with_due()
+        .select_related("plan__entity")
+        .order_by("due_by", "plan__code", "pk")[:limit]
     )
     return WorkList("to_enter", periods.count(), rows)
 

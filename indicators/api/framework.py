@@ -24,7 +24,7 @@ from .serializers import (
 
 PLAN_FIELDS = ("kind", "title_en", "title_zh", "start_year", "end_year", "is_illustrative", "note")
 NODE_FIELDS = ("parent", "level", "title_en", "title_zh", "order")
-PERIOD_FIELDS = ("start_date", "end_date")
+PERIOD_FIELDS = ("start_date", "end_date", "due_date")
 
 
 class PlanWriteSerializer(PlanSerializer):
@@ -194,7 +194,7 @@ class NodeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views.NodeVi
 
 class PeriodViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views.PeriodViewSet):
     """Reporting periods; the Excel template of one period at .../template/. Reviewers of the
-    entity add them (POST: plan, label, dates) and change their dates (PATCH); closing and
+    entity add them (POST: plan, label, dates, due date) and change their dates (PATCH); closing and
     opening are the .../close/ and .../open/ actions."""
 
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -83,7 +83,7 @@ class NodeSerializer(serializers.ModelSerializer):
 class PeriodSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingPeriod
-        fields = ["id", "plan", "label", "start_date", "end_date", "is_closed"]
+        fields = ["id", "plan", "label", "start_date", "end_date", "due_date", "is_closed"]
 
 
 @extend_schema_field(

@@ -146,6 +146,14 @@ class ReportingPeriod(models.Model):
     label = models.CharField(_("label"), max_length=40)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
+    # When officers must have entered the period's values (often after its end: values of
+    # 2026 due by the end of January 2027). Without one, the end date.
+    due_date = models.DateField(
+        _("due date"),
+        null=True,
+        blank=True,
+        help_text=_("When the values are due; without one, the end date."),
+    )
     is_closed = models.BooleanField(_("closed"), default=False)
 
     objects = PeriodQuerySet.as_manager()
@@ -159,10 +167,27 @@ class ReportingPeriod(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__gte=models.F("start_date")), name="period_dates_ordered"
             ),
+            models.CheckConstraint(
+                condition=Q(due_date__isnull=True) | Q(due_date__gte=models.F("start_date")),
+                name="period_due_after_start",
+            ),
         ]
 
     def __str__(self):
         return f"{self.plan.code} {self.label}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.due_date and self.start_date and self.due_date < self.start_date:
+            raise ValidationError(
+                {"due_date": _("The due date cannot be before the period starts.")}
+            )
+
+    @property
+    def due(self):
+        """The date the period's values are due: its due date, or its end date."""
+        return self.due_date or self.end_date
 
 
 # --- indicators -------------------------------------------------------------------------------

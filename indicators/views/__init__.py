@@ -4,7 +4,7 @@ keep working unchanged."""
 
 from .entry import entry_attach, entry_bulk, entry_check, entry_grid, entry_index, entry_save
 from .excel import import_commit, import_detail, import_upload, template_download
-from .framework import period_close, plan_detail, plan_list
+from .framework import period_close, period_edit, plan_detail, plan_list
 from .maintenance import (
     baseline_edit,
     indicator_create,
@@ -43,6 +43,7 @@ __all__ = [
     "indicator_edit",
     "indicator_progress",
     "period_close",
+    "period_edit",
     "plan_detail",
     "plan_list",
     "plan_progress",

@@ -10,6 +10,7 @@ from .. import permissions, selectors, services
 from ..choices import Status
 from ..forms import (
     PeriodCloseForm,
+    PeriodForm,
 )
 from ..models import Indicator, Node, Plan, ReportingPeriod
 from ._common import _tree
@@ -45,6 +46,32 @@ def plan_detail(request, pk):
             "periods": periods,
             "can_maintain": permissions.can_maintain(request.user, plan),
         },
+    )
+
+
+@login_required
+def period_edit(request, pk):
+    """Change a period's dates and the date its values are due (the framework's reviewers)."""
+    period = get_object_or_404(
+        ReportingPeriod.objects.visible_to(request.user).select_related("plan__entity"), pk=pk
+    )
+    if not permissions.can_maintain(request.user, period.plan):
+        raise PermissionDenied(_("Only the entity's reviewers maintain its framework."))
+    form = PeriodForm(request.POST or None, instance=period)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.period_upsert(
+                    plan=period.plan, label=period.label, actor=request.user, **form.cleaned_data
+                )
+                messages.success(request, _("Period saved."))
+                return redirect("indicators:plan", pk=period.plan_id)
+            except ValidationError as exc:
+                form.add_error(None, " ".join(exc.messages))
+        status = 400
+    return render(
+        request, "indicators/period_edit.html", {"period": period, "form": form}, status=status
     )
 
 
