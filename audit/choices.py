@@ -20,6 +20,7 @@ class EventAction(models.TextChoices):
     API_TOKEN_CREATED = "api_token.created", _("API token created")
     API_TOKEN_REVOKED = "api_token.revoked", _("API token revoked")
     API_TOKEN_REVOKED_ALL = "api_token.revoked_all", _("All API tokens revoked")
+    PROFILE_LANGUAGE_SET = "profile.language_set", _("Language chosen")
     # indicators: the framework
     PLAN_CREATED = "plan.created", _("Framework created")
     PLAN_UPDATED = "plan.updated", _("Framework changed")

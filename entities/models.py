@@ -235,3 +235,26 @@ class ApiToken(AuthToken):
     @property
     def is_expired(self):
         return self.expiry is not None and self.expiry <= timezone.now()
+
+
+class Profile(models.Model):
+    """A user's own settings: the language they read the site and their e-mail in (blank: the
+    site's default). Set from the language switcher and the notification settings page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.language or '-'})"

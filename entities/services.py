@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from audit.services import event_record
 
 from . import permissions
-from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership, OrgUnit
+from .models import (
+    ApiToken,
+    BoardSession,
+    Entity,
+    GoverningBody,
+    Membership,
+    OrgUnit,
+    Profile,
+)
 
 ENTITY_EDITABLE_FIELDS = ("name_en", "name_zh", "short_name_zh", "entity_type", "is_active")
 
@@ -232,3 +240,28 @@ def api_tokens_revoke_for_user(*, user, actor, reason):
             payload={"count": count},
         )
     return count
+
+
+@transaction.atomic
+def profile_language_set(*, user, language, actor):
+    """Remember the language `user` reads the site and their e-mail in (one of LANGUAGES).
+    Only the user themself (or a superuser); nothing is written when it is already so."""
+    from django.core.exceptions import ValidationError
+
+    if not actor or not actor.is_authenticated or (actor.pk != user.pk and not actor.is_superuser):
+        raise PermissionDenied(_("You may change only your own language."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose English or Simplified Chinese.")})
+    profile, _created = Profile.objects.select_for_update().get_or_create(user=user)
+    if profile.language == language:
+        return profile
+    before = profile.language
+    profile.language = language
+    _save(profile)
+    event_record(
+        actor=actor,
+        action="profile.language_set",
+        target=user,
+        payload={"before": before, "after": language},
+    )
+    return profile

@@ -74,3 +74,20 @@ def api_token_revoke(request, token_key):
     services.api_token_revoke(token=token, actor=request.user, reason="account page")
     messages.success(request, _("The API token was revoked."))
     return redirect("api-tokens")
+
+
+def set_language(request):
+    """Django's language switcher (the cookie, the redirect back), and for a signed-in user
+    their choice remembered: their e-mail is then written in it too."""
+    from django.conf import settings
+    from django.views.i18n import set_language as django_set_language
+
+    response = django_set_language(request)
+    language = request.POST.get("language")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+    ):
+        services.profile_language_set(user=request.user, language=language, actor=request.user)
+    return response

@@ -1,13 +1,19 @@
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Kind
 
 
 class PreferencesForm(forms.Form):
-    """Two checkboxes per kind: in the application, and by e-mail."""
+    """Two checkboxes per kind: in the application, and by e-mail; and the language the
+    e-mail is written in."""
 
-    def __init__(self, *args, initial_prefs, **kwargs):
+    language = forms.ChoiceField(label=_("Language of your e-mail"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, initial_prefs, language, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].initial = language
         self.rows = []
         for kind in Kind:
             for channel in ("in_app", "email"):

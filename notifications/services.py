@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from entities.selectors import language_for
 
 from . import texts
 from .choices import Kind
@@ -99,7 +100,7 @@ def notify(*, recipient, kind, key, params, url=""):
             # Locked, so two workers running the same task send one e-mail between them.
             note = Notification.objects.select_for_update().get(pk=note.pk)
             if note.emailed_at is None:
-                with translation.override(settings.LANGUAGE_CODE):
+                with translation.override(language_for(recipient)):
                     message = texts.body(note)
                     if url:
                         message += "\n\n" + _absolute(url)
@@ -185,9 +186,10 @@ def send_closure_proposed(*, recommendation_id):
 
 
 def send_period_closing_reminders(*, today=None):
-    """For each open period ending within NOTIFICATIONS_PERIOD_CLOSING_DAYS, tell each
-    programme officer of its entity how many of the values they may enter are still neither
-    submitted nor approved. Once per period (and end date)."""
+    """For each open period whose values fall due (its due date, else its end date) within
+    NOTIFICATIONS_PERIOD_CLOSING_DAYS, tell each programme officer of its entity how many of
+    the values they may enter are still neither submitted nor approved. Once per period and
+    due date (a due date moved later is told again)."""
     from entities.choices import Role
     from indicators import permissions as indicator_perms
     from indicators.choices import Action, Status
@@ -197,7 +199,8 @@ def send_period_closing_reminders(*, today=None):
     horizon = today + datetime.timedelta(days=settings.NOTIFICATIONS_PERIOD_CLOSING_DAYS)
     periods = (
         ReportingPeriod.objects.open()
-        .filter(end_date__gte=today, end_date__lte=horizon)
+        .with_due()
+        .filter(due_by__gte=today, due_by__lte=horizon)
         .select_related("plan__entity")
     )
     sent = []
@@ -236,12 +239,12 @@ def send_period_closing_reminders(*, today=None):
             note = notify(
                 recipient=user,
                 kind=Kind.PERIOD_CLOSING,
-                key=f"period_closing:{period.pk}:{period.end_date.isoformat()}",
+                key=f"period_closing:{period.pk}:{period.due.isoformat()}",
                 params={
                     "missing": len(mine),
                     "plan": period.plan.code,
                     "period": period.label,
-                    "due": period.end_date.isoformat(),
+                    "due": period.due.isoformat(),
                 },
                 url=reverse("indicators:entry", args=[period.pk]),
             )

@@ -1,10 +1,21 @@
 """The words of each notification kind, rendered when shown or sent so they read in the
-language active at that moment (the page's, or the site's default for e-mail)."""
+language active at that moment (the page's, or the recipient's for e-mail)."""
 
+import datetime
+
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .choices import Kind
+
+
+def _date(iso):
+    """An ISO date of the params in the active language's form (1 April 2027, 2027年4月1日)."""
+    try:
+        return formats.date_format(datetime.date.fromisoformat(iso), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return iso
 
 
 def subject(notification):
@@ -13,14 +24,11 @@ def subject(notification):
     if kind == Kind.VALUE_RETURNED:
         return _("Value returned: %(indicator)s, %(period)s") % p
     if kind == Kind.PERIOD_CLOSING:
-        return (
-            ngettext(
-                "%(missing)d value missing in %(plan)s %(period)s, due %(due)s",
-                "%(missing)d values missing in %(plan)s %(period)s, due %(due)s",
-                p["missing"],
-            )
-            % p
-        )
+        return ngettext(
+            "%(missing)d value missing in %(plan)s %(period)s, due %(due)s",
+            "%(missing)d values missing in %(plan)s %(period)s, due %(due)s",
+            p["missing"],
+        ) % {**p, "due": _date(p.get("due"))}
     if kind == Kind.RECOMMENDATIONS_DUE:
         return _("Recommendations: %(overdue)d overdue, %(due_soon)d due soon") % p
     if kind == Kind.CLOSURE_PROPOSED:
@@ -36,7 +44,7 @@ def body(notification):
     if kind == Kind.VALUE_RETURNED:
         lines.append(_("Reason: %(reason)s") % p)
     elif kind == Kind.PERIOD_CLOSING:
-        lines.append(_("Enter or submit them before the period closes."))
+        lines.append(_("Enter and submit them by the due date."))
     elif kind == Kind.RECOMMENDATIONS_DUE:
         for item in p.get("items", []):
             line = _("%(reference)s, target date %(target_date)s") % item

@@ -6,6 +6,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from entities.selectors import language_for
+from entities.services import profile_language_set
+
 from . import services, texts
 from .forms import PreferencesForm
 from .models import Notification
@@ -39,9 +42,14 @@ def mark_read(request):
 @login_required
 def preferences(request):
     current = services.preferences_for(request.user)
-    form = PreferencesForm(request.POST or None, initial_prefs=current)
+    form = PreferencesForm(
+        request.POST or None, initial_prefs=current, language=language_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         services.preferences_save(user=request.user, choices=form.choices(), actor=request.user)
+        profile_language_set(
+            user=request.user, language=form.cleaned_data["language"], actor=request.user
+        )
         messages.success(request, _("Your notification preferences are saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

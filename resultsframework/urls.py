@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from entities.views import api_token_revoke, api_tokens
+from entities.views import api_token_revoke, api_tokens, set_language
 from resultsframework.views import healthz, home
 
 api_v1 = [
@@ -32,6 +32,8 @@ urlpatterns = [
     ),
     path("accounts/tokens/", api_tokens, name="api-tokens"),
     path("accounts/tokens/<str:token_key>/revoke/", api_token_revoke, name="api-token-revoke"),
+    # Django's switcher, remembering a signed-in user's choice (entities.Profile).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("entities/", include("entities.urls")),
     path("audit/", include("audit.urls")),
