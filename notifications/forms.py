@@ -9,7 +9,10 @@ class PreferencesForm(forms.Form):
     """Two checkboxes per kind: in the application, and by e-mail; and the language the
     e-mail is written in."""
 
-    language = forms.ChoiceField(label=_("Language of your e-mail"), choices=settings.LANGUAGES)
+    # Not sent (an older form, a script): the language stays as it is.
+    language = forms.ChoiceField(
+        label=_("Language of your e-mail"), choices=settings.LANGUAGES, required=False
+    )
 
     def __init__(self, *args, initial_prefs, language, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,21 +1,21 @@
 """The words of each notification kind, rendered when shown or sent so they read in the
 language active at that moment (the page's, or the recipient's for e-mail)."""
 
-import datetime
-
-from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .choices import Kind
 
 
 def _date(iso):
-    """An ISO date of the params in the active language's form (1 April 2027, 2027年4月1日)."""
+    """An ISO date of the params as the active language writes it (31 January 2027,
+    2027年1月31日: core.editorial, as the reports and pages)."""
+    from core import editorial
+
     try:
-        return formats.date_format(datetime.date.fromisoformat(iso), "DATE_FORMAT")
+        return editorial.date(iso, get_language())
     except (TypeError, ValueError):
-        return iso
+        return iso or ""
 
 
 def subject(notification):

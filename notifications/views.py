@@ -47,9 +47,10 @@ def preferences(request):
     )
     if request.method == "POST" and form.is_valid():
         services.preferences_save(user=request.user, choices=form.choices(), actor=request.user)
-        profile_language_set(
-            user=request.user, language=form.cleaned_data["language"], actor=request.user
-        )
+        if form.cleaned_data["language"]:
+            profile_language_set(
+                user=request.user, language=form.cleaned_data["language"], actor=request.user
+            )
         messages.success(request, _("Your notification preferences are saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

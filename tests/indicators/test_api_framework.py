@@ -271,6 +271,29 @@ def test_periods_refused_to_officers(api, officer, plan, period):
     assert ReportingPeriod.objects.count() == 1
 
 
+def test_a_periods_due_date_is_set_and_checked_through_the_api(api, reviewer, plan):
+    auth(api, reviewer)
+    base = {"plan": plan.pk, "start_date": "2027-01-01", "end_date": "2027-12-31"}
+    r = api.post("/api/v1/periods/", {**base, "label": "2027", "due_date": "2028-01-31"})
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    assert r.json()["due_date"] == "2028-01-31"
+    assert ReportingPeriod.objects.get(pk=pk).due == datetime.date(2028, 1, 31)
+    # The boundary: due the day the period starts; a day earlier is refused, nothing written.
+    assert api.patch(f"/api/v1/periods/{pk}/", {"due_date": "2027-01-01"}).status_code == 200
+    r = api.patch(f"/api/v1/periods/{pk}/", {"due_date": "2026-12-31"})
+    assert r.status_code == 400 and "due_date" in r.json()
+    assert ReportingPeriod.objects.get(pk=pk).due_date == datetime.date(2027, 1, 1)
+    r = api.post("/api/v1/periods/", {**base, "label": "2027b", "due_date": "2026-12-31"})
+    assert r.status_code == 400 and not ReportingPeriod.objects.filter(label="2027b").exists()
+    # Cleared: due at the end of the period again.
+    assert api.patch(f"/api/v1/periods/{pk}/", {"due_date": None}, format="json").status_code == 200
+    period = ReportingPeriod.objects.get(pk=pk)
+    assert period.due_date is None and period.due == period.end_date
+    assert Event.objects.filter(action="period.updated", target_id=str(pk)).count() == 2
+    assert api.get(f"/api/v1/periods/{pk}/").json()["due_date"] is None
+
+
 def test_framework_lists_keep_their_query_count(api, reviewer, plan, django_assert_max_num_queries):
     level = LevelFactory(plan=plan, depth=1, code="goal")
     auth(api, reviewer)

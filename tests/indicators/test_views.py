@@ -339,6 +339,71 @@ def test_period_close_asks_confirmation_and_reason(client, officer, reviewer, in
     assert Event.objects.get(action="period.opened").reason == "Late data from the field"
 
 
+def test_reviewer_edits_a_periods_due_date_on_its_page(client, reviewer, period):
+    import datetime
+
+    url = f"/indicators/periods/{period.pk}/edit/"
+    login(client, reviewer)
+    plan_page = client.get(f"/indicators/plans/{period.plan_id}/").content.decode()
+    assert f'href="{url}"' in plan_page
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(url).content.decode()
+    assert 'value="2026-01-01"' in page and 'type="date"' in page  # ISO whatever the language
+    data = {"start_date": "2026-01-01", "end_date": "2026-12-31"}
+    r = client.post(url, {**data, "due_date": "2025-12-31"})  # before the start
+    assert r.status_code == 400 and 'role="alert"' in r.content.decode()
+    period.refresh_from_db()
+    assert period.due_date is None
+    assert client.post(url, {**data, "due_date": "2027-01-31"}).status_code == 302
+    period.refresh_from_db()
+    assert period.due_date == datetime.date(2027, 1, 31)
+    assert Event.objects.filter(action="period.updated", target_id=str(period.pk)).exists()
+    assert "data-period-due" in client.get(f"/indicators/plans/{period.plan_id}/").content.decode()
+
+
+def test_period_edit_refusals(client, officer, period, undp):
+    from entities.choices import Role
+    from tests.factories import user_with_role
+
+    url = f"/indicators/periods/{period.pk}/edit/"
+    data = {"start_date": "2026-01-01", "end_date": "2026-12-31", "due_date": "2027-01-31"}
+    login(client, officer)
+    assert client.get(url).status_code == 403
+    assert client.post(url, data).status_code == 403
+    login(client, user_with_role(Role.REVIEWER, undp, username="rev-undp"))
+    assert client.post(url, data).status_code == 404
+    period.refresh_from_db()
+    assert period.due_date is None and not Event.objects.filter(action="period.updated").exists()
+
+
+def test_admin_changes_a_periods_due_date_through_the_service(client, period, unops):
+    import datetime
+
+    from django.contrib.auth.models import Permission
+
+    from entities.choices import Role
+    from tests.factories import UserFactory, user_with_role
+
+    data = {"start_date": "2026-01-01", "end_date": "2026-12-31", "due_date": "2027-02-15",
+            "is_closed": "on"}  # fmt: skip
+    url = f"/admin/indicators/reportingperiod/{period.pk}/change/"
+    # A superuser holds no reviewer role in the entity: the service refuses, nothing written.
+    client.force_login(UserFactory(username="t-root", is_superuser=True, is_staff=True))
+    assert client.post(url, data).status_code == 403
+    period.refresh_from_db()
+    assert period.due_date is None
+    staff = user_with_role(Role.REVIEWER, unops, username="t-staff-reviewer", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__endswith="reportingperiod"))
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+    r = client.post(url, data)
+    assert r.status_code == 302, r.content
+    period.refresh_from_db()
+    assert period.due_date == datetime.date(2027, 2, 15)
+    assert not period.is_closed  # closing needs a reason: not from the admin
+    assert Event.objects.filter(action="period.updated", actor=staff).exists()
+
+
 def test_period_close_refusals(client, officer, officer_undp, period, undp):
     from entities.choices import Role
     from tests.factories import user_with_role

@@ -56,6 +56,20 @@ def test_officer_sees_values_to_enter_with_the_due_date(client, plan, period, of
     assert closed not in work["to_enter"].rows
 
 
+def test_the_work_list_shows_and_orders_by_the_due_date(client, plan, period, officer):
+    IndicatorFactory(plan=plan, code="A")
+    later = PeriodFactory(
+        plan=plan, label="2027", start_date=datetime.date(2027, 1, 1),
+        end_date=datetime.date(2027, 12, 31),
+    )  # fmt: skip
+    period.due_date = datetime.date(2028, 1, 31)  # due after the later period ends
+    period.save()
+    response = _home(client, officer)
+    assert response.context["work"]["to_enter"].rows == [later, period]
+    html = response.content.decode()
+    assert "2028-01-31" in html and "2026-12-31" not in html
+
+
 def test_officer_narrowed_to_an_org_unit_counts_only_its_indicators(client, plan, period, unops):
     unit, other = OrgUnitFactory(entity=unops), OrgUnitFactory(entity=unops)
     IndicatorFactory(plan=plan, code="MINE", org_unit=unit)

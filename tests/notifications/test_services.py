@@ -281,6 +281,74 @@ def test_closed_or_complete_periods_send_nothing(plan, indicator, officer):
     assert not Notification.objects.exists()
 
 
+@pytest.mark.parametrize(("due_in", "told"), [(-1, False), (0, True), (7, True), (8, False)])
+def test_period_closing_goes_by_the_due_date_when_there_is_one(
+    plan, indicator, officer, due_in, told
+):
+    # Ends long ago (outside the window by its end date), due within it or not.
+    period = _closing_period(plan, -60)
+    period.due_date = TODAY + datetime.timedelta(days=due_in)
+    period.save()
+    services.send_period_closing_reminders(today=TODAY)
+    notes = Notification.objects.filter(kind=Kind.PERIOD_CLOSING)
+    assert notes.exists() is told
+    if told:
+        assert notes.get().params["due"] == period.due_date.isoformat()
+
+
+def test_a_due_date_moved_later_is_told_again(plan, indicator, officer):
+    period = _closing_period(plan, 3)
+    services.send_period_closing_reminders(today=TODAY)
+    period.due_date = period.end_date + datetime.timedelta(days=2)
+    period.save()
+    services.send_period_closing_reminders(today=TODAY)
+    dues = sorted(n.params["due"] for n in Notification.objects.filter(recipient=officer))
+    assert dues == [period.end_date.isoformat(), period.due_date.isoformat()]
+
+
+# --- e-mail in the recipient's language -------------------------------------------------------
+
+
+def test_each_recipient_gets_the_email_in_their_own_language(plan, indicator, unops):
+    from entities.services import profile_language_set
+
+    chinese = user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-zh-officer")
+    english = user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-en-officer")
+    unset = user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-default-officer")
+    profile_language_set(user=chinese, language="zh-hans", actor=chinese)
+    profile_language_set(user=english, language="en", actor=english)
+    period = _closing_period(plan, 3)
+    period.due_date = datetime.date(2027, 1, 31)
+    period.end_date = datetime.date(2026, 12, 31)
+    period.save()
+    services.send_period_closing_reminders(today=datetime.date(2027, 1, 28))
+    by_to = {m.to[0]: m for m in mail.outbox}
+    zh, en, default = by_to[chinese.email], by_to[english.email], by_to[unset.email]
+    assert zh.subject == f"{plan.code} closing-3 缺失 1 个数值，截止日期 2027年1月31日"
+    assert "value" not in zh.body.lower() and "Enter" not in zh.body
+    assert en.subject == f"1 value missing in {plan.code} closing-3, due 31 January 2027"
+    assert "Enter and submit them by the due date." in en.body
+    assert default.subject == en.subject  # no choice: the site's language (English)
+    # The in-app notification still reads in the language of the page that shows it.
+    note = Notification.objects.get(recipient=chinese)
+    assert note.params["due"] == "2027-01-31"
+
+
+def test_the_language_is_the_users_own_choice(officer, reviewer):
+    from entities.models import Profile
+    from entities.services import profile_language_set
+
+    with pytest.raises(PermissionDenied):
+        profile_language_set(user=officer, language="zh-hans", actor=reviewer)
+    with pytest.raises(ValidationError):
+        profile_language_set(user=officer, language="fr", actor=officer)
+    assert not Profile.objects.exists()
+    profile_language_set(user=officer, language="zh-hans", actor=officer)
+    profile_language_set(user=officer, language="zh-hans", actor=officer)  # already so
+    assert Profile.objects.get(user=officer).language == "zh-hans"
+    assert Event.objects.filter(action="profile.language_set").count() == 1
+
+
 # --- a closure proposed -----------------------------------------------------------------------
 
 
@@ -427,9 +495,9 @@ def test_texts_read_in_chinese():
         params={"missing": 3, "plan": "sp", "period": "2026", "due": "2026-12-31"},
     )
     with translation.override("zh-hans"):
-        assert texts.subject(note) == "sp 2026 缺失 3 个数值，截止日期 2026-12-31"
+        assert texts.subject(note) == "sp 2026 缺失 3 个数值，截止日期 2026年12月31日"
     with translation.override("en"):
-        assert texts.subject(note) == "3 values missing in sp 2026, due 2026-12-31"
+        assert texts.subject(note) == "3 values missing in sp 2026, due 31 December 2026"
 
 
 def test_demo_load_is_idempotent(rec, officer, monkeypatch):

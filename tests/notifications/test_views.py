@@ -87,6 +87,36 @@ def test_preferences_page_saves_the_choices(client, officer):
     assert set(prefs) == set(Kind.values)
 
 
+def test_the_settings_page_and_the_language_switcher_remember_the_email_language(client, officer):
+    from entities.models import Profile
+    from entities.selectors import language_for
+
+    client.force_login(officer)
+    assert language_for(officer) == "en"  # no choice yet: the site's language
+    page = client.get("/notifications/preferences/")
+    assert 'name="language"' in page.content.decode()
+    data = {f"{kind}__in_app": "on" for kind in Kind.values}
+    assert (
+        client.post("/notifications/preferences/", {**data, "language": "zh-hans"}).status_code
+        == 302
+    )
+    assert language_for(officer) == "zh-hans"
+    # An unknown language is refused on the page, and nothing changes.
+    refused = client.post("/notifications/preferences/", {**data, "language": "fr"})
+    assert refused.status_code == 200 and refused.context["form"].errors["language"]
+    assert language_for(officer) == "zh-hans"
+    # The switcher in the header sets the cookie as Django does, and remembers the choice.
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert switched.status_code == 302 and switched.cookies["django_language"].value == "en"
+    assert language_for(officer) == "en"
+    client.post("/i18n/setlang/", {"language": "xx", "next": "/"})  # ignored, as Django does
+    assert language_for(officer) == "en"
+    # Signed out, the switcher only sets the cookie.
+    client.logout()
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert Profile.objects.get(user=officer).language == "en"
+
+
 def test_pages_need_sign_in(client):
     for url in ("/notifications/", "/notifications/preferences/"):
         assert client.get(url).status_code == 302
