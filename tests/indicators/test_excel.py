@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -186,6 +187,34 @@ def test_large_file_is_read_and_committed_in_a_job(
     job.refresh_from_db()
     assert job.status == ImportStatus.COMMITTED
     assert Value.objects.get().numeric_value == Decimal("7")
+
+
+@override_settings(INDICATORS_IMPORT_INLINE_MAX_BYTES=0, INDICATORS_IMPORT_INLINE_ROWS=0)
+def test_a_commit_waiting_for_a_worker_is_not_taken_for_the_previews_dead_worker(
+    officer, period, kinds, eager_celery, django_capture_on_commit_callbacks
+):
+    """The preview's claim is cleared when the commit is sent: while it waits in the queue the
+    sweeper leaves it alone; a commit no worker ever takes is failed with the reason."""
+    from core import jobs
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.import_job_create(
+            period=period, upload=upload(workbook(period, {"K-number": (7, None)})), actor=officer
+        )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.READY and job.worker and job.heartbeat_at  # claimed
+    with django_capture_on_commit_callbacks(execute=False):  # the commit waits (or is lost)
+        services.import_commit(job=job, actor=officer)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.COMMITTING and job.heartbeat_at is None and not job.worker
+    later = job.queued_at + jobs.GRACE + timedelta(seconds=1)
+    assert jobs.jobs_sweep(now=later, active={}).get("indicators.import", []) == []
+    lost = job.queued_at + jobs.UNCLAIMED_GRACE + timedelta(seconds=1)
+    swept = jobs.jobs_sweep(now=lost, active={})["indicators.import"]
+    assert [s.pk for s in swept] == [job.pk]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "message was lost" in job.errors[0]["message"]
+    assert not Value.objects.exists()
 
 
 def test_import_through_api_and_page(api, client, officer, period, kinds):

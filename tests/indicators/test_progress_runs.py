@@ -288,6 +288,22 @@ def test_sweep_spares_a_job_run_inline_until_its_time_limit(db):
     assert inline.status == SnapshotStatus.RUNNING
 
 
+def test_a_run_no_worker_ever_took_is_failed_after_the_grace(
+    db, reviewer, django_capture_on_commit_callbacks
+):
+    from indicators.services.progress import progress_run_start
+
+    with django_capture_on_commit_callbacks(execute=False):  # its message is lost
+        snapshot = progress_run_start(actor=reviewer)
+    assert snapshot.heartbeat_at is None
+    at_limit = snapshot.queued_at + jobs.UNCLAIMED_GRACE
+    assert jobs.jobs_sweep(now=at_limit, active={}) == {}  # exactly at the grace: waits
+    swept = jobs.jobs_sweep(now=at_limit + timedelta(seconds=1), active={})
+    assert [s.pk for s in swept["indicators.progress"]] == [snapshot.pk]
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.FAILED and "message was lost" in snapshot.error
+
+
 def test_a_swept_import_shows_the_reason_and_may_be_retried(
     db, plan, period, officer, reviewer, django_capture_on_commit_callbacks
 ):
