@@ -11,12 +11,11 @@ again, within its own limit of attempts: report runs do). A job sent to the work
 by none within UNCLAIMED_GRACE lost its message (the broker restarted without it, the send
 after commit failed): it is failed with that reason too, never left "queued" for ever; re-sending
 it instead could run it twice next to a message that was only waiting behind a long queue.
-Whether a worker runs a task
-is asked through Celery's inspect API: the main process of a prefork worker answers while its
-pool process works (a "solo" worker busy with a task would not). Tasks are declared with
-acks_late, reject_on_worker_lost and time limits (JOB_TASK_OPTIONS): a message whose worker
-died is delivered again, and the task, finding its job failed or done, leaves it alone (safe
-to run twice).
+Whether a worker runs a task is asked through Celery's inspect API: the main process of a
+prefork worker answers while its pool process works (a "solo" worker busy with a task would
+not). Tasks are declared with acks_late, reject_on_worker_lost and time limits
+(JOB_TASK_OPTIONS): a message whose worker died is delivered again, and the task, finding its
+job failed or done, leaves it alone (safe to run twice).
 """
 
 import logging
