@@ -58,6 +58,12 @@ def test_language_switcher_changes_the_page(new_page, small_demo):
     page.wait_for_selector('html[lang="zh-hans"]')
     assert page.locator('[data-nav="home"]').inner_text() == "首页"
     assert page.locator("h1").inner_text().startswith("欢迎")
+    # Signed in, the choice is remembered: the officer's e-mail is written in Chinese now.
+    from django.contrib.auth import get_user_model
+
+    from entities.selectors import language_for
+
+    assert language_for(get_user_model().objects.get(username="officer")) == "zh-hans"
 
 
 def test_undp_officer_gets_404_for_unops_page(new_page, small_demo):
