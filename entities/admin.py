@@ -5,10 +5,10 @@ revoked through their services; a role is changed by revoking it and granting an
 from django.contrib import admin
 from knox.models import AuthToken
 
-from core.admin_mixins import ServiceAdmin
+from core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 
 from . import services
-from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership, OrgUnit
+from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership, OrgUnit, Profile
 
 # knox's own admin lists tokens by their hash and deletes them unaudited; ours lists them by
 # their first characters and revokes them through the service.
@@ -110,3 +110,11 @@ class MembershipAdmin(ServiceAdmin):
 
     def delete_through_service(self, request, obj):
         services.membership_revoke(membership=obj, actor=request.user)
+
+
+@admin.register(Profile)
+class ProfileAdmin(ReadOnlyAdmin):
+    """Each user sets their own language (the switcher, the notification preferences page)."""
+
+    list_display = ["user", "language", "updated_at"]
+    list_filter = ["language"]
