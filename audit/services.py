@@ -68,8 +68,10 @@ def events_record_select(*, actor, action, select_sql, params=()):
     actor = _actor(actor)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Event._meta.db_table} (created_at, actor_id, action, {columns}) "  # noqa: S608  (no user text: our table and columns)
-            f"SELECT statement_timestamp(), %s, %s, {columns} FROM ({select_sql}) AS chosen({columns})",
+            # No user text in the statement: our table and columns, the caller's SELECT.
+            f"INSERT INTO {Event._meta.db_table} (created_at, actor_id, action, {columns}) "
+            f"SELECT statement_timestamp(), %s, %s, {columns} "
+            f"FROM ({select_sql}) AS chosen({columns})",
             [getattr(actor, "pk", None), _check(action), *params],
         )
         return cursor.rowcount

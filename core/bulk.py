@@ -15,7 +15,9 @@ def stage(table, columns, frame):
     `frame` (the same columns, in order) into it, in one round trip. Text stays text: empty
     text is empty, None is NULL."""
     with connection.cursor() as cursor:
+        # Dropped first: two imports in one outer transaction (a test's) meet the first's table.
         cursor.execute(
+            f"DROP TABLE IF EXISTS pg_temp.{table}; "
             f"CREATE TEMP TABLE {table} ("  # our own names and types, never user input
             + ", ".join(f"{name} {kind}" for name, kind in columns.items())
             + ") ON COMMIT DROP"

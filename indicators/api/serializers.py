@@ -302,7 +302,10 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "processed_rows",
             "rows_to_write",
             "written_rows",
+            "unchanged_rows",
+            "progress",
             "progress_percent",
+            "changes",
             "errors",
             "created_at",
         ]
@@ -313,6 +316,9 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "processed_rows",
             "rows_to_write",
             "written_rows",
+            "unchanged_rows",
+            "progress",
+            "changes",
             "errors",
             "created_at",
         ]

@@ -91,6 +91,7 @@ def values_write_checked(*, period, changes, actor, history=None):
     )
     with connection.cursor() as cursor:
         cursor.execute(
+            f"DROP TABLE IF EXISTS pg_temp.{WRITTEN}; "
             f"CREATE TEMP TABLE {WRITTEN} (value_id bigint, indicator_id bigint, status text, "
             "old jsonb) ON COMMIT DROP"
         )
