@@ -67,11 +67,14 @@ def check_file(source):
     xlsx_check(source, limits=limits())
 
 
-def read_rows(path):
+def read_rows(path, *, checked=False):
     """The data rows of the Values sheet (header excluded, from row 2) and the About sheet's
-    period label. Raises ValidationError when the file is not our template or is too large."""
+    period label. Raises ValidationError when the file is not our template or is too large.
+    checked=True: this very file already passed check_file (its upload, or its preview) and is
+    not scanned again."""
     bounds = limits()
-    check_file(str(path))
+    if not checked:
+        check_file(str(path))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
@@ -94,16 +97,14 @@ def read_rows(path):
     return period_label, rows[1:]
 
 
-def read_frame(path):
+def read_frame(path, *, checked=False):
     """(period label, one frame of the data rows): columns "row" (Excel's row number), then
     the template's columns, cells as calamine read them (text stripped)."""
-    period_label, rows = read_rows(path)
+    period_label, rows = read_rows(path, checked=checked)
     width = len(COLUMNS)
-    frame = pd.DataFrame(
-        [(r[:width] if len(r) >= width else [*r, *[""] * (width - len(r))]) for r in rows],
-        columns=COLUMNS,
-        dtype=object,
-    )
+    if any(len(r) != width for r in rows):
+        rows = [(r[:width] if len(r) >= width else [*r, *[""] * (width - len(r))]) for r in rows]
+    frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     for key in ("code", "value", "footnote"):
         frame[key] = frame[key].map(_strip)
     frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
@@ -352,14 +353,14 @@ def _other_kinds(frame, indicators, problems):
     return bools, texts, parts, np.array(ok, dtype=bool)
 
 
-def check_workbook(job, on_progress=None, *, path=None):
+def check_workbook(job, on_progress=None, *, path=None, checked=False):
     """Read the job's workbook and check every row against the period's indicators and the
     values stored now (read by the caller's transaction: a commit locks them first).
-    Returns a Checked."""
+    checked: see read_rows. Returns a Checked."""
     period = job.period
     problems = Problems()
     try:
-        period_label, frame = read_frame(path or job.file.path)
+        period_label, frame = read_frame(path or job.file.path, checked=checked)
     except ValidationError as exc:
         problems.add(0, None, exc.messages[0])
         return Checked(problems)
@@ -378,7 +379,7 @@ def check_workbook(job, on_progress=None, *, path=None):
         return Checked(problems, total)
 
     # Blank rows are skipped; a row needs its code, once, of an active indicator.
-    blank = frame[COLUMNS].map(_empty).all(axis=1)
+    blank = frame[COLUMNS].isin(["", None]).all(axis=1)
     frame = frame[~blank].copy()
     frame = frame[["row", "code", "value", "footnote"]]
     frame["code"] = frame["code"].map(_code)

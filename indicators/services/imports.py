@@ -72,7 +72,7 @@ def import_job_create(*, period, upload, actor):
     )
     inline_max = getattr(settings, "INDICATORS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
     if upload.size <= inline_max:
-        import_job_preview(job_id=job.pk)
+        import_job_preview(job_id=job.pk, checked=True)  # the upload was checked above
         job.refresh_from_db()
     else:
         tasks.import_preview.delay_on_commit(job.pk)
@@ -147,10 +147,11 @@ def _progress(job_id):
     return progress
 
 
-def import_job_preview(*, job_id):
+def import_job_preview(*, job_id, checked=False):
     """Read and check an uploaded workbook; store its problems, what a commit would change
     (old → new, rows_to_write) and what it leaves unchanged (written_rows stays 0). Safe to
-    run twice."""
+    run twice. checked: the stored file is the upload core.excel.xlsx_check has just passed
+    (the job's task checks it again: a stored file may predate the check)."""
     from .. import importers
 
     job = ImportJob.objects.select_related("period__plan", "created_by").get(pk=job_id)
@@ -158,7 +159,7 @@ def import_job_preview(*, job_id):
         return job
     _update(job_id, status=ImportStatus.PARSING, progress=0)
     try:
-        checked = importers.check_workbook(job, on_progress=_progress(job_id))
+        result = importers.check_workbook(job, on_progress=_progress(job_id), checked=checked)
     except Exception:
         log.exception("import %s: preview failed", job_id)
         _update(
@@ -167,19 +168,19 @@ def import_job_preview(*, job_id):
             errors=[{"row": 0, "column": "", "message": str(_("The file could not be read."))}],
         )
         raise
-    problems = checked.problems
-    if not checked.total and not problems.count:
+    problems = result.problems
+    if not result.total and not problems.count:
         problems.add(0, None, _("The workbook has no value to write."))
     _update(
         job_id,
         status=ImportStatus.INVALID if problems.count else ImportStatus.READY,
-        total_rows=checked.total,
-        processed_rows=checked.total,
+        total_rows=result.total,
+        processed_rows=result.total,
         progress=100,
-        rows_to_write=0 if problems.count else len(checked.changes),
-        unchanged_rows=checked.unchanged,
+        rows_to_write=0 if problems.count else len(result.changes),
+        unchanged_rows=result.unchanged,
         written_rows=0,
-        changes=[] if problems.count else checked.change_list(),
+        changes=[] if problems.count else result.change_list(),
         errors=importers.error_list(problems),
     )
     job.refresh_from_db()
@@ -208,7 +209,8 @@ def import_job_write(*, job_id):
                 .filter(period=job.period)
                 .values_list("id", flat=True)
             )
-            checked = importers.check_workbook(job, on_progress=_progress(job_id))
+            # Its preview passed core.excel.xlsx_check on this stored file: not scanned again.
+            checked = importers.check_workbook(job, on_progress=_progress(job_id), checked=True)
             if checked.problems.count:
                 raise _Refused(importers.error_list(checked.problems))
             with pghistory.context(user=actor.pk, service="import", **{"import": job.pk}):
