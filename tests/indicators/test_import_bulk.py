@@ -266,3 +266,30 @@ def test_progress_is_stored_and_shown_as_a_bar_and_in_the_api(client, api, offic
     api.force_authenticate(officer)
     body = api.get(f"/api/v1/imports/{job.pk}/").json()
     assert (body["progress"], body["progress_percent"]) == (40, 40)
+
+
+def test_parts_are_replaced_and_the_value_history_names_the_import(officer, period, kinds):
+    services.value_save(
+        indicator=kinds["parts"],
+        period=period,
+        data={"parts": {"pooled": Decimal("59"), "thematic": Decimal("27")}},
+        actor=officer,
+    )
+    content = workbook(period, {"K-parts": ("pooled=60; thematic=27", None)})
+    job = services.import_job_create(period=period, upload=upload(content), actor=officer)
+    assert job.status == ImportStatus.READY, job.errors
+    assert job.changes[0]["row"] == 7 and job.changes[0]["code"] == "K-parts"
+    services.import_commit(job=job, actor=officer)
+    value = Value.objects.get(indicator=kinds["parts"])
+    assert value.version == 2
+    assert [(p.code, p.numeric_value) for p in value.parts.all()] == [
+        ("pooled", Decimal("60")),
+        ("thematic", Decimal("27")),
+    ]
+    event = Event.objects.filter(action="value.saved").latest("id")
+    assert event.target_id == str(value.pk)
+    assert event.payload["old"]["parts"] == {"pooled": "59", "thematic": "27"}
+    assert event.payload["new"]["parts"] == {"pooled": "60", "thematic": "27"}
+    latest = Value.pgh_event_model.objects.filter(pgh_obj_id=value.pk).latest("pgh_id")
+    assert latest.pgh_label == "update" and latest.version == 2
+    assert latest.pgh_context.metadata["import"] == job.pk
