@@ -136,13 +136,37 @@ def run():
     assert written == ROWS
     assert Value.objects.get(indicator__code="B000003").numeric_value == Decimal("4.5")
     total = preview_s + commit_s
-    print(f"workbook: {ROWS} rows, {size_mb:.1f} MB", flush=True)
+    print(
+        f"workbook: {ROWS} rows, {size_mb:.1f} MB; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs",
+        flush=True,
+    )
     report("floor: calamine parse only", floor_s)
     report("preview: read and check every row", preview_s)
     report(
         "commit: write every row in one transaction",
         commit_s,
         extra=f"{len(queries)} statements for {written} values",
+    )
+    # Where the commit's time goes: its statements in PostgreSQL, the rest (reading and
+    # checking the file again in Python, the COMMIT with its deferred foreign-key checks).
+    phases = {
+        "merge": "INSERT INTO indicators_value ",
+        "history": "INSERT INTO indicators_valueevent",
+        "events": "value.saved",
+    }
+    spent = dict.fromkeys(phases, 0.0)
+    for query in queries.captured_queries:
+        for name, marker in phases.items():
+            if marker in query["sql"]:
+                spent[name] += float(query["time"])
+                break
+    statements = sum(float(q["time"]) for q in queries.captured_queries)
+    print(
+        "commit split: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
+        + f", all statements {statements:.2f} s, the rest {commit_s - statements:.2f} s",
+        flush=True,
     )
     report(
         "import: preview + commit",
