@@ -55,3 +55,23 @@ def events_record_many(*, actor, events, batch_size=2000):
     rows = [_event(actor=actor, **event) for event in events]
     Event.objects.bulk_create(rows, batch_size=batch_size)
     return len(rows)
+
+
+def events_record_select(*, actor, action, select_sql, params=()):
+    """Record many events by one actor with one INSERT ... SELECT (an import of 50,000 values):
+    `select_sql` yields, per event, target_type, target_id, target_repr, entity_id, reason
+    and payload (jsonb), in that order. The action is checked like every other. Returns the
+    number of events written."""
+    from django.db import connection
+
+    columns = "target_type, target_id, target_repr, entity_id, reason, payload"
+    actor = _actor(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # No user text in the statement: our table and columns, the caller's SELECT.
+            f"INSERT INTO {Event._meta.db_table} (created_at, actor_id, action, {columns}) "
+            f"SELECT statement_timestamp(), %s, %s, {columns} "
+            f"FROM ({select_sql}) AS chosen({columns})",
+            [getattr(actor, "pk", None), _check(action), *params],
+        )
+        return cursor.rowcount

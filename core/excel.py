@@ -282,6 +282,10 @@ def sheet_rows(book, name_or_index, *, limits):
             sheet = book.get_sheet_by_index(name_or_index)
         else:
             sheet = book.get_sheet_by_name(name_or_index)
+        end = sheet.end
+        if end is not None and end[0] <= limits.max_rows and end[1] < limits.max_columns:
+            # Within the limits (the usual case): calamine builds the rows itself, at C speed.
+            return sheet.to_python(skip_empty_area=False)
         top, left = sheet.start or (0, 0)
         rows = [[] for _i in range(min(top, limits.max_rows + 2))]
         for row in sheet.iter_rows():

@@ -24,7 +24,7 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +84,34 @@ def job_claim(model, pk):
 def job_beat(model, pk):
     """A sign of life (call it between steps of a long job, outside its own transaction)."""
     model.objects.filter(pk=pk).update(heartbeat_at=timezone.now())
+
+
+def job_progress(model, pk, **fields):
+    """Write a job's progress (percent, counts) and a heartbeat where others can see them now:
+    inside a transaction (an import's commit) on a connection of its own, which gives up at
+    once rather than wait for a lock; outside, as an ordinary update."""
+    from django.db import connection, connections
+
+    fields["heartbeat_at"] = timezone.now()
+    if not connection.in_atomic_block:
+        model.objects.filter(pk=pk).update(**fields)
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        table = model._meta.db_table
+        names = list(fields)
+        sets = ", ".join(f"{model._meta.get_field(n).column} = %s" for n in names)
+        with side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {sets} WHERE id = %s",  # noqa: S608  (our own columns)
+                [*(fields[n] for n in names), pk],
+            )
+    except Exception:  # progress is a courtesy: never let it break the job
+        log.warning("jobs: progress of %s %s not written", model.__name__, pk, exc_info=True)
+    finally:
+        side.close()
 
 
 def active_tasks(timeout=2.0):

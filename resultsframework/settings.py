@@ -280,7 +280,7 @@ INDICATORS_IMPORT_INLINE_MAX_BYTES = env.int(
 )
 INDICATORS_IMPORT_INLINE_ROWS = env.int("INDICATORS_IMPORT_INLINE_ROWS", default=2000)
 # Data rows one workbook may hold (core.excel.Limits): a sheet reaching further is refused.
-INDICATORS_IMPORT_MAX_ROWS = env.int("INDICATORS_IMPORT_MAX_ROWS", default=100_000)
+INDICATORS_IMPORT_MAX_ROWS = env.int("INDICATORS_IMPORT_MAX_ROWS", default=500_000)
 OVERSIGHT_IMPORT_MAX_ROWS = env.int("OVERSIGHT_IMPORT_MAX_ROWS", default=20_000)
 OVERSIGHT_IMPORT_MAX_BYTES = env.int("OVERSIGHT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 # Smaller files are read (and, up to the rows, written) in the request; larger ones in a job.

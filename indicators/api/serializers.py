@@ -286,9 +286,20 @@ class HistoryEntrySerializer(serializers.Serializer):
     file = serializers.CharField()
 
 
+class ImportChangeSerializer(serializers.Serializer):
+    """One value an import would change (its preview): old and new in words."""
+
+    row = serializers.IntegerField()
+    code = serializers.CharField()
+    old = serializers.CharField()
+    new = serializers.CharField()
+    note = serializers.CharField()
+
+
 class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     progress_percent = serializers.IntegerField(read_only=True)
+    changes = ImportChangeSerializer(many=True, read_only=True)
 
     class Meta:
         model = ImportJob
@@ -302,7 +313,10 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "processed_rows",
             "rows_to_write",
             "written_rows",
+            "unchanged_rows",
+            "progress",
             "progress_percent",
+            "changes",
             "errors",
             "created_at",
         ]
@@ -313,6 +327,9 @@ class ImportJobSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
             "processed_rows",
             "rows_to_write",
             "written_rows",
+            "unchanged_rows",
+            "progress",
+            "changes",
             "errors",
             "created_at",
         ]

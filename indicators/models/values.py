@@ -3,6 +3,7 @@ and import jobs."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -377,6 +378,14 @@ class ImportJob(Job):
     # A preview writes nothing: it says how many rows a commit would write.
     rows_to_write = models.PositiveIntegerField(_("rows to write"), default=0)
     written_rows = models.PositiveIntegerField(_("rows written"), default=0)
+    # Rows whose value the file leaves as it is (the same as stored): no change, no problem.
+    unchanged_rows = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    # How far the job has got, in percent (reading, checking, writing), for the progress bar.
+    progress = models.PositiveSmallIntegerField(
+        _("progress"), default=0, validators=[MaxValueValidator(100)]
+    )
+    # The preview: [{"row", "code", "old", "new", "note"}] for the first 1,000 changes.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
     # [{"row": 5, "column": "Current value", "message": "..."}], row 0 = the whole file.
     errors = models.JSONField(_("problems"), default=list, blank=True)
     created_by = models.ForeignKey(
@@ -404,6 +413,4 @@ class ImportJob(Job):
 
     @property
     def progress_percent(self):
-        if not self.total_rows:
-            return 0
-        return int(self.processed_rows * 100 / self.total_rows)
+        return self.progress

@@ -37,7 +37,7 @@ def _context(actor):
     return pghistory.context(user=getattr(actor, "pk", None), service=True)
 
 
-def _bulk_history_context(actor):
+def _bulk_history_context(actor, **metadata):
     """Row history for a bulk write, attributed to `actor`, at a fixed cost.
 
     pghistory's triggers read two settings per row (the context, and pgtrigger's ignore list)
@@ -45,7 +45,8 @@ def _bulk_history_context(actor):
     subtransaction, which made 50,000 inserts take minutes and grow worse than linearly.
     pghistory.context() avoids that by rewriting every statement on the client, which costs
     seconds more. Setting the three values once for the transaction (SET LOCAL semantics)
-    gives the triggers what they need: the same history rows, with the same context."""
+    gives the triggers what they need: the same history rows, with the same context.
+    `metadata` adds to it (an import names itself: {"import": job id})."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('pgtrigger.ignore', "
@@ -57,7 +58,9 @@ def _bulk_history_context(actor):
             "true)",
             [
                 str(uuid.uuid4()),
-                json.dumps({"user": getattr(actor, "pk", None), "service": "values_save"}),
+                json.dumps(
+                    {"user": getattr(actor, "pk", None), "service": "values_save", **metadata}
+                ),
             ],
         )
 

@@ -3,22 +3,20 @@ import events happen here; importers.py reads and checks, tasks.py only calls th
 
 import logging
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
 from core.excel import file_errors
 from core.files import XLSX, atomic_with_files, store_private
-from core.jobs import job_queued
+from core.jobs import job_progress, job_queued
 
 from .. import permissions
 from ..choices import ImportStatus
-from ..models import (
-    ImportJob,
-)
+from ..models import ImportJob, Value
 from ._common import (
     _save,
 )
@@ -74,7 +72,7 @@ def import_job_create(*, period, upload, actor):
     )
     inline_max = getattr(settings, "INDICATORS_IMPORT_INLINE_MAX_BYTES", 256 * 1024)
     if upload.size <= inline_max:
-        import_job_preview(job_id=job.pk)
+        import_job_preview(job_id=job.pk, checked=True)  # the upload was checked above
         job.refresh_from_db()
     else:
         tasks.import_preview.delay_on_commit(job.pk)
@@ -83,7 +81,7 @@ def import_job_create(*, period, upload, actor):
 
 def import_commit(*, job, actor):
     """Write every row of a clean, previewed workbook in one transaction, through
-    values_save (the service the form uses). Refused unless the preview found no problem."""
+    set-based statements (services.values_bulk). Refused unless the preview found no problem."""
 
     if job.created_by_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the person who uploaded the file may commit it."))
@@ -127,7 +125,7 @@ def import_retry(*, job, actor):
         raise ValidationError({"status": _("Only a failed import can be retried.")})
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportStatus.PENDING, errors=[], processed_rows=0, total_rows=0, written_rows=0,
-        **job_queued(),
+        unchanged_rows=0, progress=0, changes=[], **job_queued(),
     )  # fmt: skip
     event_record(actor=actor, action="import.retried", target=job, entity=job.period.plan.entity)
     tasks.import_preview.delay_on_commit(job.pk)
@@ -139,22 +137,30 @@ def _update(job_id, **fields):
     ImportJob.objects.filter(pk=job_id).update(**fields)
 
 
-def import_job_preview(*, job_id):
-    """Read and check an uploaded workbook, store its problems and how many rows a commit
-    would write (rows_to_write; written_rows stays 0). Safe to run twice."""
+def _progress(job_id):
+    def progress(total, percent):
+        # Also a sign of life for core.jobs.sweep(); seen at once, even from inside the
+        # commit's transaction.
+        job_progress(
+            ImportJob, job_id, total_rows=total, processed_rows=total, progress=int(percent)
+        )
+
+    return progress
+
+
+def import_job_preview(*, job_id, checked=False):
+    """Read and check an uploaded workbook; store its problems, what a commit would change
+    (old → new, rows_to_write) and what it leaves unchanged (written_rows stays 0). Safe to
+    run twice. checked: the stored file is the upload core.excel.xlsx_check has just passed
+    (the job's task checks it again: a stored file may predate the check)."""
     from .. import importers
 
     job = ImportJob.objects.select_related("period__plan", "created_by").get(pk=job_id)
     if job.status not in (ImportStatus.PENDING, ImportStatus.PARSING):
         return job
-    _update(job_id, status=ImportStatus.PARSING)
-
-    def progress(done, total):
-        # Also a sign of life for core.jobs.sweep().
-        _update(job_id, processed_rows=done, total_rows=total, heartbeat_at=timezone.now())
-
+    _update(job_id, status=ImportStatus.PARSING, progress=0)
     try:
-        rows, problems, total = importers.check_rows(job, on_progress=progress)
+        result = importers.check_workbook(job, on_progress=_progress(job_id), checked=checked)
     except Exception:
         log.exception("import %s: preview failed", job_id)
         _update(
@@ -163,15 +169,19 @@ def import_job_preview(*, job_id):
             errors=[{"row": 0, "column": "", "message": str(_("The file could not be read."))}],
         )
         raise
-    if not rows and not problems.count:
+    problems = result.problems
+    if not result.total and not problems.count:
         problems.add(0, None, _("The workbook has no value to write."))
     _update(
         job_id,
         status=ImportStatus.INVALID if problems.count else ImportStatus.READY,
-        total_rows=total,
-        processed_rows=total,
-        rows_to_write=len(rows),
+        total_rows=result.total,
+        processed_rows=result.total,
+        progress=100,
+        rows_to_write=0 if problems.count else len(result.changes),
+        unchanged_rows=result.unchanged,
         written_rows=0,
+        changes=[] if problems.count else result.change_list(),
         errors=importers.error_list(problems),
     )
     job.refresh_from_db()
@@ -179,33 +189,69 @@ def import_job_preview(*, job_id):
 
 
 def import_job_write(*, job_id):
-    """Write a previewed workbook: every row in one transaction through values_save, or
-    nothing at all. Safe to run twice (a committed job is left alone)."""
+    """Write a previewed workbook in one transaction with set-based statements, or nothing at
+    all: the period's values locked, the file checked again against them, the changes merged
+    (services.values_bulk), one audit event for the import. Safe to run twice (a committed job
+    is left alone)."""
     from .. import importers
-    from ._common import StaleVersion
-    from .values import values_save
+    from .values_bulk import values_write_checked
 
     job = ImportJob.objects.select_related("period__plan__entity", "created_by").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
         return job
-    _update(job_id, status=ImportStatus.COMMITTING)
-    rows, problems, _total = importers.check_rows(job, validate=False)
-    if problems.count:
-        _update(job_id, status=ImportStatus.INVALID, errors=importers.error_list(problems))
-        job.refresh_from_db()
-        return job
+    _update(job_id, status=ImportStatus.COMMITTING, progress=0)
+    actor = job.created_by
     try:
         with transaction.atomic():
-            values_save(period=job.period, rows=rows, actor=job.created_by)
-            _update(job_id, status=ImportStatus.COMMITTED, written_rows=len(rows))
+            # What the check reads stays as read until the commit: no value of the period is
+            # changed by anyone else meanwhile (new ones are caught by the merge).
+            list(
+                Value.objects.select_for_update()
+                .filter(period=job.period)
+                .values_list("id", flat=True)
+            )
+            # Its preview passed core.excel.xlsx_check on this stored file: not scanned again.
+            checked = importers.check_workbook(job, on_progress=_progress(job_id), checked=True)
+            if checked.problems.count:
+                raise _Refused(importers.error_list(checked.problems))
+            with pghistory.context(user=actor.pk, service="import", **{"import": job.pk}):
+                written = values_write_checked(
+                    period=job.period,
+                    changes=checked.changes,
+                    actor=actor,
+                    history={"import": job.pk},
+                )
+            _update(
+                job_id,
+                status=ImportStatus.COMMITTED,
+                written_rows=written,
+                unchanged_rows=checked.unchanged,
+                progress=100,
+            )
             event_record(
-                actor=job.created_by,
+                actor=actor,
                 action="import.committed",
                 target=job,
                 entity=job.period.plan.entity,
-                payload={"rows": len(rows)},
+                payload={
+                    "file": job.original_name,
+                    "rows": written,
+                    "unchanged": checked.unchanged,
+                    "total": checked.total,
+                },
             )
-    except (ValidationError, PermissionDenied, StaleVersion) as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
+    except _Refused as exc:
+        _update(job_id, status=ImportStatus.INVALID, errors=exc.errors, progress=100)
+    except (ValidationError, PermissionDenied) as exc:
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=100)
     job.refresh_from_db()
     return job
+
+
+class _Refused(Exception):
+    """The file checked again at commit has problems (the state changed since the preview):
+    the transaction rolls back, the job shows them."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(errors)

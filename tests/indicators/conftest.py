@@ -1,6 +1,12 @@
 import pytest
 
-from tests.indicators.factories import IndicatorFactory, PeriodFactory, PlanFactory
+from indicators.choices import ValueKind
+from tests.indicators.factories import (
+    IndicatorFactory,
+    PeriodFactory,
+    PlanFactory,
+    with_framework,
+)
 
 
 @pytest.fixture
@@ -21,3 +27,14 @@ def indicator(plan):
 @pytest.fixture
 def undp_plan(undp):
     return PlanFactory(entity=undp, code="undp-sp")
+
+
+@pytest.fixture
+def kinds(plan):
+    """One indicator of each kind, codes K-<kind>."""
+    made = {}
+    for i, kind in enumerate(ValueKind.values):
+        ind = IndicatorFactory(plan=plan, code=f"K-{kind}", value_kind=kind, decimals=1, order=i)
+        made[kind] = ind
+    with_framework(made["number"])
+    return made

@@ -13,20 +13,8 @@ from indicators.choices import ImportStatus, ValueKind
 from indicators.models import ImportJob, Value
 from resultsframework.celery import app as celery_app
 from tests.factories import api_token
-from tests.indicators.factories import IndicatorFactory, with_framework
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def kinds(plan):
-    """One indicator of each kind, codes K-<kind>."""
-    made = {}
-    for i, kind in enumerate(ValueKind.values):
-        ind = IndicatorFactory(plan=plan, code=f"K-{kind}", value_kind=kind, decimals=1, order=i)
-        made[kind] = ind
-    with_framework(made["number"])
-    return made
 
 
 def workbook(period, edits=None, extra_rows=()):

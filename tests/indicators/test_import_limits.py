@@ -50,7 +50,7 @@ def test_hostile_workbook_is_refused_and_nothing_is_written(case, data, name, of
     ("ref", "words"),
     [
         ("XFD1048576", "beyond column H"),
-        ("H1048576", "beyond row 100001"),
+        ("H1048576", "beyond row 500001"),  # INDICATORS_IMPORT_MAX_ROWS: 500,000
         ("I2", "beyond column H"),
     ],
 )

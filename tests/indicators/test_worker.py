@@ -123,3 +123,84 @@ def test_worker_refuses_a_hostile_workbook_and_lives(worker, officer, plan, peri
     assert "XFD1048576" in job.errors[0]["message"]
     assert worker.poll() is None  # the worker process is still running
     assert not Value.objects.exists()
+
+
+def _waiting_on_lock(table):
+    """Backends (other than this one) waiting for a lock while writing `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query ILIKE %s AND pid <> pg_backend_pid()",
+            [f"%INSERT INTO {table}%"],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.worker
+@override_settings(INDICATORS_IMPORT_INLINE_MAX_BYTES=0, INDICATORS_IMPORT_INLINE_ROWS=0)
+def test_an_import_killed_mid_commit_writes_nothing_and_is_swept_failed(
+    transactional_db, officer, plan, period
+):
+    from core import jobs
+
+    for i in range(30):
+        IndicatorFactory(plan=plan, code=f"K{i:02d}", value_kind=ValueKind.NUMBER, order=i)
+    edits = {f"K{i:02d}": (i + 0.5, None) for i in range(30)}
+    history = Value.pgh_event_model.objects.count()
+    proc = start_worker()
+    other = connection.get_new_connection(connection.get_connection_params())
+    other.autocommit = True
+    try:
+        job = services.import_job_create(
+            period=period,
+            upload=SimpleUploadedFile("k.xlsx", workbook(period, edits)),
+            actor=officer,
+        )
+        job = wait_for(job.pk, {ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED})
+        assert job.status == ImportStatus.READY, job.errors
+        # Another session holds the audit table: the commit's transaction merges the values
+        # and their history, then waits there for its events, mid-commit, until it is killed.
+        other.execute("BEGIN")
+        other.execute("LOCK TABLE audit_event IN EXCLUSIVE MODE")
+        services.import_commit(job=job, actor=officer)
+        deadline = time.monotonic() + WORKER_TIMEOUT
+        while not _waiting_on_lock("audit_event"):
+            assert time.monotonic() < deadline, "the commit did not reach its events"
+            time.sleep(0.2)
+        job.refresh_from_db()
+        assert job.status == ImportStatus.COMMITTING and job.task_id
+        pool = children(proc.pid)
+        os.kill(proc.pid, signal.SIGKILL)
+        for pid in pool:
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(30)
+        other.execute("ROLLBACK")
+        other.close()
+    # The dead worker's transaction is rolled back by PostgreSQL once its client is gone.
+    deadline = time.monotonic() + 30
+    while _waiting_on_lock("audit_event") or _running("indicators_value"):
+        assert time.monotonic() < deadline, "the killed worker's session stayed"
+        time.sleep(0.2)
+    assert not Value.objects.exists()
+    assert Value.pgh_event_model.objects.count() == history
+    later = timezone.now() + jobs.GRACE + timedelta(seconds=1)
+    swept = jobs.jobs_sweep(now=later)
+    assert [s.pk for s in swept["indicators.import"]] == [job.pk]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and job.worker in job.errors[0]["message"]
+    assert not Value.objects.exists()
+
+
+def _running(table):
+    """Backends (other than this one) inside a transaction that wrote `table`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE c.relname = %s AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()",
+            [table],
+        )
+        return cursor.fetchone()[0]
