@@ -292,6 +292,8 @@ class IndicatorCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["node"].queryset = plan.nodes.select_related("level")
+        # Results by their title in the user's language (str() names them in English).
+        self.fields["node"].label_from_instance = lambda node: f"{node.code} {node.title}"
         self.fields["value_kind"].choices = [
             c for c in self.fields["value_kind"].choices if c[0] != ValueKind.PARTS
         ]
