@@ -46,7 +46,9 @@ class TypedInputMixin:
                     widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 )
         else:
-            suffix = {"percent": "%", "currency": indicator.currency}.get(kind, indicator.unit)
+            suffix = {"percent": "%", "currency": indicator.currency}.get(
+                kind, indicator.unit_label
+            )
             self.fields["value"] = forms.CharField(
                 label=_("Value"),
                 required=required,

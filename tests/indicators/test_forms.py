@@ -17,3 +17,19 @@ def test_indicator_form_names_results_in_the_users_language(language, title):
             str(label) for _, label in IndicatorCreateForm(plan=node.plan).fields["node"].choices
         ]
     assert choices[1:] == [f"G-x {title}"]
+
+
+def test_units_read_in_the_users_language_and_unknown_ones_as_stored():
+    from decimal import Decimal
+
+    from indicators.formatting import display
+    from tests.indicators.factories import IndicatorFactory
+
+    people = IndicatorFactory(value_kind="number", unit="people", decimals=0)
+    own = IndicatorFactory(value_kind="number", unit="tCO2e", decimals=0)
+    data = {"numeric_value": Decimal("1200")}
+    with translation.override("zh-hans"):
+        assert display(people, data).endswith(" 人") and people.unit_label == "人"
+        assert display(own, data).endswith(" tCO2e")
+    with translation.override("en"):
+        assert display(people, data).endswith(" people")
