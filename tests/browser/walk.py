@@ -11,7 +11,9 @@ never shrink silently. Checks run in the page itself:
 - duplicate ids (axe 4.10 dropped its own rule; labels and ARIA references depend on them);
 - in Chinese, visible text left in English (a text node equal to an English msgid of our
   catalogues that has a different Chinese msgstr) and layout overflow (the document wider than
-  the window, or a table header squeezed to one character per line).
+  the window, or a table header squeezed to one character per line). Text inside an element
+  marked translate="no" is recorded data shown as it was written (an audit event's target as
+  named when the event happened), not interface text.
 """
 
 import re
