@@ -83,3 +83,33 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", _("Writing")
     COMMITTED = "committed", _("Written")
     FAILED = "failed", _("Failed")
+
+
+# An indicator's unit is free text, stored in English; the units the frameworks use are
+# labelled here so that values and indicator pages show them in the reader's language (a unit
+# not listed, or a symbol such as "USD" or "tCO2e", is shown as it is stored).
+UNIT_LABELS = {
+    "actions": _("actions"),
+    "count": _("count"),
+    "countries": _("countries"),
+    "days": _("days"),
+    "deaths per year": _("deaths per year"),
+    "million people": _("million people"),
+    "nationalities": _("nationalities"),
+    "officials": _("officials"),
+    "partners": _("partners"),
+    "partnerships": _("partnerships"),
+    "people": _("people"),
+    "people per year": _("people per year"),
+    "percent": _("percent"),
+    "percent (lower bound)": _("percent (lower bound)"),
+    "percent of GDP": _("percent of GDP"),
+    "projects": _("projects"),
+    "qualitative": _("qualitative"),
+    "recommendations": _("recommendations"),
+    "share of humanity": _("share of humanity"),
+    "suppliers": _("suppliers"),
+    "territories": _("territories"),
+    "USD per year": _("USD per year"),
+    "years (lower bound)": _("years (lower bound)"),
+}

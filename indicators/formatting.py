@@ -61,7 +61,7 @@ def display(indicator, data):
     num = data.get("numeric_value")
     if kind == ValueKind.NUMBER:
         text = number(num, decimals)
-        return f"{text} {indicator.unit}".strip() if indicator.unit else text
+        return f"{text} {indicator.unit_label}".strip() if indicator.unit else text
     if kind == ValueKind.PERCENT:
         return f"{number(num, decimals)}%" if num is not None else ""
     if kind == ValueKind.CURRENCY:

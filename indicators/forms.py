@@ -46,7 +46,9 @@ class TypedInputMixin:
                     widget=forms.TextInput(attrs={"inputmode": "decimal"}),
                 )
         else:
-            suffix = {"percent": "%", "currency": indicator.currency}.get(kind, indicator.unit)
+            suffix = {"percent": "%", "currency": indicator.currency}.get(
+                kind, indicator.unit_label
+            )
             self.fields["value"] = forms.CharField(
                 label=_("Value"),
                 required=required,
@@ -292,6 +294,8 @@ class IndicatorCreateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.fields["node"].queryset = plan.nodes.select_related("level")
+        # Results by their title in the user's language (str() names them in English).
+        self.fields["node"].label_from_instance = lambda node: f"{node.code} {node.title}"
         self.fields["value_kind"].choices = [
             c for c in self.fields["value_kind"].choices if c[0] != ValueKind.PARTS
         ]

@@ -37,6 +37,18 @@ CLOSED_STATUSES = (Status.IMPLEMENTED, *NO_LONGER_APPLICABLE_STATUSES)
 OPEN_STATUSES = (Status.IN_PROGRESS, Status.NOT_IMPLEMENTED)
 
 
+# Each body keeps its own priority scale (OversightBody.priority_scale), stored as the words the
+# body uses; the words in use are labelled here so that pages show them in the reader's language
+# (a word not listed is shown as it is).
+PRIORITY_LABELS = {
+    "critical": _("critical"),
+    "important": _("important"),
+    "high": _("high"),
+    "medium": _("medium"),
+    "low": _("low"),
+}
+
+
 class ReviewState(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSURE_PROPOSED = "closure_proposed", _("Closure proposed")

@@ -15,6 +15,7 @@ from entities.models import BilingualName, track_history
 
 from .choices import (
     CLOSED_STATUSES,
+    PRIORITY_LABELS,
     Acceptance,
     ActionItemStatus,
     ActionKind,
@@ -273,6 +274,10 @@ class Recommendation(models.Model):
     def is_closed(self):
         return self.status in CLOSED_STATUSES
 
+    def get_priority_display(self):
+        """The priority in the reader's language (the body's own word when it has no label)."""
+        return PRIORITY_LABELS.get(self.priority, self.priority)
+
     def clean(self):
         errors = {}
         if self.report_id and self.body_id and self.report.body_id != self.body_id:
@@ -358,7 +363,8 @@ class Comment(models.Model):
         verbose_name=_("recommendation"),
     )
     kind = models.CharField(_("kind"), max_length=30, choices=CommentKind)
-    body = models.TextField(_("text"))
+    # Empty for a closure accepted without a note: the kind says it.
+    body = models.TextField(_("text"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

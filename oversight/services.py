@@ -359,7 +359,9 @@ def recommendation_accept_closure(*, recommendation, actor, note=""):
     rec.proposed_status = ""
     rec.proposed_implementation_date = None
     _save(rec)
-    _comment(rec, actor, CommentKind.CLOSURE_ACCEPTED, note.strip() or _("Closure accepted."))
+    # Without a note the comment's kind says it all, in each reader's language (a default
+    # sentence stored here would stay in the language of the auditor who accepted).
+    _comment(rec, actor, CommentKind.CLOSURE_ACCEPTED, note.strip())
     event_record(
         actor=actor,
         action="oversight.recommendation.closed",

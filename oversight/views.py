@@ -92,9 +92,12 @@ ACTION_FORMS = {
 
 def _make_form(action, rec, data=None, files=None):
     form_class = ACTION_FORMS[action]
+    # The page shows every action's form at once: ids carry the action so none is repeated
+    # (two "id_note" would send a label to the wrong field); field names stay as they are.
+    auto_id = f"id_{action}_%s"
     if action == permissions.EDIT:
-        return form_class(data, files, instance=rec)
-    return form_class(data, files)
+        return form_class(data, files, instance=rec, auto_id=auto_id)
+    return form_class(data, files, auto_id=auto_id)
 
 
 def _detail_context(request, rec, bound=None):

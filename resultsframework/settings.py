@@ -157,6 +157,8 @@ AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and time display formats, the same in both languages (resultsframework/formats/).
+FORMAT_MODULE_PATH = ["resultsframework.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

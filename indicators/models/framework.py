@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from entities.models import track_history
 
 from ..choices import (
+    UNIT_LABELS,
     Direction,
     Frequency,
     PlanKind,
@@ -268,6 +269,11 @@ class Indicator(models.Model):
     @property
     def disaggregation(self):
         return _localized(self, "disaggregation")
+
+    @property
+    def unit_label(self):
+        """The unit in the reader's language (as stored when the vocabulary lacks it)."""
+        return UNIT_LABELS.get(self.unit, self.unit)
 
     def part_label(self, code):
         zh = (get_language() or "").startswith("zh")

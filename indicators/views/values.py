@@ -57,9 +57,13 @@ def value_detail(request, pk):
             "comments": value.comments.select_related("author"),
             "evidence": value.evidence.select_related("uploaded_by"),
             "history": selectors.value_history(value) if can_history else None,
-            "approve_form": ApproveForm(initial={"version": value.version}),
-            "reason_form": ReasonForm(initial={"version": value.version}),
-            "version_form": VersionForm(initial={"version": value.version}),
+            # Each action's form carries the hidden version; ids per action keep them apart
+            # (the page shows several at once, and the return and reopen forms share one).
+            "approve_form": ApproveForm(
+                initial={"version": value.version}, auto_id="id_approve_%s"
+            ),
+            "reason_form": ReasonForm(initial={"version": value.version}, auto_id=False),
+            "version_form": VersionForm(initial={"version": value.version}, auto_id=False),
             "comment_form": CommentForm(),
             "evidence_form": EvidenceForm(),
             "needs_rating": value.kind == "text" and not value.is_missing,

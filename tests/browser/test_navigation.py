@@ -55,6 +55,11 @@ def test_language_switcher_changes_the_page(new_page, small_demo):
     sign_in(page, "officer", settings.DEMO_PASSWORD)
     assert page.locator('[data-nav="home"]').inner_text() == "Home"
     page.select_option("#language-select", "zh-hans")
+    # Choosing submits nothing (WCAG 3.2.2): the page stays as it is until the button.
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#language-select").get_attribute("data-autosubmit") is None
+    assert page.locator("#language-submit").is_visible()
+    page.click("#language-submit")
     page.wait_for_selector('html[lang="zh-hans"]')
     assert page.locator('[data-nav="home"]').inner_text() == "首页"
     assert page.locator("h1").inner_text().startswith("欢迎")

@@ -377,3 +377,37 @@ def test_semicolon_csv_is_read(client, oios, unops, oios_auditor):
     assert r.context["job"].rows_to_write == 1
     client.post("/oversight/import/", {"confirm": r.context["confirm_token"]})
     assert Recommendation.objects.get().text_zh == "应加强控制，并报告进展。"
+
+
+def test_detail_speaks_the_readers_language_for_priority_and_a_closure_without_note(
+    client, rec, reviewer, oios_auditor, pdf
+):
+    """The body's priority word and a closure accepted without a note read in Chinese on a
+    Chinese page: no English sentence is stored in the comment for want of a note."""
+    from django.utils import translation
+
+    from oversight import services
+    from oversight.choices import Status
+    from oversight.models import Comment
+
+    rec.priority = "important"
+    rec.save(update_fields=["priority"])
+    services.evidence_add(recommendation=rec, actor=reviewer, upload=pdf, description="Policy")
+    services.recommendation_propose_closure(
+        recommendation=rec, actor=reviewer, proposed_status=Status.IMPLEMENTED,
+        implementation_date=rec.issued_on, note="Controls in place.",
+    )  # fmt: skip
+    services.recommendation_accept_closure(recommendation=rec, actor=oios_auditor)
+    assert Comment.objects.get(recommendation=rec, kind="closure_accepted").body == ""
+    client.force_login(oios_auditor)
+    url = f"/oversight/recommendations/{rec.pk}/"
+    with translation.override("en"):  # the requests' languages stay in this test
+        zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").text
+        en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").text
+    # (the edit form's field keeps the stored word as its value)
+    assert "<dd>重要</dd>" in zh and "<dd>important</dd>" not in zh
+    assert "已接受结案" in zh and "Closure accepted" not in zh
+    assert "<dd>important</dd>" in en and "Closure accepted" in en
+    # a word the catalogue does not know is shown as the body wrote it
+    rec.priority = "urgent-ish"
+    assert rec.get_priority_display() == "urgent-ish"
