@@ -46,6 +46,29 @@ SCENARIOS = [
 ]
 
 
+IMPORT_HEADER = (
+    "body,report,report_title,report_date,reference,text_en,text_zh,entity,issued_on,"
+    "target_date,status,implementation_date,critical,priority"
+)
+
+
+def import_csv(n, *, body="oios", entity="UNOPS", prefix="B", n_reports=100, text="Strengthen"):
+    """A recommendations file of ``n`` rows as CSV bytes (also used by the tests): references
+    ``{prefix}0000000`` on, spread over ``n_reports`` reports the file creates, a third of them
+    implemented, one in ten critical."""
+    lines = [IMPORT_HEADER]
+    for i in range(n):
+        report = i % n_reports
+        closed = i % 3 == 0
+        lines.append(
+            f"{body},{prefix}/{report:05d},Report {report},2020-01-01,{prefix}{i:07d},"
+            f"{text} the controls of unit {i},加强第{i}单位的控制,{entity},2020-02-01,"
+            f"2021-02-01,{'implemented' if closed else 'in_progress'},"
+            f"{'2020-06-01' if closed else ''},{'yes' if i % 10 == 0 else 'no'},"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
 def generate(n=N_RECOMMENDATIONS, n_reports=N_REPORTS, seed=7, without_history=False):
     """Create the bench data with COPY and return a user who sees everything.
 

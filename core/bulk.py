@@ -39,11 +39,15 @@ def history_context(**metadata):
 
 
 def staging_table(name, columns):
-    """A temporary table dropped at the end of the transaction: ``columns`` maps a column
-    name to its SQL type."""
+    """A temporary table, empty, dropped at the end of the transaction: ``columns`` maps a
+    column name to its SQL type. One query (a second use in the same transaction, e.g. in a
+    savepoint, replaces the first)."""
     spec = ", ".join(f"{column} {sqltype}" for column, sqltype in columns.items())
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({spec}) ON COMMIT DROP")
+        cursor.execute(
+            f"DROP TABLE IF EXISTS pg_temp.{name}; "
+            f"CREATE TEMPORARY TABLE {name} ({spec}) ON COMMIT DROP"
+        )
     return name
 
 

@@ -422,7 +422,8 @@ def _existing(rows):
 def _comparable(column, name):
     """Values of one WRITTEN column as texts, the same for the file and the database."""
     if name.endswith("_id"):
-        return column.astype("Int64").astype(str).replace("<NA>", "")
+        ids = column.astype("Int64")
+        return ids.astype(str).where(ids.notna(), "")
     if name == "is_critical":
         return column.astype(bool).map({True: "1", False: "0"})
     if name in DATES:
@@ -460,8 +461,9 @@ def _preview(frame, rows, action, changes, old, errors, entities):
     by_row = {}
     for e in errors:
         by_row.setdefault(e["row"], {}).setdefault(e["column"], e["message"])
-    show = (action != "unchanged") | rows.index.isin(list(by_row))
-    picked = rows.index[show.to_numpy()][:PREVIEW_ROWS]
+    # A file with problems: its problems (changes are moot until it is clean).
+    show = rows.index.isin(list(by_row)) if by_row else (action != "unchanged").to_numpy()
+    picked = rows.index[show][:PREVIEW_ROWS]
     if not len(picked):
         return []
     names = _names(rows.loc[picked], old, entities)
