@@ -120,13 +120,13 @@ def recommendation_import_create(*, upload, actor, in_background=None):
     return job
 
 
-def _read_and_check(job):
+def _read_and_check(job, *, preview=True):
     """The file read and checked (importers.check), with progress on the job."""
     from . import importers
 
     frame = importers.read_frame(_stored(job))
     _progress(job.pk, READ)
-    checked = importers.check(frame, job.created_by)
+    checked = importers.check(frame, job.created_by, preview=preview)
     _progress(job.pk, CHECKED)
     return checked
 
@@ -201,7 +201,7 @@ def recommendation_import_write(*, job_id):
         return job
     _update(job_id, status=ImportStatus.COMMITTING, progress=0)
     try:
-        checked = _read_and_check(job)
+        checked = _read_and_check(job, preview=False)
         if not checked.is_clean:
             _update(
                 job_id,
