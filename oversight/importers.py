@@ -413,16 +413,15 @@ def _existing(rows):
     if rows.empty:
         return pd.DataFrame(columns=columns)
     with connection.cursor() as cursor:
+        # A join with the references unnested: one index probe per reference.
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM oversight_recommendation "
-            "WHERE body_id = ANY(%s) AND reference = ANY(%s)",
-            [
-                sorted({int(b) for b in rows["body_id"].unique()}),
-                list(rows["reference"].unique()),
-            ],
+            f"SELECT {', '.join('r.' + c for c in columns)} FROM oversight_recommendation r "
+            "JOIN unnest(%s::bigint[], %s::text[]) AS f(body_id, reference) "
+            "ON r.body_id = f.body_id AND r.reference = f.reference",
+            [[int(b) for b in rows["body_id"]], list(rows["reference"])],
         )
         old = pd.DataFrame(cursor.fetchall(), columns=columns)
-    return old
+    return old.drop_duplicates("id")  # a reference given twice (reported) is one row
 
 
 def _comparable(column, name):

@@ -74,6 +74,14 @@ def test_bad_rows_first_last_and_10000th_are_all_reported_and_nothing_is_written
     assert not Recommendation.objects.exists() and not OversightReport.objects.exists()
 
 
+def test_an_existing_reference_given_twice_is_reported_once(rec, oios_auditor):
+    header = "body,report,reference,text_en,entity,issued_on"
+    row = f"oios,{rec.report.symbol},{rec.reference},New text,UNOPS,2021-01-15"
+    job = _preview(_csv([header, row, row]), oios_auditor)
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "reference")]
+    assert Recommendation.objects.get().text_en == rec.text_en
+
+
 def test_every_problem_of_a_row_is_reported_by_column(oios, unops, oios_auditor):
     header = "body,report,report_title,report_date,reference,text_en,entity,issued_on,critical"
     job = _preview(
