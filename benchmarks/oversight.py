@@ -1,7 +1,9 @@
-"""Oversight at 200,000 recommendations: list, filters, search, statistics (page and API).
+"""Oversight at 200,000 recommendations: the import, list, filters, search, statistics.
 
-List, filter, search (English and Chinese) and statistics over 200,000 recommendations,
-through the page and the API, against a raw-SQL floor.
+First the recommendations import (upload, preview, commit) of 20,000 and 200,000 rows against a
+floor that only parses the same CSV with pandas and COPYs its rows into a bare table, with the
+peak memory and the commit's query count; then list, filter, search (English and Chinese) and
+statistics over 200,000 recommendations, through the page and the API, against a raw-SQL floor.
 
 Shape: 200,000 recommendations of 3 bodies in 2,000 reports, 10 entities with 5 units each,
 issued 2010-2024, a third of them closed; texts in English and Chinese drawn from 16 topics.
@@ -44,6 +46,29 @@ SCENARIOS = [
     ("api: statistics (all bodies)", "/api/v1/oversight/statistics/", {}),
     ("page: statistics", "/oversight/statistics/", {}),
 ]
+
+
+IMPORT_HEADER = (
+    "body,report,report_title,report_date,reference,text_en,text_zh,entity,issued_on,"
+    "target_date,status,implementation_date,critical,priority"
+)
+
+
+def import_csv(n, *, body="oios", entity="UNOPS", prefix="B", n_reports=100, text="Strengthen"):
+    """A recommendations file of ``n`` rows as CSV bytes (also used by the tests): references
+    ``{prefix}0000000`` on, spread over ``n_reports`` reports the file creates, a third of them
+    implemented, one in ten critical."""
+    lines = [IMPORT_HEADER]
+    for i in range(n):
+        report = i % n_reports
+        closed = i % 3 == 0
+        lines.append(
+            f"{body},{prefix}/{report:05d},Report {report},2020-01-01,{prefix}{i:07d},"
+            f"{text} the controls of unit {i},加强第{i}单位的控制,{entity},2020-02-01,"
+            f"2021-02-01,{'implemented' if closed else 'in_progress'},"
+            f"{'2020-06-01' if closed else ''},{'yes' if i % 10 == 0 else 'no'},"
+        )
+    return ("\n".join(lines) + "\n").encode()
 
 
 def generate(n=N_RECOMMENDATIONS, n_reports=N_REPORTS, seed=7, without_history=False):
@@ -162,9 +187,112 @@ def count_queries(client, url, params):
     return len(ctx.captured_queries)
 
 
+IMPORT_SIZES = (20_000, 200_000)
+
+
+def _peak_rss_reset():
+    """Reset this process's peak resident memory (Linux: clear_refs 5), so that VmHWM
+    afterwards is the peak of what follows."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _peak_rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _import_floor(data):
+    """Parse the CSV with pandas' C reader and COPY every row into a bare table: what any
+    import of the file must at least do."""
+    import io
+
+    import pandas as pd
+    from django.db import transaction
+
+    from core.copy import copy_in
+
+    with transaction.atomic():
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE bench_floor ("
+                + ", ".join(f"{c} text" for c in frame.columns)
+                + ") ON COMMIT DROP"
+            )
+        copy_in("bench_floor", list(frame.columns), frame)
+        transaction.set_rollback(True)
+
+
+def run_import():
+    """The recommendations import of IMPORT_SIZES rows (all new, then the largest again with a
+    tenth changed) through the services the page and the API call, against the floor."""
+    import time
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.utils import CaptureQueriesContext
+
+    from entities.choices import EntityType, Role
+    from entities.models import Entity, Membership
+    from oversight import services
+    from oversight.models import OversightBody, OversightBodyMember
+
+    body = OversightBody.objects.create(code="bimp", name_en="BIMP", kind="internal_oversight")
+    Entity.objects.create(code="BIMP", name_en="Bench import", entity_type=EntityType.OTHER)
+    user = get_user_model().objects.create_user("bench-import-auditor", password="x")
+    Membership.objects.create(user=user, entity=None, role=Role.AUDITOR)
+    OversightBodyMember.objects.create(body=body, user=user)
+
+    def one(label, data):
+        floor_s = best_of(lambda: _import_floor(data), repeat=3)
+        _peak_rss_reset()
+        started = time.perf_counter()
+        job = services.recommendation_import_create(
+            upload=SimpleUploadedFile("bench.csv", data), actor=user, in_background=False
+        )
+        preview_s = time.perf_counter() - started
+        assert job.status == "ready", job.errors[:3]
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            job = services.recommendation_import_commit(job=job, actor=user, in_background=False)
+            commit_s = time.perf_counter() - started
+        assert job.status == "committed", job.errors[:3]
+        peak = _peak_rss()
+        report(f"{label}: preview", preview_s)
+        report(f"{label}: commit", commit_s)
+        report(
+            f"{label}: preview + commit",
+            preview_s + commit_s,
+            floor_s,
+            "parse + COPY floor",
+            extra=f"{len(queries.captured_queries)} queries in the commit; peak RSS "
+            f"{peak / 2**20:.0f} MB; created {job.created_count:,}, updated "
+            f"{job.updated_count:,}, unchanged {job.unchanged_count:,}",
+        )
+
+    for n in IMPORT_SIZES:
+        one(f"import {n:,} new rows", import_csv(n, body="bimp", entity="BIMP", prefix=f"I{n}"))
+    n = IMPORT_SIZES[-1]
+    lines = import_csv(n, body="bimp", entity="BIMP", prefix=f"I{n}").decode().splitlines()
+    for k in range(1, n + 1, 10):
+        lines[k] = lines[k].replace("Strengthen", "Tighten")
+    one(f"import {n:,} rows again, a tenth changed", ("\n".join(lines) + "\n").encode())
+    with connection.cursor() as cursor:  # the read benchmark starts from an empty table
+        cursor.execute(
+            "TRUNCATE oversight_recommendation, oversight_recommendationevent, "
+            "oversight_oversightreport, oversight_oversightreportevent, "
+            "oversight_oversightbody, pghistory_context CASCADE"
+        )
+
+
 def run():
     import time
 
+    run_import()
     started = time.perf_counter()
     user = generate(without_history=True)
     print(

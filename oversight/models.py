@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.files import private_storage
+from core.jobs import Job
 from entities.models import BilingualName, track_history
 
 from .choices import (
@@ -529,9 +530,11 @@ def import_upload_to(instance, filename):
     return f"oversight/imports/{uuid.uuid4().hex}{ext}"
 
 
-class RecommendationImport(models.Model):
+class RecommendationImport(Job):
     """An uploaded file of recommendations on its way in: read and checked (preview), then
-    written. The state people see lives here, not in the session or Celery's result backend."""
+    written. The state people see lives here, not in the session or Celery's result backend;
+    the worker running it is recorded (core.jobs), so a job whose worker died is failed by the
+    sweeper instead of staying "being written"."""
 
     file = models.FileField(
         _("file"), storage=private_storage, upload_to=import_upload_to, max_length=300
@@ -546,9 +549,16 @@ class RecommendationImport(models.Model):
     written_rows = models.PositiveIntegerField(_("rows written"), default=0)
     created_count = models.PositiveIntegerField(_("created"), null=True, blank=True)
     updated_count = models.PositiveIntegerField(_("updated"), null=True, blank=True)
+    # Rows that match a recommendation already holding the same values: not written.
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), null=True, blank=True)
+    # What the preview found: {"create": n, "update": n, "unchanged": n}.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    # How far the current step (reading and checking, or writing) has come, 0-100.
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     # [{"row": 5, "column": "entity", "message": "..."}], row 0 = the whole file.
     errors = models.JSONField(_("problems"), default=list, blank=True)
-    # One entry per row: {"row", "reference", "body", "entity", "status", "action", "errors"}.
+    # Rows with a change or a problem (the first PREVIEW_ROWS): {"row", "reference", "body",
+    # "entity", "status", "action", "errors", "changes": {field: [old, new]}}.
     preview = models.JSONField(_("preview"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -566,7 +576,10 @@ class RecommendationImport(models.Model):
             models.CheckConstraint(
                 condition=models.Q(written_rows__lte=models.F("rows_to_write")),
                 name="oversight_import_written_bounded",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="oversight_import_progress_percent"
+            ),
         ]
 
     def __str__(self):

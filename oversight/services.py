@@ -395,53 +395,6 @@ def recommendation_return_closure(*, recommendation, actor, reason):
     return rec
 
 
-@transaction.atomic
-def recommendations_import(*, rows, actor):
-    """Write rows already validated by importers.validate_rows (dicts of model values keyed by
-    field, with body/report/entity/org_unit as instances; a report without a pk is new and
-    created here, once). Existing (body, reference) pairs are updated; new ones created.
-    All or nothing."""
-    if not rows:
-        return {"created": 0, "updated": 0}
-    if actor is not None:
-        for body in {row["body"] for row in rows}:
-            if not perms.can_create_in_body(actor, body):
-                raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
-    created = updated = 0
-    for row in rows:
-        fields = dict(row)
-        body, reference = fields.pop("body"), fields.pop("reference")
-        if fields["report"].pk is None:  # a report first named in this file
-            fields["report"] = _save(fields["report"])
-            event_record(actor=actor, action="oversight.report.saved", target=fields["report"])
-        existing = Recommendation.objects.filter(body=body, reference=reference).first()
-        if existing is None:
-            rec = _save(Recommendation(body=body, reference=reference, **fields))
-            created += 1
-        else:
-            for k, v in fields.items():
-                setattr(existing, k, v)
-            rec = _save(existing)
-            updated += 1
-        # The body's own record of the status decides the review state.
-        if rec.status in CLOSED_STATUSES:
-            review_state = ReviewState.CLOSED
-        elif rec.review_state == ReviewState.CLOSED:
-            review_state = ReviewState.OPEN
-        else:
-            review_state = rec.review_state
-        if review_state != rec.review_state:
-            rec.review_state = review_state
-            rec.save(update_fields=["review_state"])
-    event_record(
-        actor=actor,
-        action="oversight.recommendations.imported",
-        target=rows[0]["body"],
-        payload={"created": created, "updated": updated},
-    )
-    return {"created": created, "updated": updated}
-
-
 # Resolutions (Annex I) and action plans (Annex II) ------------------------------------------
 
 

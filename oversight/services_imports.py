@@ -1,28 +1,69 @@
 """Imports of recommendation files as jobs: upload, preview, write. Every change of a
 RecommendationImport's state and its events happen here (re-exported by services); importers.py
 reads and checks, tasks.py only calls these. Small files are read at once, inside the request,
-after core.excel.xlsx_check has bounded what the reader may allocate; larger ones in a job."""
+after core.excel.xlsx_check has bounded what the reader may allocate; larger ones in a job.
+
+The write is set-based: the checked rows go into a staging table in one COPY, new reports are
+created by one INSERT ... SELECT, and recommendations by one INSERT ... ON CONFLICT DO UPDATE
+that leaves unchanged rows alone, all in one transaction — a fixed number of queries whatever
+the rows. Row history is attributed once for the transaction to the user and the import
+(core.bulk.history_context); the merge writes its recommendations' history rows itself (the
+per-row triggers were half of its time), new reports keep theirs through their triggers."""
 
 import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.bulk import history_context, history_rows, stage, triggers_off, triggers_on
 from core.excel import MB, file_errors
+from core.jobs import job_beat, job_queued
 
 from . import permissions as perms
 from .choices import ImportStatus
-from .models import RecommendationImport
+from .importers import CLOSED, WRITTEN
+from .models import OversightBody, Recommendation, RecommendationImport
 
 log = logging.getLogger(__name__)
+
+# Progress of each step, in percent of the job's current step.
+READ, CHECKED, DONE = 30, 60, 100
+STAGING = {
+    "row": "integer",
+    "body_id": "bigint",
+    "reference": "text",
+    "report": "text",
+    "report_title": "text",
+    "report_date": "date",
+    "volume": "text",
+    "report_id": "bigint",
+    "entity_id": "bigint",
+    "org_unit_id": "bigint",
+    "text_en": "text",
+    "text_zh": "text",
+    "is_critical": "boolean",
+    "priority": "text",
+    "issued_on": "date",
+    "target_date": "date",
+    "acceptance": "text",
+    "status": "text",
+    "implementation_date": "date",
+    "management_response": "text",
+}
 
 
 def _update(job_id, **fields):
     RecommendationImport.objects.filter(pk=job_id).update(**fields)
+
+
+def _progress(job_id, percent):
+    """How far the step has come, and a sign of life for core.jobs.sweep()."""
+    _update(job_id, progress=percent)
+    job_beat(RecommendationImport, job_id)
 
 
 def _stored(job):
@@ -44,7 +85,7 @@ def recommendation_import_create(*, upload, actor, in_background=None):
     name = (upload.name or "").lower()
     if not name.endswith((".xlsx", ".csv")):
         raise ValidationError({"file": _("Upload an .xlsx or .csv file.")})
-    max_bytes = getattr(settings, "OVERSIGHT_IMPORT_MAX_BYTES", 20 * MB)
+    max_bytes = getattr(settings, "OVERSIGHT_IMPORT_MAX_BYTES", 100 * MB)
     if upload.size > max_bytes:
         raise ValidationError(
             {
@@ -78,20 +119,29 @@ def recommendation_import_create(*, upload, actor, in_background=None):
     return job
 
 
-def recommendation_import_preview(*, job_id):
-    """Read and check the file, store the row-level problems, the preview and how many rows
-    an import would write (rows_to_write; written_rows stays 0). Safe to run twice."""
+def _read_and_check(job, *, preview=True):
+    """The file read and checked (importers.check), with progress on the job."""
     from . import importers
 
+    frame = importers.read_frame(_stored(job))
+    _progress(job.pk, READ)
+    checked = importers.check(frame, job.created_by, preview=preview)
+    _progress(job.pk, CHECKED)
+    return checked
+
+
+def recommendation_import_preview(*, job_id):
+    """Read and check the file, store every row-level problem, what would change (the
+    preview, old → new) and how many rows an import would write (rows_to_write; written_rows
+    stays 0). Safe to run twice."""
     job = RecommendationImport.objects.select_related("created_by").get(pk=job_id)
     if job.status not in (ImportStatus.PENDING, ImportStatus.PARSING):
         return job
-    _update(job_id, status=ImportStatus.PARSING)
+    _update(job_id, status=ImportStatus.PARSING, progress=0)
     try:
-        rows = importers.parse_upload(_stored(job))
-        result = importers.validate_rows(rows, job.created_by)
+        checked = _read_and_check(job)
     except ValidationError as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
         job.refresh_from_db()
         return job
     except Exception:
@@ -104,12 +154,14 @@ def recommendation_import_preview(*, job_id):
         raise
     _update(
         job_id,
-        status=ImportStatus.READY if result.is_clean else ImportStatus.INVALID,
-        total_rows=len(rows),
-        rows_to_write=len(result.rows) if result.is_clean else 0,
+        status=ImportStatus.READY if checked.is_clean else ImportStatus.INVALID,
+        total_rows=checked.total,
+        rows_to_write=checked.to_write if checked.is_clean else 0,
         written_rows=0,
-        errors=result.errors,
-        preview=result.preview,
+        errors=checked.errors,
+        preview=checked.preview,
+        summary=checked.summary,
+        progress=DONE,
     )
     job.refresh_from_db()
     return job
@@ -132,7 +184,8 @@ def recommendation_import_commit(*, job, actor, in_background=None):
     if in_background is None:
         in_background = job.total_rows > getattr(settings, "OVERSIGHT_IMPORT_INLINE_ROWS", 2000)
     if in_background:
-        _update(job.pk, status=ImportStatus.COMMITTING)
+        # The preview's claim is cleared: the commit is a new message, claimed by its task.
+        _update(job.pk, status=ImportStatus.COMMITTING, progress=0, **job_queued())
         transaction.on_commit(lambda: tasks.recommendation_import_write.delay(job.pk))
         job.refresh_from_db()
         return job
@@ -141,37 +194,140 @@ def recommendation_import_commit(*, job, actor, in_background=None):
 
 def recommendation_import_write(*, job_id):
     """Read and check the file again (the data may have changed since the preview), then
-    write every row through recommendations_import in one transaction, or nothing. Safe to
-    run twice (an imported job is left alone)."""
-    from . import importers
-    from .services import recommendations_import
-
+    write every row in one transaction (recommendations_merge), or nothing. Safe to run twice
+    (an imported job, or one the sweeper failed, is left alone)."""
     job = RecommendationImport.objects.select_related("created_by").get(pk=job_id)
-    if job.status == ImportStatus.COMMITTED:
+    if job.status not in (ImportStatus.READY, ImportStatus.COMMITTING):
         return job
-    _update(job_id, status=ImportStatus.COMMITTING)
+    _update(job_id, status=ImportStatus.COMMITTING, progress=0)
     try:
-        result = importers.validate_rows(importers.parse_upload(_stored(job)), job.created_by)
-        if not result.is_clean:
-            raise ValidationError([e["message"] for e in result.errors] or _("No row to import."))
+        checked = _read_and_check(job, preview=False)
+        if not checked.is_clean:
+            _update(
+                job_id,
+                status=ImportStatus.INVALID,
+                errors=checked.errors or file_errors(ValidationError(_("No row to import."))),
+                preview=checked.preview,
+                rows_to_write=0,
+                progress=DONE,
+            )
+            job.refresh_from_db()
+            return job
         with transaction.atomic():
-            counts = recommendations_import(rows=result.rows, actor=job.created_by)
+            counts = recommendations_merge(rows=checked.rows, actor=job.created_by, job=job)
+            written = counts["created"] + counts["updated"]
             _update(
                 job_id,
                 status=ImportStatus.COMMITTED,
-                written_rows=len(result.rows),
-                rows_to_write=len(result.rows),
+                total_rows=checked.total,
+                written_rows=written,
+                rows_to_write=written,
                 created_count=counts["created"],
                 updated_count=counts["updated"],
+                unchanged_count=counts["unchanged"],
                 errors=[],
+                progress=DONE,
             )
             event_record(
                 actor=job.created_by,
                 action="oversight.import.committed",
                 target=job,
-                payload={"rows": len(result.rows), **counts},
+                payload={"file": job.original_name, "rows": checked.total, **counts},
             )
     except (ValidationError, PermissionDenied) as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc))
+        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
     job.refresh_from_db()
     return job
+
+
+def recommendation_import_fail(job, reason):
+    """Mark a job whose worker is gone failed, with the reason (core.jobs.sweep). Its write
+    was one transaction: the database rolled it back when the worker's connection closed."""
+    RecommendationImport.objects.filter(
+        pk=job.pk, status__in=(ImportStatus.PARSING, ImportStatus.COMMITTING)
+    ).update(status=ImportStatus.FAILED, errors=file_errors(ValidationError(reason)))
+
+
+def recommendations_merge(*, rows, actor, job):
+    """Write checked rows (importers.check) set-based, inside the caller's transaction: one
+    COPY into a staging table, one INSERT of the reports the file names first, one INSERT ...
+    ON CONFLICT (body, reference) DO UPDATE of the recommendations that skips rows holding the
+    same values, writing the history row of each recommendation it inserts or changes (with
+    the user and the import as context) in the same statement. The body's status decides the
+    review state (closed when it records the recommendation closed, reopened when it no
+    longer does). Eight queries whatever the rows;
+    returns {"created", "updated", "unchanged", "reports_created"}."""
+    if actor is not None:
+        ids = {int(b) for b in rows["body_id"].unique()}
+        for body in OversightBody.objects.filter(pk__in=ids):
+            if not perms.can_create_in_body(actor, body):
+                raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
+    context_id = history_context(
+        user=getattr(actor, "pk", None), import_id=job.pk, file=job.original_name
+    )
+    frame = rows[list(STAGING)].copy()
+    for column in STAGING:
+        # An empty cell is staged as NULL (the merge turns a text's NULL back into "").
+        cells = frame[column].astype(object)
+        frame[column] = cells.where(~(cells.isna() | (cells == "")), None)
+    stage("ovs_import_stage", STAGING, frame)
+    closed = ", ".join(f"'{s}'" for s in CLOSED)  # choice values, not user input
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO oversight_oversightreport "
+            "(body_id, symbol, title_en, title_zh, issued_on, volume, entity_id, is_illustrative) "
+            "SELECT DISTINCT ON (body_id, report) body_id, report, report_title, '', "
+            "report_date, COALESCE(volume, ''), entity_id, false FROM ovs_import_stage "
+            "WHERE report_id IS NULL AND report_title IS NOT NULL AND report_date IS NOT NULL "
+            "ORDER BY body_id, report, row "
+            "ON CONFLICT (body_id, symbol) DO NOTHING"
+        )
+        reports_created = cursor.rowcount
+        set_columns = list(WRITTEN)
+        new_values = {
+            "report_id": "COALESCE(s.report_id, p.id)",
+            **{c: f"COALESCE(s.{c}, '')" for c in WRITTEN if STAGING[c] == "text"},
+        }
+        select = ", ".join(new_values.get(c, f"s.{c}") for c in set_columns)
+        review = (
+            f"CASE WHEN EXCLUDED.status IN ({closed}) THEN 'closed' "
+            "WHEN r.review_state = 'closed' THEN 'open' ELSE r.review_state END"
+        )
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in set_columns)
+        old = ", ".join(f"r.{c}" for c in set_columns)
+        new = ", ".join(f"EXCLUDED.{c}" for c in set_columns)
+        # History of the recommendations: written by the merge itself (core.bulk).
+        history = history_rows(
+            Recommendation,
+            source="merged",
+            label="CASE WHEN pgh_created THEN 'insert' ELSE 'update' END",
+        )
+        triggers_off(Recommendation)
+        cursor.execute(
+            "WITH merged AS ("
+            "INSERT INTO oversight_recommendation AS r "
+            f"(body_id, reference, {', '.join(set_columns)}, review_state, proposed_status, "
+            "created_at, updated_at) "
+            f"SELECT s.body_id, s.reference, {select}, "
+            f"CASE WHEN s.status IN ({closed}) THEN 'closed' ELSE 'open' END, '', "
+            "statement_timestamp(), statement_timestamp() "
+            "FROM ovs_import_stage s LEFT JOIN oversight_oversightreport p "
+            "ON s.report_id IS NULL AND p.body_id = s.body_id AND p.symbol = s.report "
+            "ORDER BY s.row "
+            "ON CONFLICT (body_id, reference) DO UPDATE SET "
+            f"{assignments}, review_state = {review}, updated_at = EXCLUDED.updated_at "
+            f"WHERE ({old}, r.review_state) IS DISTINCT FROM ({new}, {review}) "
+            "RETURNING r.*, (r.xmax = 0) AS pgh_created), "
+            f"history AS ({history}) "
+            "SELECT count(*) FILTER (WHERE pgh_created), "
+            "count(*) FILTER (WHERE NOT pgh_created) FROM merged",
+            [context_id],
+        )
+        created, updated = cursor.fetchone()
+        triggers_on()
+    return {
+        "created": created,
+        "updated": updated,
+        "unchanged": len(rows) - created - updated,
+        "reports_created": reports_created,
+    }

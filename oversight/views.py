@@ -247,6 +247,7 @@ def _render_import(request, job, context):
     context.update(
         job=job,
         result=job,
+        preview_rows=importers.PREVIEW_ROWS,
         confirm_token=job.pk if job.status == ImportStatus.READY else None,
     )
     status = 400 if job.status in (ImportStatus.INVALID, ImportStatus.FAILED) else 200
@@ -308,7 +309,8 @@ def import_job(request, pk):
     _require(permissions.can_import(request.user))
     job = get_object_or_404(RecommendationImport.objects.visible_to(request.user), pk=pk)
     if request.htmx:
-        return render(request, "oversight/partials/import_job.html", {"job": job, "result": job})
+        context = {"job": job, "result": job, "preview_rows": importers.PREVIEW_ROWS}
+        return render(request, "oversight/partials/import_job.html", context)
     context = {"columns": importers.COLUMNS, "form": forms.ImportForm()}
     return _render_import(request, job, context)
 

@@ -283,8 +283,9 @@ INDICATORS_IMPORT_INLINE_MAX_BYTES = env.int(
 INDICATORS_IMPORT_INLINE_ROWS = env.int("INDICATORS_IMPORT_INLINE_ROWS", default=2000)
 # Data rows one workbook may hold (core.excel.Limits): a sheet reaching further is refused.
 INDICATORS_IMPORT_MAX_ROWS = env.int("INDICATORS_IMPORT_MAX_ROWS", default=500_000)
-OVERSIGHT_IMPORT_MAX_ROWS = env.int("OVERSIGHT_IMPORT_MAX_ROWS", default=20_000)
-OVERSIGHT_IMPORT_MAX_BYTES = env.int("OVERSIGHT_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# A recommendations file is checked and written set-based in a job: 200,000 rows take seconds.
+OVERSIGHT_IMPORT_MAX_ROWS = env.int("OVERSIGHT_IMPORT_MAX_ROWS", default=200_000)
+OVERSIGHT_IMPORT_MAX_BYTES = env.int("OVERSIGHT_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 # Smaller files are read (and, up to the rows, written) in the request; larger ones in a job.
 OVERSIGHT_IMPORT_INLINE_MAX_BYTES = env.int("OVERSIGHT_IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
 OVERSIGHT_IMPORT_INLINE_ROWS = env.int("OVERSIGHT_IMPORT_INLINE_ROWS", default=2000)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import events_record_select
-from core.bulk import history_insert, history_triggers, set_statement_capture, stage
+from core.bulk import history_insert, stage, triggers_off, triggers_on
 
 from ..choices import Status, ValueKind
 from ..formatting import plain
@@ -86,7 +86,7 @@ def values_write_checked(*, period, changes, actor, history=None):
     # History captured by statement, not by row: the value triggers stand aside and the rows
     # they would write are written below from what the merge returned (a row trigger cost
     # about 145 µs a value, most of the commit).
-    set_statement_capture(history_triggers(Value))
+    triggers_off(Value)
     stage(STAGE, STAGE_COLUMNS, _stage_frame(changes))
     typed = ", ".join(TYPED)
     old_parts = (
@@ -159,7 +159,7 @@ def values_write_checked(*, period, changes, actor, history=None):
             """,
             [ValueKind.PARTS],
         )
-    set_statement_capture(())  # the row triggers of anything written later do their work
+    triggers_on()  # the row triggers of anything written later do their work
     new_parts = (
         "(SELECT coalesce(jsonb_object_agg(e->>0, e->1), '{}'::jsonb) "
         "FROM jsonb_array_elements(s.parts) e)"

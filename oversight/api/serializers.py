@@ -1,3 +1,4 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
@@ -204,25 +205,48 @@ class RecommendationImportSerializer(serializers.ModelSerializer):
     rows = serializers.IntegerField(source="total_rows", read_only=True)
     created = serializers.IntegerField(source="created_count", read_only=True, allow_null=True)
     updated = serializers.IntegerField(source="updated_count", read_only=True, allow_null=True)
+    unchanged = serializers.IntegerField(source="unchanged_count", read_only=True, allow_null=True)
     errors = ImportErrorSerializer(many=True, read_only=True)
-    preview = serializers.ListField(child=serializers.DictField(), read_only=True)
+    preview = serializers.ListField(
+        child=serializers.DictField(),
+        read_only=True,
+        help_text="Rows with a change or a problem (the first 1,000): row, reference, body, "
+        "entity, status, action, errors {column: message}, changes {field: [old, new]}.",
+    )
+    summary = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="What the preview found: rows to create, to update, and unchanged.",
+    )
+    progress = serializers.IntegerField(
+        read_only=True, help_text="Per cent of the current step (reading, or writing)."
+    )
+    status_url = serializers.SerializerMethodField()
 
     class Meta:
         model = RecommendationImport
         fields = [
             "id",
             "status",
+            "progress",
+            "status_url",
             "original_name",
             "rows",
             "rows_to_write",
             "written_rows",
             "created",
             "updated",
+            "unchanged",
+            "summary",
             "errors",
             "preview",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_status_url(self, obj) -> str:
+        """Where to poll the job (GET) while it runs."""
+        return reverse("oversight-import-detail", args=[obj.pk])
 
 
 class PeriodColumnSerializer(serializers.Serializer):

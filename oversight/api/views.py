@@ -248,7 +248,8 @@ class RecommendationViewSet(
         """Upload an .xlsx/.csv file of recommendations: it is checked (a preview writes
         nothing: written_rows 0, rows_to_write says what an import would write) and, with
         commit=true and no problem, imported. Any problem: 400 with the errors, nothing
-        written. A large file is read in a job: 202, then poll /oversight/imports/{id}/."""
+        written. A large file is read in a job: 202 with status_url (and Location), then
+        poll it (status, progress in per cent)."""
         if not permissions.can_import(request.user):  # before reading the upload
             raise PermissionDenied(str(permissions.WHY_NOT[permissions.EDIT]))
         data = self._input(ImportRequestSerializer)
@@ -268,13 +269,16 @@ class RecommendationViewSet(
 
 
 def _import_response(job):
+    """The job: 400 with its problems, 202 with its status URL (also the Location header)
+    while a worker reads or writes it, else 200."""
+    data = RecommendationImportSerializer(job).data
     if job.status in (ImportStatus.INVALID, ImportStatus.FAILED):
-        code = status.HTTP_400_BAD_REQUEST
-    elif job.is_running:
-        code = status.HTTP_202_ACCEPTED
-    else:
-        code = status.HTTP_200_OK
-    return Response(RecommendationImportSerializer(job).data, status=code)
+        return Response(data, status=status.HTTP_400_BAD_REQUEST)
+    if job.is_running:
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}
+        )
+    return Response(data, status=status.HTTP_200_OK)
 
 
 class RecommendationImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -289,10 +293,16 @@ class RecommendationImportViewSet(mixins.RetrieveModelMixin, viewsets.GenericVie
 
     @extend_schema(
         request=None,
-        responses={200: RecommendationImportSerializer, 400: RecommendationImportSerializer},
+        responses={
+            200: RecommendationImportSerializer,
+            202: RecommendationImportSerializer,
+            400: RecommendationImportSerializer,
+        },
     )
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
+        """Write a clean, previewed file: 200 once written, or 202 while a worker writes it
+        (poll status_url: status, progress)."""
         job = services.recommendation_import_commit(job=self.get_object(), actor=request.user)
         return _import_response(job)
 
