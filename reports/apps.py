@@ -8,3 +8,8 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from .exports import ready as exports_ready
+
+        exports_ready()
