@@ -2,6 +2,8 @@
 at once, watches the job's progress bar until a real worker has written it, and downloads the
 file from the report archive — in English and in Chinese."""
 
+import io
+
 import openpyxl
 import pytest
 from django.utils import translation
@@ -45,7 +47,10 @@ def test_auditor_exports_recommendations_watches_progress_downloads_from_archive
     expect(link).to_be_visible()
     with page.expect_download() as download:
         link.click()
-    wb = openpyxl.load_workbook(download.value.path())
+    assert download.value.suggested_filename.startswith("recommendations-")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with open(download.value.path(), "rb") as f:
+        wb = openpyxl.load_workbook(io.BytesIO(f.read()))
     with translation.override(language):
         assert wb.sheetnames[0] == translation.gettext("Recommendations")
     references = sorted(row[3] for row in wb.worksheets[0].iter_rows(min_row=2, values_only=True))
