@@ -17,6 +17,7 @@ no app: the app that keeps export jobs (``reports``) registers its starter with
 
 import datetime
 import decimal
+import math
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -121,6 +122,8 @@ def _cell_writers(wb, ws, columns):
                     return
                 if isinstance(v, bool | str):  # a number column holds numbers only
                     raise TypeError(f"not a number: {v!r}")
+                if isinstance(v, float) and not math.isfinite(v):
+                    return  # no share computed (NaN): Excel has no NaN, the cell stays empty
                 write_number(r, c, float(v) if isinstance(v, decimal.Decimal) else v, _fmt)
 
         writers.append(write)

@@ -13,7 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import append_row
-from core.exports import DATETIME, NUMBER, Col, ExportKind, Sheet, register_kind
+from core.exports import DATETIME, INTEGER, NUMBER, PERCENT, Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
 
 from .choices import NUMERIC_KINDS, Status, ValueKind
@@ -279,6 +279,104 @@ VALUES = register_kind(
         filename="values",
         queryset=value_rows,
         sheets=value_sheets,
+        can_view=_can_read_values,
+        whole_entities=_whole_entities,
+        entity_path="indicator__plan__entity_id",
+    )
+)
+
+
+# --- progress results (GET /api/v1/progress/results/ and the plan's progress page) -------------
+
+
+def progress_rows(user, params):
+    """The current snapshot's results of the indicators ``user`` reads, filtered by the
+    results list's FilterSet; bad filters are refused."""
+    from .filters_progress import ProgressResultFilter
+    from .selectors_progress import results_visible_to
+
+    filterset = ProgressResultFilter(as_querydict(params), queryset=results_visible_to(user))
+    if not filterset.is_valid():
+        raise ValidationError(filter_errors(filterset))
+    return filterset.qs
+
+
+PROGRESS_SOURCES = (
+    "indicator__plan__entity__code",
+    "indicator__code",
+    "indicator__name_en",
+    "indicator__name_zh",
+    "period__label",
+    "period_year",
+    "frame__baseline",
+    "frame__baseline_year",
+    "frame__target",
+    "frame__target_year",
+    "actual",
+    "previous",
+    "percent_of_way",
+    "achieved",
+    "compact_class",
+    "on_track_status",
+    "trend",
+)
+
+
+def progress_sheets(queryset):
+    """One row per indicator and period of ``queryset``: figures as numbers, the percent of
+    the way in percent points, labels in the active language."""
+    from .models.progress import CompactClass, OnTrackStatus, Trend
+
+    chinese = (get_language() or "").startswith("zh")
+    labels = {**dict(CompactClass.choices), **dict(OnTrackStatus.choices)}
+    trends = dict(Trend.choices)
+    yes, no = str(_("yes")), str(_("no"))
+    columns = [
+        Col(_("Entity"), width=10),
+        Col(_("Code"), width=12),
+        Col(_("Indicator"), width=50),
+        Col(_("Period"), width=12),
+        Col(_("Year"), INTEGER, num_format="0", width=8),
+        Col(_("Baseline"), NUMBER, width=14),
+        Col(_("Baseline year"), INTEGER, num_format="0", width=10),
+        Col(pgettext("indicator value", "Target"), NUMBER, width=14),
+        Col(_("Target year"), INTEGER, num_format="0", width=10),
+        Col(_("Actual"), NUMBER, width=14),
+        Col(_("Previous"), NUMBER, width=14),
+        Col(_("Percent of the way"), PERCENT, width=12),
+        Col(_("Achieved"), width=8),
+        Col(_("Classification"), width=16),
+        Col(_("Status"), width=16),
+        Col(_("Trend"), width=12),
+    ]
+
+    def rows():
+        results = (
+            queryset.select_related(None)
+            .order_by("plan_id", "indicator_id", "period_id")
+            .values_list(*PROGRESS_SOURCES)
+            .iterator(chunk_size=5000)
+        )
+        for (entity, code, name_en, name_zh, period, year, baseline, baseline_year, target,
+             target_year, actual, previous, percent, achieved, klass, status,
+             trend) in results:  # fmt: skip
+            yield (
+                entity, code, name_zh if chinese and name_zh else name_en, period, year,
+                baseline, baseline_year, target, target_year, actual, previous,
+                percent, yes if achieved else no, labels.get(klass, klass),
+                labels.get(status, status), trends.get(trend, trend),
+            )  # fmt: skip
+
+    return [Sheet(_("Progress"), columns, rows())]
+
+
+PROGRESS = register_kind(
+    ExportKind(
+        name="progress",
+        title=gettext_lazy("Progress results"),
+        filename="progress",
+        queryset=progress_rows,
+        sheets=progress_sheets,
         can_view=_can_read_values,
         whole_entities=_whole_entities,
         entity_path="indicator__plan__entity_id",

@@ -48,6 +48,7 @@ urlpatterns = [
 # Progress dashboards (indicators/views/progress.py).
 urlpatterns += [
     path("plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
+    path("progress/export.xlsx", views.progress_export, name="progress-export"),
     path(
         "indicators/<int:pk>/progress/",
         views.indicator_progress,

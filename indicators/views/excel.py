@@ -92,3 +92,12 @@ def values_export(request):
     if not exporters.VALUES.can_view(request.user):
         raise PermissionDenied(_("You do not read any indicator values."))
     return export_response(request, exporters.VALUES)
+
+
+@login_required
+def progress_export(request):
+    """The current progress results the user reads (e.g. ?plan=<id>), as Excel: at once when
+    small, else as a job kept in the report archive."""
+    if not exporters.PROGRESS.can_view(request.user):
+        raise PermissionDenied(_("You do not read any indicator values."))
+    return export_response(request, exporters.PROGRESS)
