@@ -232,7 +232,9 @@ def test_deleting_an_export_removes_its_file(
     assert Event.objects.filter(action="reports.export.deleted", target_id=str(run.pk)).exists()
 
 
-def test_api_starts_a_job_202_with_status_url_then_downloads(api, auditor, recs):
+def test_api_starts_a_job_202_with_status_url_then_downloads(
+    api, auditor, recs, unops, django_capture_on_commit_callbacks
+):
     r = _auth(api, auditor).post(
         "/api/v1/exports/", {"list": "recommendations", "filters": {"entity": "UNOPS"}},
         format="json",
@@ -246,6 +248,15 @@ def test_api_starts_a_job_202_with_status_url_then_downloads(api, auditor, recs)
     assert (status["status"], status["progress"], status["total_rows"]) == ("succeeded", 100, 2)
     rows = _rows(_book(_auth(api, auditor).get(status["file_url"])))
     assert sorted(r["reference"] for r in rows) == sorted([recs[0].reference, "AR/2"])
+    # Another who sees every UNOPS row may read it, not delete it; its requester deletes it.
+    colleague = user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-off-unops")
+    assert _auth(api, colleague).get(body["status_url"]).status_code == 200
+    assert _auth(api, colleague).delete(body["status_url"]).status_code == 403
+    name = ExportRun.objects.get(pk=body["id"]).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _auth(api, auditor).delete(body["status_url"]).status_code == 204
+    assert not ExportRun.objects.filter(pk=body["id"]).exists()
+    assert not private_storage().exists(name)
 
 
 def test_a_job_run_twice_leaves_the_done_export_alone(client, auditor, recs, settings):
