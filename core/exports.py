@@ -36,6 +36,9 @@ NUMBER = "number"  # decimals as the column's format says
 PERCENT = "percent"  # a number of percent points (42.5 means 42.5 %), shown as such
 DATE = "date"
 DATETIME = "datetime"
+# Any of the above, decided cell by cell (a column mixing numbers and words, e.g. a figure or
+# "not available"); a (number, number format) pair carries the cell's own format.
+AUTO = "auto"
 
 FORMATS = {
     INTEGER: "#,##0",
@@ -75,6 +78,7 @@ class Sheet:
     columns: list
     rows: Iterable
     counted: bool = True  # whether its rows count towards the progress
+    freeze: tuple = (1, 0)  # rows and columns kept in view
 
 
 def _sheet_name(name, used):
@@ -97,7 +101,7 @@ def _cell_writers(wb, ws, columns):
     for col in columns:
         fmt = (
             wb.add_format({"num_format": col.num_format or FORMATS[col.type]})
-            if (col.num_format or col.type != TEXT)
+            if (col.num_format or col.type not in (TEXT, AUTO))
             else None
         )
         if col.type == TEXT:
@@ -115,6 +119,8 @@ def _cell_writers(wb, ws, columns):
                 if v is not None:
                     write_datetime(r, c, v, _fmt)
 
+        elif col.type == AUTO:
+            write = _auto_writer(wb, ws, literal, fmt)
         else:
 
             def write(r, c, v, _fmt=fmt):
@@ -128,6 +134,36 @@ def _cell_writers(wb, ws, columns):
 
         writers.append(write)
     return writers
+
+
+def _auto_writer(wb, ws, literal, column_format):
+    """A writer deciding by each value's type; (number, format) pairs get that format."""
+    formats = {}
+    dates = wb.add_format({"num_format": FORMATS[DATE]})
+
+    def number_format(num_format):
+        if num_format not in formats:
+            formats[num_format] = wb.add_format({"num_format": num_format})
+        return formats[num_format]
+
+    def write(r, c, v):
+        fmt = column_format
+        if isinstance(v, tuple):
+            v, num_format = v
+            fmt = number_format(num_format) if num_format else column_format
+        if v is None or v == "":
+            return
+        if isinstance(v, int | float | decimal.Decimal) and not isinstance(v, bool):
+            if isinstance(v, float) and not math.isfinite(v):
+                return
+            ws.write_number(r, c, float(v) if isinstance(v, decimal.Decimal) else v, fmt)
+        elif isinstance(v, datetime.date):
+            ws.write_datetime(r, c, v, dates)
+        else:
+            v = str(v)
+            ws.write_string(r, c, v, literal if is_formula_like(v) else None)
+
+    return write
 
 
 def write_xlsx(target, sheets, *, progress=None, every=PROGRESS_EVERY):
@@ -146,7 +182,7 @@ def write_xlsx(target, sheets, *, progress=None, every=PROGRESS_EVERY):
                 width = col.width or (12 if col.type != TEXT else 18)
                 ws.set_column(c, c, width)
                 ws.write_string(0, c, str(col.title), header)
-            ws.freeze_panes(1, 0)
+            ws.freeze_panes(*sheet.freeze)
             writers = list(enumerate(_cell_writers(wb, ws, columns)))
             r = 0
             for r, row in enumerate(sheet.rows, start=1):

@@ -92,3 +92,23 @@ def test_sheet_names_are_made_valid_and_unique():
     first, second = wb.sheetnames
     assert len(first) <= 31 and len(second) <= 31 and first != second
     assert not any(ch in first for ch in "[]:*?/\\")
+
+
+def test_auto_columns_decide_cell_by_cell_with_each_cells_format():
+    from core.exports import AUTO
+
+    rows = [
+        [(43_000_000, '"US$"#,##0'), "=cmd|' /C calc'!A0", 2018],
+        [("not available", None), "text", datetime.date(2026, 1, 2)],
+        [(float("nan"), "0.0"), None, decimal.Decimal("1.5")],
+    ]
+    _written, wb = _book([Sheet("Data", [Col("A", AUTO), Col("B", AUTO), Col("C", AUTO)], rows)])
+    ws = wb["Data"]
+    assert (ws["A2"].value, ws["A2"].data_type, ws["A2"].number_format) == (
+        43_000_000, "n", '"US$"#,##0'
+    )  # fmt: skip
+    assert ws["B2"].data_type == "s" and ws["B2"].quotePrefix
+    assert ws["C2"].value == 2018 and ws["C2"].data_type == "n"
+    assert ws["A3"].value == "not available" and ws["A3"].data_type == "s"
+    assert ws["C3"].is_date and ws["C3"].value == datetime.datetime(2026, 1, 2)
+    assert ws["A4"].value is None and ws["C4"].value == 1.5  # NaN: an empty cell
