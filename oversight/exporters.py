@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 
 from core import excel
 from core.excel import append_row
-from core.exports import Col, ExportKind, Sheet, register_kind, xlsx_tempfile
+from core.exports import Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
 
 from .choices import Acceptance, Status
@@ -88,13 +88,6 @@ RECOMMENDATIONS = register_kind(
         entity_path="entity_id",
     )
 )
-
-
-def recommendations_xlsx(queryset, on=None):
-    """The export as bytes (small lists and tests; pages stream it through core.exports)."""
-    handle = xlsx_tempfile(recommendation_sheets(queryset, on))
-    with handle:
-        return handle.read()
 
 
 def statistics_xlsx(all_statistics):
