@@ -93,6 +93,8 @@ class EventAction(models.TextChoices):
     REPORT_RUN_RESENT = "reports.run.resent", _("Report run sent again")
     REPORT_RUN_ISSUED = "reports.run.issued", _("Report issued")
     REPORT_RUN_DELETED = "reports.run.deleted", _("Report run deleted")
+    EXPORT_REQUESTED = "reports.export.requested", _("Export requested")
+    EXPORT_DELETED = "reports.export.deleted", _("Export deleted")
     RESOLUTION_SAVED = "oversight.resolution.saved", _("Resolution saved")
     RESOLUTION_UPDATED = "oversight.resolution.updated", _("Resolution changed")
     RESOLUTION_DELETED = "oversight.resolution.deleted", _("Resolution deleted")

@@ -1,15 +1,13 @@
-"""The compact's tables to Excel: one sheet per commitment group, real numbers with number
-formats, the raw published text in its own column, the class, and the footnotes.
+"""The compact's tables to Excel (the shared writer, core.exports): one sheet per commitment
+group, real numbers with number formats, the raw published text in its own column, the class,
+and the footnotes.
 
 The columns are defined once, as data (COLUMNS); header, cell and format all come from it."""
 
-from io import BytesIO
-
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from core.exports import AUTO, Col, Sheet, xlsx_tempfile
 from indicators.choices import ValueKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,48 +64,44 @@ COLUMNS = [
 ]
 
 
-def _cell(value):
-    """Lazy translations and other objects as text; numbers stay numbers."""
-    if value is None or isinstance(value, (int, float, str)):
-        return value
-    return str(value)
-
-
 def _is_zh():
     from django.utils.translation import get_language
 
     return (get_language() or "").startswith("zh")
 
 
-def compact_xlsx(compact, groups):
-    """Bytes of the workbook; `groups` from selectors.compact_tables."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for table in groups:
-        ws = wb.create_sheet(str(table.group.get_kind_display())[:31])
-        ws.append([str(h) for h, _get in COLUMNS])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for commitment, rows in table.commitments:
-            for row in rows:
-                values = [get(row, commitment) for _h, get in COLUMNS]
-                ws.append([_cell(v[0] if isinstance(v, tuple) else v) for v in values])
-                for i, v in enumerate(values, start=1):
-                    if isinstance(v, tuple) and v[1]:
-                        ws.cell(row=ws.max_row, column=i).number_format = v[1]
-        ws.append([])
-        ws.append(
-            [
-                _("Indicators making progress"),
-                table.counts["progress"],
-                _("No progress"),
-                table.counts["no_progress"],
-                _("Other / no data"),
-                table.counts["other"],
-            ]
+def compact_sheets(groups):
+    """One sheet per commitment group: a row per compact indicator, then the group's counts.
+    Figures are numbers with their indicator's format; words stay text."""
+    width = len(COLUMNS)
+
+    def rows(table):
+        for commitment, group_rows in table.commitments:
+            for row in group_rows:
+                yield [get(row, commitment) for _h, get in COLUMNS]
+        yield [None] * width
+        counts = [
+            _("Indicators making progress"),
+            table.counts["progress"],
+            _("No progress"),
+            table.counts["no_progress"],
+            _("Other / no data"),
+            table.counts["other"],
+        ]
+        yield counts + [None] * (width - len(counts))
+
+    return [
+        Sheet(
+            table.group.get_kind_display(),
+            [Col(h, AUTO, width=60 if i == 2 else None) for i, (h, _get) in enumerate(COLUMNS)],
+            rows(table),
+            freeze=(1, 3),
         )
-        ws.freeze_panes = "D2"
-        ws.column_dimensions["C"].width = 60
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        for table in groups
+    ]
+
+
+def compact_xlsx(compact, groups):
+    """Bytes of the workbook; `groups` from selectors.compact_tables (a few hundred rows)."""
+    with xlsx_tempfile(compact_sheets(groups)) as handle:
+        return handle.read()

@@ -33,3 +33,19 @@ class YearFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", MAX_YEAR)
         kwargs.setdefault("label", _("Year"))
         super().__init__(*args, **kwargs)
+
+
+def as_querydict(params):
+    """A QueryDict from {name: [values]} (what core.exports.params_dict keeps of a page's
+    query), for a FilterSet run outside the request (an export job)."""
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for name, values in (params or {}).items():
+        data.setlist(name, [str(v) for v in (values if isinstance(values, list) else [values])])
+    return data
+
+
+def filter_errors(filterset):
+    """A FilterSet's errors as {field: [messages]}, for a ValidationError."""
+    return {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}

@@ -1,19 +1,27 @@
-"""The Excel template for an entity's values in one reporting period."""
+"""The Excel template for an entity's values in one reporting period, and the export of the
+list of values (through the shared streaming writer, core.exports)."""
 
 from io import BytesIO
+from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.excel import append_row
+from core.exports import DATETIME, INTEGER, NUMBER, PERCENT, Col, ExportKind, Sheet, register_kind
+from core.filters import as_querydict, filter_errors
 
-from .choices import NUMERIC_KINDS, ValueKind
+from .choices import NUMERIC_KINDS, Status, ValueKind
+from .filters import ValueFilter
 from .formatting import display
-from .models import Indicator
+from .models import Indicator, Value
 from .parsing import unparse_value
+from .permissions import READ_ROLES
 
 SHEET = "Values"
 META_SHEET = "About"
@@ -152,3 +160,225 @@ def build_template(period, indicators=None, *, user=None):
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --- the list of values (GET /api/v1/values/ and the review page), streamed -------------------
+
+
+def value_rows(user, params):
+    """The values ``user`` may read, filtered by the values list's FilterSet; bad filters are
+    refused, never ignored."""
+    qs = Value.objects.visible_to(user)
+    filterset = ValueFilter(as_querydict(params), queryset=qs, request=SimpleNamespace(user=user))
+    if not filterset.is_valid():
+        raise ValidationError(filter_errors(filterset))
+    return filterset.qs
+
+
+VALUE_SOURCES = (
+    "indicator__plan__entity__code",
+    "indicator__plan__code",
+    "period__label",
+    "indicator__code",
+    "indicator__name_en",
+    "indicator__name_zh",
+    "kind",
+    "indicator__unit",
+    "numeric_value",
+    "currency",
+    "bool_value",
+    "text_value",
+    "is_missing",
+    "status",
+    "footnote",
+    "submitted_at",
+    "reviewed_at",
+)
+
+
+def value_columns():
+    return [
+        Col(_("Entity"), width=10),
+        Col(_("Framework"), width=12),
+        Col(_("Period"), width=12),
+        Col(_("Code"), width=12),
+        Col(_("Indicator"), width=50),
+        Col(_("Kind")),
+        Col(_("Unit")),
+        Col(_("Value"), NUMBER, width=16),
+        Col(_("Currency"), width=10),
+        Col(_("Yes/no"), width=8),
+        Col(_("Text"), width=40),
+        Col(_("Not available")),
+        Col(_("Status")),
+        Col(_("Footnote"), width=40),
+        Col(_("Submitted at"), DATETIME, width=17),
+        Col(_("Reviewed at"), DATETIME, width=17),
+    ]
+
+
+def value_sheets(queryset):
+    """Every value of ``queryset`` (already scoped and filtered): one row each, the number as
+    a number, labels in the active language."""
+    chinese = (get_language() or "").startswith("zh")
+    kinds, statuses = dict(ValueKind.choices), dict(Status.choices)
+    yes, no = str(_("yes")), str(_("no"))
+    localtime = timezone.localtime
+
+    def rows():
+        values = (
+            queryset.prefetch_related(None)
+            .order_by(
+                "indicator__plan__entity__code", "period__start_date", "indicator__code", "pk"
+            )
+            .values_list(*VALUE_SOURCES)
+            .iterator(chunk_size=5000)
+        )
+        for (entity, plan, period, code, name_en, name_zh, kind, unit, number, currency,
+             flag, text, missing, status, footnote, submitted, reviewed) in values:  # fmt: skip
+            yield (
+                entity,
+                plan,
+                period,
+                code,
+                name_zh if chinese and name_zh else name_en,
+                kinds.get(kind, kind),
+                unit,
+                number,
+                currency,
+                "" if flag is None else (yes if flag else no),
+                text,
+                yes if missing else "",
+                statuses.get(status, status),
+                footnote,
+                submitted and localtime(submitted),
+                reviewed and localtime(reviewed),
+            )
+
+    return [Sheet(_("Values"), value_columns(), rows())]
+
+
+def _whole_entities(user):
+    from .querysets import reach
+
+    r = reach(user, READ_ROLES)
+    return None if r.everything else set(r.entity_ids)
+
+
+def _can_read_values(user):
+    from .querysets import reach
+
+    r = reach(user, READ_ROLES)
+    return r.everything or bool(r.entity_ids or r.unit_ids)
+
+
+VALUES = register_kind(
+    ExportKind(
+        name="values",
+        title=gettext_lazy("Indicator values"),
+        filename="values",
+        queryset=value_rows,
+        sheets=value_sheets,
+        can_view=_can_read_values,
+        whole_entities=_whole_entities,
+        entity_path="indicator__plan__entity_id",
+    )
+)
+
+
+# --- progress results (GET /api/v1/progress/results/ and the plan's progress page) -------------
+
+
+def progress_rows(user, params):
+    """The current snapshot's results of the indicators ``user`` reads, filtered by the
+    results list's FilterSet; bad filters are refused."""
+    from .filters_progress import ProgressResultFilter
+    from .selectors_progress import results_visible_to
+
+    filterset = ProgressResultFilter(as_querydict(params), queryset=results_visible_to(user))
+    if not filterset.is_valid():
+        raise ValidationError(filter_errors(filterset))
+    return filterset.qs
+
+
+PROGRESS_SOURCES = (
+    "indicator__plan__entity__code",
+    "indicator__code",
+    "indicator__name_en",
+    "indicator__name_zh",
+    "period__label",
+    "period_year",
+    "frame__baseline",
+    "frame__baseline_year",
+    "frame__target",
+    "frame__target_year",
+    "actual",
+    "previous",
+    "percent_of_way",
+    "achieved",
+    "compact_class",
+    "on_track_status",
+    "trend",
+)
+
+
+def progress_sheets(queryset):
+    """One row per indicator and period of ``queryset``: figures as numbers, the percent of
+    the way in percent points, labels in the active language."""
+    from .models.progress import CompactClass, OnTrackStatus, Trend
+
+    chinese = (get_language() or "").startswith("zh")
+    labels = {**dict(CompactClass.choices), **dict(OnTrackStatus.choices)}
+    trends = dict(Trend.choices)
+    yes, no = str(_("yes")), str(_("no"))
+    columns = [
+        Col(_("Entity"), width=10),
+        Col(_("Code"), width=12),
+        Col(_("Indicator"), width=50),
+        Col(_("Period"), width=12),
+        Col(_("Year"), INTEGER, num_format="0", width=8),
+        Col(_("Baseline"), NUMBER, width=14),
+        Col(_("Baseline year"), INTEGER, num_format="0", width=10),
+        Col(pgettext("indicator value", "Target"), NUMBER, width=14),
+        Col(_("Target year"), INTEGER, num_format="0", width=10),
+        Col(_("Actual"), NUMBER, width=14),
+        Col(_("Previous"), NUMBER, width=14),
+        Col(_("Percent of the way"), PERCENT, width=12),
+        Col(_("Achieved"), width=8),
+        Col(_("Classification"), width=16),
+        Col(_("Status"), width=16),
+        Col(_("Trend"), width=12),
+    ]
+
+    def rows():
+        results = (
+            queryset.select_related(None)
+            .order_by("plan_id", "indicator_id", "period_id")
+            .values_list(*PROGRESS_SOURCES)
+            .iterator(chunk_size=5000)
+        )
+        for (entity, code, name_en, name_zh, period, year, baseline, baseline_year, target,
+             target_year, actual, previous, percent, achieved, klass, status,
+             trend) in results:  # fmt: skip
+            yield (
+                entity, code, name_zh if chinese and name_zh else name_en, period, year,
+                baseline, baseline_year, target, target_year, actual, previous,
+                percent, yes if achieved else no, labels.get(klass, klass),
+                labels.get(status, status), trends.get(trend, trend),
+            )  # fmt: skip
+
+    return [Sheet(_("Progress"), columns, rows())]
+
+
+PROGRESS = register_kind(
+    ExportKind(
+        name="progress",
+        title=gettext_lazy("Progress results"),
+        filename="progress",
+        queryset=progress_rows,
+        sheets=progress_sheets,
+        can_view=_can_read_values,
+        whole_entities=_whole_entities,
+        entity_path="indicator__plan__entity_id",
+    )
+)

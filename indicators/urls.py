@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("review/", views.review_queue, name="review"),
     path("review/bulk/", views.review_bulk, name="review-bulk"),
+    path("values/export.xlsx", views.values_export, name="values-export"),
     path("values/<int:pk>/", views.value_detail, name="value"),
     path("values/<int:pk>/comment/", views.value_comment, name="value-comment"),
     path("values/<int:pk>/evidence/", views.evidence_upload, name="evidence-upload"),
@@ -48,6 +49,7 @@ urlpatterns = [
 # Progress dashboards (indicators/views/progress.py).
 urlpatterns += [
     path("plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
+    path("progress/export.xlsx", views.progress_export, name="progress-export"),
     path(
         "indicators/<int:pk>/progress/",
         views.indicator_progress,

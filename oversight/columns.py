@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exports import DATE, INTEGER, TEXT
+
 from .choices import ReviewState
 
 
@@ -19,6 +21,7 @@ class Column:
     source: str | None = None  # what the export reads (a queryset path); None: not exported
     field: str | None = None  # the Recommendation field the import sets from it
     export: Callable | None = None  # the exported value from the source's value
+    type: str = TEXT  # how the export writes it (core.exports: a real date or number)
 
     @property
     def title(self):
@@ -96,12 +99,14 @@ COLUMNS = (
         gettext_lazy("Issue date (YYYY-MM-DD)"),
         "issued_on",
         field="issued_on",
+        type=DATE,
     ),
     Column(
         "target_date",
         help=gettext_lazy("Target date (YYYY-MM-DD)"),
         source="target_date",
         field="target_date",
+        type=DATE,
     ),
     Column(
         "acceptance",
@@ -123,6 +128,7 @@ COLUMNS = (
         help=gettext_lazy("Date closed (YYYY-MM-DD), for closed ones"),
         source="implementation_date",
         field="implementation_date",
+        type=DATE,
     ),
     Column(
         "management_response",
@@ -134,8 +140,8 @@ COLUMNS = (
 # Written by the export after the import columns, for reading; the import ignores them.
 EXPORT_ONLY = (
     Column(gettext_lazy("Review state"), source="review_state", export=_review_state),
-    Column(gettext_lazy("Days open"), source="days_open"),
-    Column(gettext_lazy("Days overdue"), source="days_overdue"),
+    Column(gettext_lazy("Days open"), source="days_open", type=INTEGER),
+    Column(gettext_lazy("Days overdue"), source="days_overdue", type=INTEGER),
     Column(
         gettext_lazy("Illustrative data"), source="report__is_illustrative", export=_illustrative
     ),

@@ -1,17 +1,25 @@
-"""Excel exports (openpyxl, write-only mode so that large lists stream in constant memory)."""
+"""Excel exports: the recommendations list through the shared streaming writer
+(core.exports), the statistics tables through openpyxl's write-only mode."""
 
 import io
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core import excel
 from core.excel import append_row
+from core.exports import Col, ExportKind, Sheet, register_kind
+from core.filters import as_querydict, filter_errors
 
 from .choices import Acceptance, Status
 from .columns import EXPORTED, export_row
+from .filters import RecommendationFilter
+from .models import Recommendation
+from .permissions import can_view_oversight
 from .selectors import round_pct
 
 XLSX = excel.XLSX
@@ -27,30 +35,59 @@ def _save(wb):
     return out.getvalue()
 
 
-def recommendations_xlsx(queryset, on=None):
-    """Every recommendation of `queryset` (already filtered and scoped to the user), with the
-    import columns first so the file can be edited and imported again."""
+def recommendation_rows(user, params):
+    """The recommendations ``user`` may see, filtered as the list page filters them (the
+    shared FilterSet); bad filters are refused, never ignored."""
+    qs = Recommendation.objects.visible_to(user)
+    filterset = RecommendationFilter(as_querydict(params), queryset=qs, user=user)
+    if not filterset.is_valid():
+        raise ValidationError(filter_errors(filterset))
+    return filterset.qs
+
+
+def recommendation_sheets(queryset, on=None):
+    """Every recommendation of ``queryset`` (already filtered and scoped to the user), with the
+    import columns first so the file can be edited and imported again, and a legend."""
     on = on or timezone.localdate()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Recommendations"))
-    _bold(ws, [c.title for c in EXPORTED])
     rows = (
         queryset.with_ageing(on)
-        .order_by("body__code", "reference")
+        .order_by("body__code", "reference", "pk")
         .values_list(*[c.source for c in EXPORTED])
     )
-    for values in rows.iterator(chunk_size=5000):
-        # Text as text: a reference or response "=..." is no formula.
-        append_row(ws, export_row(values))
-    status_labels = dict(Status.choices)
-    acceptance_labels = dict(Acceptance.choices)
-    legend = wb.create_sheet(_("Codes"))
-    _bold(legend, [_("Column"), _("Code"), _("Meaning")])
-    for code, label in status_labels.items():
-        append_row(legend, ["status", code, str(label)])
-    for code, label in acceptance_labels.items():
-        append_row(legend, ["acceptance", code, str(label)])
-    return _save(wb)
+    body = (export_row(values) for values in rows.iterator(chunk_size=5000))
+    legend = [("status", code, str(label)) for code, label in Status.choices]
+    legend += [("acceptance", code, str(label)) for code, label in Acceptance.choices]
+    return [
+        Sheet(_("Recommendations"), [Col(c.title, c.type) for c in EXPORTED], body),
+        Sheet(
+            _("Codes"),
+            [Col(_("Column")), Col(_("Code")), Col(_("Meaning"), width=40)],
+            legend,
+            counted=False,
+        ),
+    ]
+
+
+def _whole_entities(user):
+    from entities.permissions import has_global_role, member_entity_ids
+
+    if user.is_superuser or has_global_role(user):
+        return None
+    return set(member_entity_ids(user))
+
+
+RECOMMENDATIONS = register_kind(
+    ExportKind(
+        name="recommendations",
+        title=gettext_lazy("Recommendations"),
+        filename="recommendations",
+        queryset=recommendation_rows,
+        sheets=recommendation_sheets,
+        can_view=can_view_oversight,
+        whole_entities=_whole_entities,
+        entity_path="entity_id",
+    )
+)
 
 
 def statistics_xlsx(all_statistics):

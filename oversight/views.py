@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.exports import export_response
 from core.files import private_download_response
 
 from . import charts, exporters, forms, importers, permissions, published, selectors, services
@@ -70,13 +71,9 @@ def recommendation_list(request):
 
 @login_required
 def recommendation_export(request):
+    """The filtered list as Excel: at once when small, else as a job kept in the archive."""
     _require(permissions.can_view_oversight(request.user))
-    filterset = _recommendations(request)
-    response = HttpResponse(
-        exporters.recommendations_xlsx(filterset.qs), content_type=exporters.XLSX
-    )
-    response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
-    return response
+    return export_response(request, exporters.RECOMMENDATIONS)
 
 
 ACTION_FORMS = {

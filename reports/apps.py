@@ -13,6 +13,7 @@ class ReportsConfig(AppConfig):
         from core import jobs
 
         from . import services
+        from .exports import ready as exports_ready
         from .models import ReportRun
         from .tasks import RENDER_TIME_LIMIT
 
@@ -23,3 +24,4 @@ class ReportsConfig(AppConfig):
             resend=services.report_run_resend,
             time_limit=RENDER_TIME_LIMIT,
         )
+        exports_ready()

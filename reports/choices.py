@@ -37,3 +37,12 @@ FORMAT_CONTENT_TYPES = {
     Format.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     Format.PDF: "application/pdf",
 }
+
+
+class ExportStatus(models.TextChoices):
+    """The state of an export job (reports.ExportRun)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Ready")
+    FAILED = "failed", _("Failed")

@@ -259,3 +259,6 @@ class Publishing(models.Model):
 
     def __str__(self):
         return f"{self.entity}: {'public' if self.public else 'not public'}"
+
+
+from .models_exports import ExportRun  # noqa: E402, F401  (exports of lists, kept in the archive)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_exports
 
 app_name = "reports"
 urlpatterns = [
@@ -17,4 +17,12 @@ urlpatterns = [
     path("public/", views.public_list, name="public"),
     path("public/<int:pk>/", views.public_detail, name="public-run"),
     path("public/<int:pk>/files/<int:file_id>/", views.public_file, name="public-file"),
+]
+
+# Exports of lists kept in the archive (reports/views_exports.py).
+urlpatterns += [
+    path("exports/", views_exports.export_list, name="exports"),
+    path("exports/<int:pk>/", views_exports.export_detail, name="export"),
+    path("exports/<int:pk>/file/", views_exports.export_file, name="export-file"),
+    path("exports/<int:pk>/delete/", views_exports.export_delete, name="export-delete"),
 ]

@@ -286,6 +286,11 @@ INDICATORS_IMPORT_MAX_ROWS = env.int("INDICATORS_IMPORT_MAX_ROWS", default=500_0
 # A recommendations file is checked and written set-based in a job: 200,000 rows take seconds.
 OVERSIGHT_IMPORT_MAX_ROWS = env.int("OVERSIGHT_IMPORT_MAX_ROWS", default=200_000)
 OVERSIGHT_IMPORT_MAX_BYTES = env.int("OVERSIGHT_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# Exports of lists (core/exports.py): up to this many rows the file streams at once; a larger
+# list is written by a job and kept in the report archive (reports.ExportRun), files of at most
+# EXPORT_MAX_BYTES.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5_000)
+EXPORT_MAX_BYTES = env.int("EXPORT_MAX_BYTES", default=500 * 1024 * 1024)
 # Smaller files are read (and, up to the rows, written) in the request; larger ones in a job.
 OVERSIGHT_IMPORT_INLINE_MAX_BYTES = env.int("OVERSIGHT_IMPORT_INLINE_MAX_BYTES", default=256 * 1024)
 OVERSIGHT_IMPORT_INLINE_ROWS = env.int("OVERSIGHT_IMPORT_INLINE_ROWS", default=2000)

@@ -12,6 +12,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.excel import XLSX
+from core.exports import api_export_response
 from core.files import private_download_response
 from core.serializers import private_files_action
 
@@ -302,6 +304,17 @@ class ValueViewSet(
         if self.action == "partial_update":
             return ValueUpdateSerializer
         return ValueSerializer
+
+    @extend_schema(
+        responses={
+            (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
+            409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
+        }
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """The filtered list of values as an Excel workbook, numbers as numbers."""
+        return api_export_response(exporters.VALUES, self.filter_queryset(self.get_queryset()))
 
     def _respond(self, value, code=status.HTTP_200_OK):
         value = Value.objects.with_related().get(pk=value.pk)

@@ -3,7 +3,14 @@ package). Every view is re-exported here so `indicators.urls` and `from indicato
 keep working unchanged."""
 
 from .entry import entry_attach, entry_bulk, entry_check, entry_grid, entry_index, entry_save
-from .excel import import_commit, import_detail, import_upload, template_download
+from .excel import (
+    import_commit,
+    import_detail,
+    import_upload,
+    progress_export,
+    template_download,
+    values_export,
+)
 from .framework import period_close, period_edit, plan_detail, plan_list
 from .maintenance import (
     baseline_edit,
@@ -24,6 +31,8 @@ from .values import (
 )
 
 __all__ = [
+    "progress_export",
+    "values_export",
     "TRANSITIONS",
     "baseline_edit",
     "entity_dashboard",

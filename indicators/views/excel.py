@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.exports import export_response
+
 from .. import exporters, services
 from ..choices import ImportStatus
 from ..forms import (
@@ -81,3 +83,21 @@ def import_commit(request, pk):
     except PermissionDenied as exc:
         return HttpResponse(str(exc), status=403)
     return redirect("indicators:import", pk=job.pk)
+
+
+@login_required
+def values_export(request):
+    """The list of values the user reads, filtered as the review page is, as Excel: at once
+    when small, else as a job kept in the report archive."""
+    if not exporters.VALUES.can_view(request.user):
+        raise PermissionDenied(_("You do not read any indicator values."))
+    return export_response(request, exporters.VALUES)
+
+
+@login_required
+def progress_export(request):
+    """The current progress results the user reads (e.g. ?plan=<id>), as Excel: at once when
+    small, else as a job kept in the report archive."""
+    if not exporters.PROGRESS.can_view(request.user):
+        raise PermissionDenied(_("You do not read any indicator values."))
+    return export_response(request, exporters.PROGRESS)

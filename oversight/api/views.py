@@ -1,6 +1,5 @@
 """The oversight API: as thin as the pages, through the same services, filters and selectors."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -9,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.exports import api_export_response
 from core.serializers import private_files_action
 
 from .. import exporters, permissions, selectors, services
@@ -258,14 +258,18 @@ class RecommendationViewSet(
             job = services.recommendation_import_commit(job=job, actor=request.user)
         return _import_response(job)
 
-    @extend_schema(responses={(200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY)})
+    @extend_schema(
+        responses={
+            (200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
+            409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
+        }
+    )
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         """The filtered list as an Excel workbook (same columns as the import)."""
-        qs = self.filter_queryset(self.get_queryset())
-        response = HttpResponse(exporters.recommendations_xlsx(qs), content_type=exporters.XLSX)
-        response["Content-Disposition"] = 'attachment; filename="recommendations.xlsx"'
-        return response
+        return api_export_response(
+            exporters.RECOMMENDATIONS, self.filter_queryset(self.get_queryset())
+        )
 
 
 def _import_response(job):

@@ -193,3 +193,33 @@ def test_entity_dashboard_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get(url)
     assert r.status_code == 200 and r.content.decode().count("data-waiting=") == 5
+
+
+def test_progress_results_export_holds_numbers_and_only_what_the_user_reads(
+    client, api, reviewer, officer_undp, computed
+):
+    import io
+
+    import openpyxl
+
+    def book(response):
+        assert response.status_code == 200
+        wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        header, *rows = wb.worksheets[0].iter_rows(values_only=True)
+        return wb.worksheets[0], {r[1]: dict(zip(header, r, strict=True)) for r in rows}
+
+    client.force_login(reviewer)
+    page = client.get(f"/indicators/plans/{computed.pk}/progress/").content.decode()
+    assert f"/indicators/progress/export.xlsx?plan={computed.pk}" in page
+    ws, rows = book(client.post(f"/indicators/progress/export.xlsx?plan={computed.pk}"))
+    assert set(rows) == {"P000", "P001", "P002"}
+    first = rows["P000"]
+    assert (first["Baseline"], first["Target"], first["Actual"]) == (10, 20, 15)
+    assert first["Percent of the way"] == 50.0 and first["Year"] == 2026
+    assert ws["L2"].number_format == '0.0"%"' and ws["L2"].data_type == "n"
+    assert rows["P001"]["Actual"] is None  # submitted, not approved
+    assert client.post("/indicators/progress/export.xlsx?year=0").status_code == 400
+    # UNDP's officer reads none of UNOPS's results: the same file, without rows.
+    api.force_authenticate(officer_undp)
+    _ws, rows = book(api.get("/api/v1/progress/results/export/", {"plan": computed.pk}))
+    assert rows == {}
