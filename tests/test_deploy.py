@@ -68,3 +68,30 @@ def test_production_pages_have_the_content_security_policy():
     assert result.returncode == 0, result.stderr
     assert "core.middleware.ContentSecurityPolicyMiddleware" in result.stdout
     assert "'private'" in result.stdout and "core.files.PrivateFileSystemStorage" in result.stdout
+
+
+def test_a_worker_process_past_its_memory_limit_fails_the_allocation_not_the_machine():
+    """The cap each Celery pool process gets (resultsframework/celery.py): an allocation past
+    it raises MemoryError in that process; within it, allocations work."""
+    script = (
+        "from resultsframework.celery import limit_memory\n"
+        "limit_memory(1024)\n"
+        "small = bytearray(64 * 1024 * 1024)\n"
+        "try:\n"
+        "    bytearray(2 * 1024 * 1024 * 1024)\n"
+        "except MemoryError:\n"
+        "    print('refused')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "resultsframework.settings_test"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "refused"
+
+
+def test_worker_memory_settings_are_on_by_default():
+    from django.conf import settings
+
+    assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 512 * 1024
+    assert settings.CELERY_WORKER_MEMORY_LIMIT_MB == 4096
