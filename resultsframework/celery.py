@@ -29,6 +29,7 @@ def _limit_pool_process(**_kwargs):
 
     limit_memory(getattr(settings, "CELERY_WORKER_MEMORY_LIMIT_MB", 0))
 
+
 # Beat schedules live in code (STYLE.md); django-celery-beat stores them so operators can see
 # and pause them in the admin.
 app.conf.beat_schedule = {
