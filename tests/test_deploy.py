@@ -95,3 +95,22 @@ def test_worker_memory_settings_are_on_by_default():
 
     assert settings.CELERY_WORKER_MAX_MEMORY_PER_CHILD == 512 * 1024
     assert settings.CELERY_WORKER_MEMORY_LIMIT_MB == 4096
+
+
+def test_gunicorn_workers_and_threads_come_from_the_environment():
+    """gunicorn.conf.py, read by `make run` and the image: defaults for the machine, each
+    setting overridable."""
+    import runpy
+
+    path = str(ROOT / "gunicorn.conf.py")
+    default = runpy.run_path(path)
+    assert default["workers"] == os.cpu_count() * 2 + 1
+    assert default["threads"] == 2 and default["worker_class"] == "gthread"
+    env = {"GUNICORN_WORKERS": "3", "GUNICORN_THREADS": "1", "GUNICORN_MAX_REQUESTS": "200"}
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in env.items():
+            mp.setenv(key, value)
+        chosen = runpy.run_path(path)
+    assert chosen["workers"] == 3 and chosen["worker_class"] == "sync"
+    assert chosen["max_requests"] == 200 and chosen["max_requests_jitter"] == 20
+    assert "--config gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
