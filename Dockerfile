@@ -19,4 +19,4 @@ RUN useradd --create-home --uid 1000 app && mkdir -p /data/media && chown -R app
 USER app
 ENV MEDIA_ROOT=/data/media PORT=8000
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && gunicorn resultsframework.wsgi:application --bind 0.0.0.0:${PORT} --workers ${GUNICORN_WORKERS:-3} --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && gunicorn resultsframework.wsgi:application --config gunicorn.conf.py --bind 0.0.0.0:${PORT} --access-logfile -"]

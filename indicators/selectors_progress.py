@@ -2,7 +2,8 @@
 pins one), by default the current one, always through visibility (a reader of UNOPS never
 reads UNDP's progress)."""
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 
 from .choices import Status
 from .models import (
@@ -52,38 +53,74 @@ def latest_results(queryset):
     )
 
 
-def plan_dashboard(plan, user, snapshot=None):
-    """Everything the plan dashboard shows to `user` of `snapshot` (default: the current one),
-    in a fixed number of queries: the nodes in tree order with their roll-up for the latest
-    year, each indicator's latest result, the plan's roll-up, and the status counts as (status,
-    label, count) for the legend. Only the indicators, results and roll-ups the user may read
-    (their visible_to)."""
-    if snapshot is None:
-        snapshot = current_snapshot()
-    nodes = list(Node.objects.filter(plan=plan).select_related("level"))
-    indicators = list(
-        Indicator.objects.visible_to(user)
-        .filter(plan=plan, is_active=True)
-        .order_by("order", "code")
+# Seconds a plan's computed aggregates stay cached. A key names the snapshot and when it last
+# changed, so a new snapshot (or one indicator folded into the current one) is read at once.
+DASHBOARD_CACHE_SECONDS = 3600
+
+
+def dashboard_scope(user, plan):
+    """What of `plan`'s progress `user` reads, as a cache-key part: two users with the same
+    part read the same results and roll-ups (visible_to). A role over the plan's whole entity
+    (or every entity) reads all; a role narrowed to org units reads their indicators (and
+    those no unit owns) and no roll-ups."""
+    from .permissions import READ_ROLES
+    from .querysets import reach
+
+    r = reach(user, READ_ROLES)
+    if r.everything or plan.entity_id in r.entity_ids:
+        return "entity"
+    return "units-" + "-".join(str(u) for u in sorted(r.unit_ids))
+
+
+def plan_summary(plan, user, snapshot):
+    """The plan's computed aggregates that `user` reads in `snapshot`: the latest year with a
+    result and that year's roll-ups. Cached per snapshot (and its last change), plan and
+    dashboard_scope(): shared by users who read the same, never by users who read differently."""
+    stamp = snapshot.updated_at or snapshot.finished_at or snapshot.created_at
+    key = (
+        f"progress:plan:{plan.pk}:snapshot:{snapshot.pk}:{stamp.timestamp() if stamp else ''}:"
+        f"{dashboard_scope(user, plan)}"
     )
-    results, node_rollups, plan_rollup, year = {}, {}, None, None
-    if snapshot is not None:
-        rows = (
-            ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk)
-            .visible_to(user)
-            .select_related("period", "frame")
-        )
-        results = {r.indicator_id: r for r in latest_results(rows)}
-        years = [r.period_year for r in results.values()]
-        year = max(years) if years else None
+    summary = cache.get(key)
+    if summary is None:
+        rows = ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk).visible_to(user)
+        year = rows.aggregate(year=Max("period_year"))["year"]
         rollups = NodeRollup.objects.filter(
             snapshot=snapshot, plan_id=plan.pk, year=year
         ).visible_to(user)
-        for rollup in rollups:
+        summary = {"year": year, "rollups": list(rollups)}
+        cache.set(key, summary, DASHBOARD_CACHE_SECONDS)
+    return summary
+
+
+def plan_dashboard(plan, user, snapshot=None, node_ids=None):
+    """Everything the plan dashboard shows to `user` of `snapshot` (default: the current one),
+    in a fixed number of queries: the nodes in tree order with their roll-up for the latest
+    year and how many indicators the user reads under each, the indicators of `node_ids`
+    (None: of every node) each with its latest result, the plan's roll-up, and the statuses.
+    Only the indicators, results and roll-ups the user may read (their visible_to)."""
+    if snapshot is None:
+        snapshot = current_snapshot()
+    nodes = list(Node.objects.filter(plan=plan).select_related("level"))
+    visible = Indicator.objects.visible_to(user).filter(plan=plan, is_active=True)
+    counts = dict(visible.values_list("node_id").annotate(n=Count("pk")).order_by())
+    if node_ids is not None:
+        visible = visible.filter(node_id__in=list(node_ids))
+    indicators = list(visible.order_by("order", "code"))
+    results, node_rollups, plan_rollup, year = {}, {}, None, None
+    if snapshot is not None:
+        summary = plan_summary(plan, user, snapshot)
+        year = summary["year"]
+        for rollup in summary["rollups"]:
             if rollup.scope == RollupScope.NODE:
                 node_rollups[rollup.node_id] = rollup
             elif rollup.scope == RollupScope.PLAN:
                 plan_rollup = rollup
+        rows = ProgressResult.objects.filter(snapshot=snapshot, plan_id=plan.pk).visible_to(user)
+        if node_ids is not None:
+            rows = rows.filter(indicator_id__in=[i.pk for i in indicators])
+        rows = rows.select_related("period", "frame")
+        results = {r.indicator_id: r for r in latest_results(rows)}
     by_node = {}
     for indicator in indicators:
         indicator.progress = results.get(indicator.pk)
@@ -91,6 +128,7 @@ def plan_dashboard(plan, user, snapshot=None):
     for node in nodes:
         node.rollup = node_rollups.get(node.pk)
         node.indicator_list = by_node.get(node.pk, [])
+        node.indicator_count = counts.get(node.pk, 0)
     return {
         "snapshot": snapshot,
         "year": year,

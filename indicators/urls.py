@@ -51,6 +51,11 @@ urlpatterns += [
     path("plans/<int:pk>/progress/", views.plan_progress, name="plan-progress"),
     path("progress/export.xlsx", views.progress_export, name="progress-export"),
     path(
+        "plans/<int:pk>/progress/nodes/<int:node_id>/",
+        views.plan_progress_section,
+        name="plan-progress-section",
+    ),
+    path(
         "indicators/<int:pk>/progress/",
         views.indicator_progress,
         name="indicator-progress",

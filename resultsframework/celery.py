@@ -1,15 +1,34 @@
 """The Celery application. Task modules are discovered in every installed app (`tasks.py`)."""
 
 import os
+import resource
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "resultsframework.settings")
 
 app = Celery("resultsframework")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def limit_memory(megabytes):
+    """Cap this process's address space: past it an allocation raises MemoryError (the task
+    fails with the reason) instead of the machine running out of memory. 0: no cap."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@worker_process_init.connect
+def _limit_pool_process(**_kwargs):
+    """Each pool process of a worker gets CELERY_WORKER_MEMORY_LIMIT_MB (settings.py)."""
+    from django.conf import settings
+
+    limit_memory(getattr(settings, "CELERY_WORKER_MEMORY_LIMIT_MB", 0))
+
 
 # Beat schedules live in code (STYLE.md); django-celery-beat stores them so operators can see
 # and pause them in the admin.

@@ -242,6 +242,22 @@ def run_environment(env, run_dir=None):
     return env
 
 
+def gunicorn_command(port, env, access_log=True):
+    """gunicorn as in the production image (Dockerfile): workers and threads from
+    gunicorn.conf.py (GUNICORN_WORKERS, GUNICORN_THREADS); whitenoise serves the collected
+    static files."""
+    command = [
+        str(VENV_BIN / "gunicorn"), "resultsframework.wsgi:application",
+        "--config", str(ROOT / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}",
+        # Its default control socket is one per user (~/.gunicorn): not ours to take.
+        "--no-control-socket",
+    ]  # fmt: skip
+    if access_log:
+        command += ["--access-logfile", "-"]
+    return command
+
+
 def cmd_run(args):
     env, _keep = prepare_environment()
     env = run_environment(env)
@@ -255,14 +271,7 @@ def cmd_run(args):
     celery = str(VENV_BIN / "celery")
     processes = {
         # As in the production image (Dockerfile); whitenoise serves the collected static files.
-        "web": [
-            str(VENV_BIN / "gunicorn"), "resultsframework.wsgi:application",
-            "--bind", f"127.0.0.1:{port}",
-            "--workers", env.get("GUNICORN_WORKERS", "2"),
-            "--access-logfile", "-",
-            # Its default control socket is one per user (~/.gunicorn): not ours to take.
-            "--no-control-socket",
-        ],
+        "web": gunicorn_command(port, env),
         "worker": [celery, "-A", "resultsframework", "worker", "-l", "info", "-c", "2"],
         "beat": [
             celery, "-A", "resultsframework", "beat", "-l", "info",

@@ -142,8 +142,10 @@ class TargetSerializer(TypedValueSerializer):
 
 
 class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
-    baseline = serializers.SerializerMethodField()
-    targets = serializers.SerializerMethodField()
+    # Nested serializers declared once per list, not built again for every row (building
+    # a ModelSerializer's fields is most of the time of a list of 50 indicators).
+    baseline = BaselineSerializer(read_only=True, allow_null=True)
+    targets = TargetSerializer(many=True, read_only=True)
     responsible_entity = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
@@ -153,15 +155,6 @@ class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
         fields = ["id", "plan", "code", *INDICATOR_FIELDS, "baseline", "targets"]
         # Uniqueness of (plan, code) is checked by the service and the database.
         validators = []
-
-    @extend_schema_field(BaselineSerializer(allow_null=True))
-    def get_baseline(self, obj):
-        baseline = getattr(obj, "baseline", None)
-        return BaselineSerializer(baseline).data if baseline else None
-
-    @extend_schema_field(TargetSerializer(many=True))
-    def get_targets(self, obj):
-        return TargetSerializer(obj.targets.all(), many=True).data
 
 
 class IndicatorWriteSerializer(IndicatorSerializer):

@@ -19,7 +19,7 @@ from .maintenance import (
     indicator_edit,
     target_edit,
 )
-from .progress import entity_dashboard, indicator_progress, plan_progress
+from .progress import entity_dashboard, indicator_progress, plan_progress, plan_progress_section
 from .review import review_bulk, review_queue
 from .values import (
     TRANSITIONS,
@@ -56,6 +56,7 @@ __all__ = [
     "plan_detail",
     "plan_list",
     "plan_progress",
+    "plan_progress_section",
     "review_bulk",
     "review_queue",
     "target_edit",

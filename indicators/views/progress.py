@@ -3,30 +3,49 @@ for reviewers. Thin: authorise through the visibility querysets, call a selector
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entities.models import Entity
 
 from .. import charts, selectors_progress
-from ..models import Indicator, Plan
+from ..models import Indicator, Node, Plan
 from ..models.progress import OnTrackStatus
 from ..permissions import can_view_entity_dashboard
 from ._common import _tree
 
+# Rows in each list of the entity dashboard per page.
+ENTITY_DASHBOARD_PAGE_SIZE = 50
 
-@login_required
-def plan_progress(request, pk):
-    """Per pillar, goal and principle: counts per status and the share progressing; per
-    indicator a bullet chart (baseline → latest → target) and a trend mark."""
-    plan = get_object_or_404(Plan.objects.visible_to(request.user).select_related("entity"), pk=pk)
-    data = selectors_progress.plan_dashboard(plan, request.user)
-    for node in data["nodes"]:
+
+def _with_charts(nodes):
+    """Each listed indicator's bullet chart and trend mark."""
+    for node in nodes:
         for indicator in node.indicator_list:
             result = indicator.progress
             indicator.bullet = charts.bullet_chart(result, label=indicator.code)
             indicator.trend_svg = charts.trend_mark(result.trend if result else "")
+
+
+def _visible_plan(request, pk):
+    return get_object_or_404(Plan.objects.visible_to(request.user).select_related("entity"), pk=pk)
+
+
+@login_required
+def plan_progress(request, pk):
+    """Per pillar, goal and principle: counts per status and the share progressing. Each
+    node's indicators (a bullet chart, baseline → latest → target, and a trend mark each) load
+    as their section scrolls into view (plan_progress_section); without JavaScript a link
+    shows one node's indicators in the page (?node=)."""
+    plan = _visible_plan(request, pk)
+    node = request.GET.get("node", "")
+    data = selectors_progress.plan_dashboard(
+        plan, request.user, node_ids=[int(node)] if node.isdigit() else []
+    )
+    _with_charts(data["nodes"])
     return render(
         request,
         "indicators/progress/plan.html",
@@ -41,6 +60,21 @@ def plan_progress(request, pk):
             "can_see_entity_dashboard": can_view_entity_dashboard(request.user, plan.entity),
         },
     )
+
+
+@login_required
+def plan_progress_section(request, pk, node_id):
+    """One node's indicators on the plan dashboard (an htmx fragment); a browser that asks
+    for it as a page is sent to the dashboard with that node's indicators shown."""
+    plan = _visible_plan(request, pk)
+    node = get_object_or_404(Node.objects.filter(plan=plan), pk=node_id)
+    if not request.htmx:
+        url = reverse("indicators:plan-progress", args=[plan.pk])
+        return redirect(f"{url}?node={node.pk}#node-{node.pk}")
+    data = selectors_progress.plan_dashboard(plan, request.user, node_ids=[node.pk])
+    shown = next(n for n in data["nodes"] if n.pk == node.pk)
+    _with_charts([shown])
+    return render(request, "indicators/progress/section.html", {"node": shown, "plan": plan})
 
 
 @login_required
@@ -78,4 +112,9 @@ def entity_dashboard(request, code):
     context = {"entity": entity, "periods": periods, "period": period}
     if period is not None:
         context.update(selectors_progress.entity_review_status(entity, period, request.user))
+        # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
+        for name in ("waiting", "missing", "approved"):
+            context[name] = Paginator(context[name], ENTITY_DASHBOARD_PAGE_SIZE).get_page(
+                request.GET.get(f"{name}_page")
+            )
     return render(request, "indicators/progress/entity.html", context)

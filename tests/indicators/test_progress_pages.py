@@ -1,5 +1,6 @@
 """Progress dashboards, charts and API: content, refusals, query budgets, both languages."""
 
+import re
 from datetime import date
 
 import pytest
@@ -34,9 +35,19 @@ def computed(plan, period, officer, reviewer):
     return plan
 
 
+def dashboard(client, plan, **headers):
+    """The plan dashboard with every node's section loaded, as htmx loads them."""
+    page = client.get(f"/indicators/plans/{plan.pk}/progress/", headers=headers).content.decode()
+    for url in re.findall(r'hx-get="([^"]+)"', page):
+        section = client.get(url, headers={"HX-Request": "true", **headers})
+        assert section.status_code == 200
+        page += section.content.decode()
+    return page
+
+
 def test_plan_dashboard_shows_rollups_bullets_and_trend(client, reviewer, computed):
     client.force_login(reviewer)
-    page = client.get(f"/indicators/plans/{computed.pk}/progress/").content.decode()
+    page = dashboard(client, computed)
     assert page.count('class="bullet-chart"') == 3
     assert 'role="img"' in page and "<title>P000</title>" in page
     assert "Baseline 10, latest 15, target 20, 50% of the way, On track." in page
@@ -46,9 +57,7 @@ def test_plan_dashboard_shows_rollups_bullets_and_trend(client, reviewer, comput
 
 def test_plan_dashboard_in_chinese(client, reviewer, computed):
     client.force_login(reviewer)
-    page = client.get(
-        f"/indicators/plans/{computed.pk}/progress/", HTTP_ACCEPT_LANGUAGE="zh-hans"
-    ).content.decode()
+    page = dashboard(client, computed, **{"Accept-Language": "zh-hans"})
     with translation.override("zh-hans"):
         expected = str(charts.OnTrackStatus.ON_TRACK.label)
     assert expected != "On track" and expected in page
@@ -62,12 +71,22 @@ def test_plan_dashboard_queries_do_not_grow_with_rows(
     engine.progress_compute_full(as_of=AS_OF)
     client.force_login(reviewer)
     url = f"/indicators/plans/{plan.pk}/progress/"
+    node = plan.indicators.first().node_id
+    plan.indicators.update(node_id=node)  # one section, growing
+    section = f"{url}nodes/{node}/"
+    htmx = {"HX-Request": "true"}
     with django_assert_max_num_queries(30) as few:
         assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(30) as few_section:
+        assert client.get(section, headers=htmx).status_code == 200
     many(plan, period, officer, reviewer, 12, start=3)
+    plan.indicators.update(node_id=node)
     engine.progress_compute_full(as_of=AS_OF)
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get(url)
+    assert r.status_code == 200
+    with django_assert_max_num_queries(len(few_section.captured_queries)):
+        r = client.get(section, headers=htmx)
     assert r.status_code == 200
     assert r.content.decode().count('class="bullet-chart"') == 15
 

@@ -1,0 +1,396 @@
+"""Under load: 50 concurrent clients against pages and API lists served by gunicorn.
+
+Shape: a framework of 2,000 indicators (2 pillars → 8 goals → 40 principles of 50 indicators,
+2021–2030, values for every year: 20,000 values, progress computed), the demo's entities,
+frameworks and funding compact, and 20,000 recommendations. The application is served as
+`make run` serves it (scripts/dev.py: gunicorn with gunicorn.conf.py, DEBUG off, production
+settings) on a free port against this benchmark database. Clients sign in first: pages with
+a session cookie, the API with a token.
+
+Each target gets BENCH_LOAD_CLIENTS (default 50) concurrent clients for BENCH_LOAD_SECONDS
+(default 60) seconds, one target at a time; printed: requests/s, p50/p95/p99 in ms, KB per
+response, and the throughput as a share of the floor, a trivial view (/healthz/: one query,
+one Redis round trip) served the same way. Aim: p95 under 300 ms and at least 40% of the
+trivial view's throughput. The clients run in this process (httpx, asyncio) on the same
+machine, so they take CPU from the server alike for every target.
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+DURATION = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
+AIM_P95_MS = 300
+AIM_SHARE = 0.40
+N_RECOMMENDATIONS = 20_000
+PASSWORD = "bench-load-password"
+INDICATORS_PER_PRINCIPLE = 50  # × 40 principles = 2,000 indicators
+
+# One framework's indicators, baselines, targets and values for every year, in SQL (a few
+# seconds instead of minutes through the services; the benchmark measures reads).
+_PLAN_ROWS = """
+SET session_replication_role = replica;
+INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition,
+    data_source, frequency, value_kind, unit, currency, decimals, direction,
+    method_in_development, disaggregation_en, disaggregation_zh, part_labels,
+    is_illustrative, is_active, "order")
+SELECT n.plan_id, n.id, n.code || '.' || k, 'Bench indicator ' || n.code || '.' || k,
+       '基准指标', '', '', 'annual', 'number', '', '', 2,
+       CASE WHEN k %% 4 = 0 THEN 'decrease' ELSE 'increase' END,
+       false, '', '', '[]', false, true, k
+FROM indicators_node n
+JOIN indicators_level l ON l.id = n.level_id AND l.code = 'principle'
+CROSS JOIN generate_series(1, %(per_node)s) k
+WHERE n.plan_id = %(plan)s;
+
+INSERT INTO indicators_baseline (indicator_id, kind, numeric_value, currency, text_value,
+    is_missing, footnote, source, period_start, period_end)
+SELECT i.id, 'number', 50 + (i.id %% 17), '', '', false, '', '', '2020-01-01', '2020-12-31'
+FROM indicators_indicator i WHERE i.plan_id = %(plan)s;
+
+INSERT INTO indicators_target (indicator_id, kind, numeric_value, currency, text_value,
+    is_missing, footnote, source, year, target_kind)
+SELECT i.id, 'number',
+       CASE WHEN i.direction = 'decrease' THEN 30 ELSE 80 END + (i.id %% 17), '', '', false,
+       '', '', 2030, 'end'
+FROM indicators_indicator i WHERE i.plan_id = %(plan)s;
+
+INSERT INTO indicators_value (indicator_id, period_id, kind, numeric_value, currency,
+    text_value, is_missing, footnote, source, status, rating, return_reason, version,
+    created_at, updated_at)
+SELECT i.id, p.id, 'number',
+       round((45 + (i.id %% 17) + random() * 4 * (EXTRACT(YEAR FROM p.start_date) - 2020))
+             ::numeric, 2),
+       '', '', false, '', '',
+       CASE WHEN (i.id * 7 + p.id) %% 20 = 0 THEN 'submitted'
+            WHEN (i.id * 7 + p.id) %% 20 = 1 THEN 'returned'
+            WHEN (i.id * 7 + p.id) %% 20 = 2 THEN 'draft'
+            ELSE 'approved' END,
+       '', CASE WHEN (i.id * 7 + p.id) %% 20 = 1 THEN 'Check the source' ELSE '' END, 1,
+       now() - interval '1 day', now() - interval '1 day'
+FROM indicators_indicator i
+JOIN indicators_reportingperiod p ON p.plan_id = i.plan_id
+WHERE i.plan_id = %(plan)s AND (i.id + p.id) %% 10 <> 0;  -- a tenth have no value yet
+UPDATE indicators_value SET reviewed_at = updated_at
+WHERE status = 'approved' AND indicator_id IN
+    (SELECT id FROM indicators_indicator WHERE plan_id = %(plan)s);
+SET session_replication_role = origin;
+ANALYZE;
+"""
+
+
+def _framework():
+    """The entity BENCH and its framework of 2,000 indicators with values; progress computed."""
+    from entities.models import Entity
+    from indicators.models import Level, Node, Plan, ReportingPeriod
+    from indicators.services import progress as engine
+
+    entity = Entity.objects.create(code="BENCH", name_en="Bench entity", entity_type="other")
+    plan = Plan.objects.create(
+        entity=entity,
+        code="sp",
+        kind="strategic_plan",
+        title_en="Bench plan",
+        start_year=2021,
+        end_year=2030,
+    )
+    levels = [
+        Level.objects.create(plan=plan, depth=d, code=c, name_en=c.title())
+        for d, c in enumerate(("pillar", "goal", "principle"))
+    ]
+    for p in range(2):
+        pillar = Node.objects.create(plan=plan, level=levels[0], code=f"{p + 1}", title_en="P")
+        for g in range(4):
+            goal = Node.objects.create(
+                plan=plan, level=levels[1], parent=pillar, code=f"{p + 1}.{g + 1}", title_en="G"
+            )
+            Node.objects.bulk_create(
+                Node(
+                    plan=plan,
+                    level=levels[2],
+                    parent=goal,
+                    code=f"{p + 1}.{g + 1}.{r + 1}",
+                    title_en="Principle",
+                )
+                for r in range(5)
+            )
+    ReportingPeriod.objects.bulk_create(
+        ReportingPeriod(plan=plan, label=str(y), start_date=date(y, 1, 1), end_date=date(y, 12, 31))
+        for y in range(2021, 2031)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(_PLAN_ROWS, {"plan": plan.pk, "per_node": INDICATORS_PER_PRINCIPLE})
+    started = time.perf_counter()
+    engine.progress_compute_full()
+    print(f"progress computed in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def _user():
+    """A reviewer of BENCH who reads the recommendations of three entities (6,000 of 20,000)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from entities.choices import Role
+    from entities.models import Entity, Membership
+
+    # Hashed as the served (production) settings check it, not with the tests' fast hasher.
+    password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    user, created = get_user_model().objects.update_or_create(
+        username="bench-load-reviewer", defaults={"password": password}
+    )
+    if created:
+        Membership.objects.create(
+            user=user, entity=Entity.objects.get(code="BENCH"), role="reviewer"
+        )
+        for code in ("BE0", "BE1", "BE2"):
+            Membership.objects.create(
+                user=user, entity=Entity.objects.get(code=code), role=Role.READER
+            )
+    return user
+
+
+def build():
+    """Add this benchmark's rows; return the user, an API token of theirs and the targets.
+
+    Runs last (its name sorts last) on what earlier benchmarks left, which makes the tables
+    as large as they are; its own rows are added once (a rerun on a kept database measures
+    again)."""
+    from knox.models import AuthToken
+
+    from benchmarks.oversight import generate as generate_recommendations
+    from compacts import demo as compacts_demo
+    from compacts.models import Compact
+    from entities import demo as entities_demo
+    from entities.models import Entity
+    from indicators import demo as indicators_demo
+    from indicators.models import Node, Plan
+
+    for module in (entities_demo, indicators_demo, compacts_demo):
+        module.load()  # idempotent
+    if not Entity.objects.filter(code="BE0").exists():  # the oversight benchmark did not run
+        generate_recommendations(n=N_RECOMMENDATIONS, n_reports=200, without_history=True)
+    if not Entity.objects.filter(code="BENCH").exists():
+        _framework()
+    user = _user()
+    _instance, token = AuthToken.objects.create(user)
+    plan = Plan.objects.get(entity__code="BENCH")
+    compact = Compact.objects.order_by("pk").first()
+    first_node = Node.objects.filter(plan=plan, level__code="principle").order_by("pk").first()
+    targets = [
+        ("trivial view /healthz/", "/healthz/", "none"),
+        ("api: indicators list", f"/api/v1/indicators/?plan={plan.pk}", "token"),
+        ("api: values list", f"/api/v1/values/?plan={plan.pk}", "token"),
+        ("page: progress dashboard", f"/indicators/plans/{plan.pk}/progress/", "session"),
+        (
+            "page: progress dashboard section (htmx)",
+            f"/indicators/plans/{plan.pk}/progress/nodes/{first_node.pk}/",
+            "htmx",
+        ),
+        ("page: entity dashboard", "/indicators/entities/BENCH/dashboard/", "session"),
+        ("page: recommendations list", "/oversight/recommendations/", "session"),
+        ("api: recommendations list", "/api/v1/oversight/recommendations/", "token"),
+        ("page: funding compact", f"/compacts/{compact.code}/", "session"),
+    ]
+    return user, token, targets
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _dev_script():
+    """scripts/dev.py as a module: its run_environment() is what `make run` serves with."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("rf_dev", ROOT / "scripts" / "dev.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve(port):
+    """Start gunicorn as `make run` does, on this benchmark's database; return the process."""
+    dev = _dev_script()
+    db = settings.DATABASES["default"]
+    env = os.environ.copy()
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    if "/" in (db["HOST"] or ""):  # a unix socket directory (the embedded server)
+        from urllib.parse import quote
+
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}"
+    env["DJANGO_SETTINGS_MODULE"] = "resultsframework.settings"
+    env["DJANGO_DEBUG"] = "false"
+    # The sessions and tokens made here are signed with this process's key.
+    env["DJANGO_SECRET_KEY"] = settings.SECRET_KEY
+    # Cache keys of this run only: ids restart in every new benchmark database.
+    env["CACHE_KEY_PREFIX"] = f"rf-bench-{os.getpid()}-{int(time.time())}"
+    env["DJANGO_LOG_LEVEL"] = "WARNING"
+    env = dev.run_environment(env, run_dir=ROOT / ".run")
+    python = str(Path(sys.executable).parent / "python")
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    command = dev.gunicorn_command(port, env, access_log=False)
+    print("serving: " + " ".join(command[1:]), flush=True)
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz/", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.terminate()
+            raise RuntimeError("gunicorn did not answer /healthz/ within 60 s")
+        time.sleep(0.2)
+
+
+def session_cookie(base, username, password):
+    """Sign in through the login page, as a browser does; return the session cookies."""
+    import httpx
+
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        client.get("/accounts/login/")
+        r = client.post(
+            "/accounts/login/",
+            data={
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+            headers={"Referer": base + "/accounts/login/"},
+        )
+        if r.status_code != 302:
+            raise RuntimeError(f"sign-in failed: HTTP {r.status_code}")
+        return dict(client.cookies)
+
+
+async def hammer(base, path, headers, cookies, clients, duration):
+    """`clients` concurrent clients, each sending its next request when the last answered,
+    for `duration` seconds. Returns (latencies in s, seconds, bytes, non-200 answers)."""
+    import httpx
+
+    latencies, sizes, errors = [], [], []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, cookies=cookies, limits=limits, timeout=60
+    ) as client:
+        await client.get(path)  # warm: first render, caches
+        stop = time.perf_counter() + duration
+
+        async def one_client():
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                r = await client.get(path)
+                latencies.append(time.perf_counter() - started)
+                sizes.append(len(r.content))
+                if r.status_code != 200:
+                    errors.append(r.status_code)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one_client() for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+    return latencies, elapsed, sizes, errors
+
+
+def percentile(values, p):
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else 0
+
+
+def run():
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    started = time.perf_counter()
+    user, token, targets = build()
+    print(f"built the data in {time.perf_counter() - started:.1f} s", flush=True)
+    port = free_port()
+    proc = serve(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        cookies = session_cookie(base, user.username, PASSWORD)
+        auth = {
+            "none": ({}, {}),
+            "token": ({"Authorization": f"Token {token}"}, {}),
+            "session": ({}, cookies),
+            "htmx": ({"HX-Request": "true"}, cookies),
+        }
+        print(
+            f"{CLIENTS} concurrent clients, {DURATION:g} s per target, machine: "
+            f"{os.cpu_count()} CPUs; aim: p95 < {AIM_P95_MS} ms and >= {AIM_SHARE:.0%} "
+            "of the trivial view's requests/s",
+            flush=True,
+        )
+        print(
+            f"{'target':<42}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'KB':>8}"
+            f"{'share':>8}  verdict",
+            flush=True,
+        )
+        floor = None
+        misses = []
+        for label, path, kind in targets:
+            headers, jar = auth[kind]
+            latencies, elapsed, sizes, errors = asyncio.run(
+                hammer(base, path, headers, jar, CLIENTS, DURATION)
+            )
+            rate = len(latencies) / elapsed
+            p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
+            floor = floor or rate
+            share = rate / floor
+            ok = p95 < AIM_P95_MS and share >= AIM_SHARE and not errors
+            if not ok:
+                misses.append(label)
+            verdict = "meets the aim" if ok else "MISSES the aim"
+            if errors:
+                verdict += f" ({len(errors)} answers not 200: {sorted(set(errors))})"
+            print(
+                f"{label:<42}{rate:8.1f}{p50:9.1f}{p95:9.1f}{p99:9.1f}"
+                f"{statistics.mean(sizes) / 1024:8.1f}{share:8.0%}  {verdict}",
+                flush=True,
+            )
+        if misses:
+            print(f"missing the aim: {', '.join(misses)}", flush=True)
+    finally:
+        stop(proc)
+
+
+def stop(proc):
+    """Stop gunicorn and its workers (a worker busy with a request can outlive its master),
+    and close their database sessions, so the benchmark database can be dropped."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
