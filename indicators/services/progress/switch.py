@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 2
 # Ranges of indicators a full run reads one after the other (each read overlaps the storing of
 # the range before, on the writer's connection).
-READ_RANGES = 4
+READ_RANGES = 8
 
 
 def _lock_current():
