@@ -271,12 +271,13 @@ def _explain_one_run(floor_cpu):
             f"Python {seconds(phase_python)} s   PostgreSQL {seconds(phase_server)} s",
             flush=True,
         )
-    if server is not None:
+    if server is not None and floor_cpu is not None:
         print(
             f"CPU of the run: {python:.2f} s Python (all threads) + {server:.2f} s PostgreSQL "
-            f"= {python + server:.2f} s on {os.cpu_count()} cores, of which PostgreSQL outside "
-            f"the phases above (WAL writer, checkpointer, parallel index workers): "
-            f"{server - in_phases:.2f} s; floor {floor_cpu:.2f} s PostgreSQL on one",
+            f"= {python + server:.2f} s on {os.cpu_count()} cores; PostgreSQL in the run's two "
+            f"server processes {in_phases:.2f} s, in others {server - in_phases:.2f} s (WAL "
+            f"writer, checkpointer, parallel index workers — and anything else the machine's "
+            f"server does meanwhile); floor {floor_cpu:.2f} s in its one server process",
             flush=True,
         )
     print(
@@ -330,7 +331,11 @@ def run():
         f"(before: {rss_before / 2**10:.0f} MiB); medians of 5, taken in turns",
     )
     # Where the time goes: the full run keeps both cores busy, the floor one.
-    _none, _floor_python, floor_cpu = cpu_use(floor)
+    connection.ensure_connection()
+    backend = phases.backend_pid(connection.connection)
+    before = phases.process_cpu(backend)
+    floor()
+    floor_cpu = phases.process_cpu(backend) - before if before is not None else None
     _explain_one_run(floor_cpu)
     pruned_at = time.perf_counter()
     pruned = engine.progress_prune(keep=1)

@@ -66,8 +66,8 @@ log = logging.getLogger(__name__)
 
 # Snapshots kept after a full run: the current one and the one before it.
 KEEP_SNAPSHOTS = 2
-# Ranges of indicators a full run reads one after the other (each read overlaps the storing of
-# the range before, on the writer's connection).
+# Ranges of indicators a full run reads one after the other: each range's values are read by
+# the server while the range before is judged, and stored on the writer's connection after.
 READ_RANGES = 8
 
 
