@@ -10,9 +10,11 @@ Prints: the full recomputation (read → evaluate() → COPY into a new snapshot
 atomic switch) with wall time, Python peak (tracemalloc) and process peak RSS, and its ratios
 to (a) the floor: ONE SQL statement that classifies the same approved values into a new table
 (CREATE TABLE AS SELECT), and (b) a naive per-object ORM implementation run on a
-10,000-value subset (scaled per value); the CPU seconds of one full run in Python and in
-PostgreSQL, and of the floor (when the server runs on this machine). Then the incremental
-recomputation after one approval.
+10,000-value subset (scaled per value). Then one full run split by phase (read, judge, encode
+and send, the writer's COPY, index build and commit, frames, roll-ups, switch): wall time, CPU
+of the Python thread and of the PostgreSQL process of each (when the server runs on this
+machine), the PostgreSQL CPU no phase accounts for, the WAL written and checkpoints. Then the
+incremental recomputation after one approval.
 """
 
 import os
@@ -25,6 +27,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from benchmarks.util import best_of, cpu_use, peak_memory, report
+from core import phases
 from entities.models import Entity
 from indicators.choices import Status
 from indicators.models import (
@@ -224,6 +227,65 @@ def _interleaved(floor, full, rounds=5):
     return statistics.median(floors), statistics.median(fulls)
 
 
+def _wal_and_checkpoints():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_current_wal_lsn(), checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+        )
+        return cursor.fetchone()
+
+
+def _explain_one_run(floor_cpu):
+    """One more full run, with its phases timed (core.phases): per phase the wall time, the
+    CPU of the Python thread that ran it and of the PostgreSQL server process that served it;
+    then the CPU of the whole run (this process, every PostgreSQL process of the machine), the
+    share of it no phase accounts for (WAL writer, checkpointer, parallel index workers), the
+    WAL written and the checkpoints that ran meanwhile."""
+    lsn, checkpoints = _wal_and_checkpoints()
+    started = time.perf_counter()
+    with phases.record() as recorded:
+        _snapshot, python, server = cpu_use(lambda: engine.progress_compute_full(as_of=AS_OF))
+    wall = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s), "
+            "(SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter) - %s",
+            [lsn, checkpoints],
+        )
+        wal, checkpointed = cursor.fetchone()
+
+    def seconds(value):
+        return "    -" if value is None else f"{value:5.2f}"
+
+    print(
+        f"one full run, {wall:.2f} s, by phase (wall; CPU of the Python thread that ran it; "
+        "CPU of the PostgreSQL process that served it; the writer's phases overlap the "
+        "run's):",
+        flush=True,
+    )
+    in_phases = 0.0
+    for name, count, phase_wall, phase_python, phase_server in recorded.table():
+        in_phases += phase_server or 0.0
+        print(
+            f"  {name:<36} ×{count:<3} wall {phase_wall:5.2f} s   "
+            f"Python {seconds(phase_python)} s   PostgreSQL {seconds(phase_server)} s",
+            flush=True,
+        )
+    if server is not None and floor_cpu is not None:
+        print(
+            f"CPU of the run: {python:.2f} s Python (all threads) + {server:.2f} s PostgreSQL "
+            f"= {python + server:.2f} s on {os.cpu_count()} cores; PostgreSQL in the run's two "
+            f"server processes {in_phases:.2f} s, in others {server - in_phases:.2f} s (WAL "
+            f"writer, checkpointer, parallel index workers — and anything else the machine's "
+            f"server does meanwhile); floor {floor_cpu:.2f} s in its one server process",
+            flush=True,
+        )
+    print(
+        f"WAL written by the run: {wal / 2**20:.0f} MiB; checkpoints during it: {checkpointed}",
+        flush=True,
+    )
+
+
 def run():
     # The benchmarks share one throw-away database: start from an empty one, so that the
     # shape above is all there is (the import benchmark's indicators would collide with the
@@ -269,15 +331,12 @@ def run():
         f"(before: {rss_before / 2**10:.0f} MiB); medians of 5, taken in turns",
     )
     # Where the time goes: the full run keeps both cores busy, the floor one.
-    _none, _floor_python, floor_cpu = cpu_use(floor)
-    _snapshot, full_python, full_cpu = cpu_use(lambda: engine.progress_compute_full(as_of=AS_OF))
-    if floor_cpu is not None:
-        print(
-            f"CPU of one run: full {full_python:.2f} s Python + {full_cpu:.2f} s PostgreSQL "
-            f"= {full_python + full_cpu:.2f} s on {os.cpu_count()} cores; "
-            f"floor {floor_cpu:.2f} s PostgreSQL on one",
-            flush=True,
-        )
+    connection.ensure_connection()
+    backend = phases.backend_pid(connection.connection)
+    before = phases.process_cpu(backend)
+    floor()
+    floor_cpu = phases.process_cpu(backend) - before if before is not None else None
+    _explain_one_run(floor_cpu)
     pruned_at = time.perf_counter()
     pruned = engine.progress_prune(keep=1)
     report(

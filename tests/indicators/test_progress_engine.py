@@ -441,24 +441,37 @@ def test_a_deleted_or_deactivated_indicator_leaves_the_snapshot(data):
     assert not ProgressResult.objects.filter(snapshot=snapshot, indicator_id=999999).exists()
 
 
-def test_fixed_width_reader_refuses_nulls_and_reads_columns(db):
-    from core.copy import copy_out_fixed
+def test_column_reader_refuses_nulls_and_reads_columns(db):
+    from core.copy import fetch_columns
 
     columns = [("a", "int8"), ("b", "float8"), ("c", "bool"), ("d", "int2"), ("e", "int4")]
-    got = copy_out_fixed(
-        "SELECT x::int8, x / 2.0::float8, x % 2 = 0, (-x)::int2, x::int4 "
-        "FROM generate_series(1, 3) x",
+    got = fetch_columns(
+        "SELECT x::int8, x / 2.0::float8, x %% 2 = 0, (-x)::int2, x::int4 "
+        "FROM generate_series(1, 3) x WHERE x >= %s",
         columns,
+        [1],
     )
+    order = np.argsort(got["a"])  # no order is promised
+    got = {name: column[order] for name, column in got.items()}
     assert got["a"].tolist() == [1, 2, 3] and got["b"].tolist() == [0.5, 1.0, 1.5]
     assert got["c"].tolist() == [False, True, False] and got["d"].tolist() == [-1, -2, -3]
     assert got["e"].dtype.kind == "i" and got["e"].tolist() == [1, 2, 3]
-    empty = copy_out_fixed("SELECT 1::int8, 1::float8, true, 1::int2, 1::int4 WHERE false", columns)
+    assert got["c"].dtype == bool and got["a"].dtype == np.int64
+    empty = fetch_columns("SELECT 1::int8, 1::float8, true, 1::int2, 1::int4 WHERE false", columns)
     assert all(len(v) == 0 for v in empty.values())
+    assert [v.dtype.kind for v in empty.values()] == ["i", "f", "b", "i", "i"]
     with pytest.raises(ValueError, match="NULL"):
-        copy_out_fixed("SELECT NULL::int8, 1::float8, true, 1::int2, 1::int4", columns)
+        fetch_columns("SELECT NULL::int8, 1::float8, true, 1::int2, 1::int4", columns)
+    with pytest.raises(ValueError, match="NULL"):  # a NULL among other rows
+        fetch_columns(
+            "SELECT NULLIF(x, 2)::int8, 1::float8, true, 1::int2, 1::int4 "
+            "FROM generate_series(1, 3) x",
+            columns,
+        )
     with pytest.raises(ValueError, match="NULL"):  # a type other than declared
-        copy_out_fixed("SELECT 1::int4, 1::float8, true, 1::int2, 1::int4", columns)
+        fetch_columns("SELECT 1::int4, 1::float8, true, 1::int2, 1::int4", columns)
+    with pytest.raises(DatabaseError):  # a bad query reaches the caller as Django's error
+        fetch_columns("SELECT no_such_column", [("a", "int8")])
 
 
 def test_incremental_without_a_snapshot_runs_a_full_computation(data):

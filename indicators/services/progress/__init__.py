@@ -2,7 +2,7 @@
 
 Both paths run the same steps, each in its own module, so their answers agree by
 construction:
-  read.py    — whole columns with binary COPY statements, the indicator × period grid and
+  read.py    — whole columns as binary arrays (one query each), the indicator × period grid and
                the latest approved value as index arithmetic on them;
   judge.py   — indicators.progress.evaluate() (the one implementation of the rules);
   store.py   — binary COPY into the snapshot's partition (and its frames), on a writer

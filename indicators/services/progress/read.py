@@ -1,7 +1,7 @@
-"""Step 1, read: whole columns with binary COPY statements (indicators, their baselines and
-targets, periods, approved values), parsed by numpy in one step each; the indicator × period
-grid and the "latest approved value" are index arithmetic on those columns, never object by
-object and without joins in pandas.
+"""Step 1, read: whole columns as binary arrays (indicators, their baselines and targets,
+periods, approved values; core.copy.fetch_columns), parsed by numpy in one step each; the
+indicator × period grid and the "latest approved value" are index arithmetic on those
+columns, never object by object and without joins in pandas.
 
 "As of a period" means: the latest approved value of the indicator in that period or an
 earlier one (the rules' "latest approved value"), compared with its baseline and its end
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from core.copy import copy_out_fixed
+from core.copy import PendingColumns, fetch_columns
 
 from ... import progress
 from ...choices import Rating, Status, TargetKind
@@ -71,7 +71,7 @@ def _read_indicators(indicator_ids):
     """Active indicators ordered by id, each with its entity, its baseline (id 0,
     NaN and year -1 when it has none) and its end target — the target marked "end", else
     the last year's (same fill when it has none)."""
-    ind = copy_out_fixed(
+    ind = fetch_columns(
         _INDICATORS.format(where=_ids_sql("i.id", indicator_ids)), _INDICATOR_COLUMNS
     )
     for name, labels in (("kind", progress.KINDS), ("direction", progress.DIRECTIONS)):
@@ -79,13 +79,13 @@ def _read_indicators(indicator_ids):
             raise ValueError(f"an indicator has a {name} the rules do not know ({labels})")
     order = np.argsort(ind["indicator_id"], kind="stable")
     ind = {k: v[order] for k, v in ind.items()}
-    plans = copy_out_fixed(_PLANS, _PLAN_COLUMNS)
+    plans = fetch_columns(_PLANS, _PLAN_COLUMNS)
     at, _found = _lookup(plans["plan_id"], ind["plan_id"])  # every indicator has its plan
     ind["entity_id"] = plans["entity_id"][at]
-    baselines = copy_out_fixed(
+    baselines = fetch_columns(
         _BASELINES.format(where=_ids_sql("b.indicator_id", indicator_ids)), _BASELINE_COLUMNS
     )
-    targets = copy_out_fixed(
+    targets = fetch_columns(
         _TARGETS.format(where=_ids_sql("t.indicator_id", indicator_ids)), _TARGET_COLUMNS
     )
     # One target per indicator: sorted by indicator, then end last, then year.
@@ -121,11 +121,12 @@ _VALUE_COLUMNS = [
 ]  # fmt: skip
 
 _PERIODS = """
-SELECT id, plan_id, EXTRACT(YEAR FROM end_date)::int4
+SELECT id, plan_id, EXTRACT(YEAR FROM end_date)::int4, start_date - DATE '2000-01-01'
 FROM indicators_reportingperiod WHERE start_date <= %s {where}
-ORDER BY plan_id, start_date, id
 """
-_PERIOD_COLUMNS = [("period_id", "int8"), ("plan_id", "int8"), ("period_year", "int4")]
+_PERIOD_COLUMNS = [
+    ("period_id", "int8"), ("plan_id", "int8"), ("period_year", "int4"), ("start_day", "int4"),
+]  # fmt: skip
 
 _PARTS = """
 SELECT COALESCE(p.baseline_id, p.target_id, p.value_id) AS owner_id,
@@ -171,9 +172,12 @@ class Frame:
         self.indicator_ids = indicator_ids
         self.indicators = ind = _read_indicators(indicator_ids)
         plans = np.unique(ind["plan_id"]).tolist() if indicator_ids is not None else None
-        self.periods = per = copy_out_fixed(
+        per = fetch_columns(
             _PERIODS.format(where=_ids_sql("plan_id", plans)), _PERIOD_COLUMNS, [as_of]
         )
+        # By plan, then start (then id): each plan's periods together, in start order.
+        order = np.lexsort((per["period_id"], per["start_day"], per["plan_id"]))
+        self.periods = per = {k: v[order] for k, v in per.items()}
         self.first = np.searchsorted(per["plan_id"], ind["plan_id"], "left")
         self.counts = np.searchsorted(per["plan_id"], ind["plan_id"], "right") - self.first
 
@@ -203,23 +207,36 @@ class Frame:
         )
 
 
+def _values_sql(frame, id_range):
+    where = _ids_sql("v.indicator_id", frame.indicator_ids)
+    if id_range is not None:
+        where += f" AND v.indicator_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+    return _VALUES.format(where=where)
+
+
+def request_values(frame, id_range=None):
+    """The approved values of a range of indicator ids of `frame`, asked for now and read by
+    Inputs(values=....result()) later: the server reads them while the run judges the range
+    before. Nothing else may run on the connection until then (see core.copy.PendingColumns)."""
+    return PendingColumns(_values_sql(frame, id_range), _VALUE_COLUMNS)
+
+
 class Inputs:
     """The columns the rules need, one row per (active indicator, started period), ordered by
     indicator and period start; each row carries the latest approved value at or before its
     period and the approved value before that one. `frame` and `id_range` (lo, hi) read the
     rows of one range of indicator ids of a frame read before (a full run reads range after
-    range while PostgreSQL stores the previous one)."""
+    range while PostgreSQL stores the previous one); `values`: that range's approved values
+    when already read (request_values())."""
 
-    def __init__(self, *, as_of, indicator_ids=None, frame=None, id_range=None):
+    def __init__(self, *, as_of, indicator_ids=None, frame=None, id_range=None, values=None):
         if frame is None:
             frame = Frame(as_of=as_of, indicator_ids=indicator_ids)
-        where = _ids_sql("v.indicator_id", frame.indicator_ids)
-        if id_range is not None:
-            where += f" AND v.indicator_id BETWEEN {int(id_range[0])} AND {int(id_range[1])}"
+        if values is None:
+            values = fetch_columns(_values_sql(frame, id_range), _VALUE_COLUMNS)
         ind, first, counts = frame.select(id_range)
         self.indicators = ind
         per = frame.periods
-        values = copy_out_fixed(_VALUES.format(where=where), _VALUE_COLUMNS)
         # The grid: each indicator repeated over its plan's started periods (in start order).
         self.n = n = int(counts.sum())
         which = np.repeat(np.arange(len(counts)), counts)  # indicator position of each row

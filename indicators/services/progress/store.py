@@ -17,6 +17,7 @@ import pandas as pd
 from django.db import connection, transaction
 from psycopg.copy import QueuedLibpqWriter
 
+from core import phases
 from core.copy import BINARY_HEADER, BINARY_TRAILER, binary_rows, copy_in_binary
 
 from ... import progress
@@ -82,24 +83,27 @@ def _stream_results(copy, snapshot, inputs, *, as_of, tolerance):
     of the roll-ups, counted batch by batch (batches end between indicators)."""
     leaves = []
     for start, stop in inputs.batches(BATCH_ROWS):
-        rows, judged = judge_batch(inputs, start, stop, as_of=as_of, tolerance=tolerance)
-        for block in binary_rows(_result_columns(snapshot.pk, rows, judged), RESULT_TYPES):
-            copy.write(block)
-        classes = pd.Categorical.from_codes(judged["compact_class"], progress.CLASSES)
-        statuses = pd.Categorical.from_codes(judged["on_track_status"], progress.STATUSES)
-        leaves.append(
-            leaf_counts(
-                pd.DataFrame(
-                    {
-                        "indicator_id": rows["indicator_id"],
-                        "node_id": rows["node_id"],
-                        "period_year": rows["period_year"],
-                        "compact_class": classes,
-                        "on_track_status": statuses,
-                    }
+        with phases.phase("judge"):
+            rows, judged = judge_batch(inputs, start, stop, as_of=as_of, tolerance=tolerance)
+        with phases.phase("encode and send rows"):
+            for block in binary_rows(_result_columns(snapshot.pk, rows, judged), RESULT_TYPES):
+                copy.write(block)
+        with phases.phase("count leaves"):
+            classes = pd.Categorical.from_codes(judged["compact_class"], progress.CLASSES)
+            statuses = pd.Categorical.from_codes(judged["on_track_status"], progress.STATUSES)
+            leaves.append(
+                leaf_counts(
+                    pd.DataFrame(
+                        {
+                            "indicator_id": rows["indicator_id"],
+                            "node_id": rows["node_id"],
+                            "period_year": rows["period_year"],
+                            "compact_class": classes,
+                            "on_track_status": statuses,
+                        }
+                    )
                 )
             )
-        )
     return pd.concat(leaves, ignore_index=True) if leaves else leaf_counts(pd.DataFrame())
 
 
@@ -140,6 +144,10 @@ class _ResultsWriter:
                 self.copy = copying.__enter__()
                 self._copying = copying
                 self.copy.write(BINARY_HEADER)
+                # The server storing the rows, while the run reads and judges (ends in finish).
+                phases.start(
+                    "COPY into the partition (writer)", phases.backend_pid(self.conn), python=False
+                )
         except BaseException:
             self.close()
             raise
@@ -150,8 +158,11 @@ class _ResultsWriter:
             self.copy.write(BINARY_TRAILER)
             copying, self._copying = self._copying, None
             copying.__exit__(None, None, None)
-            self.conn.execute(_index_sql(_RESULTS, self.snapshot_id))
-            self.conn.commit()
+            phases.stop("COPY into the partition (writer)")
+            with phases.phase("index build (writer)", phases.backend_pid(self.conn)):
+                self.conn.execute(_index_sql(_RESULTS, self.snapshot_id))
+            with phases.phase("commit (writer)", phases.backend_pid(self.conn)):
+                self.conn.commit()
 
     def close(self):
         """Close the connection (again: no-op); a COPY still open is abandoned, and what was

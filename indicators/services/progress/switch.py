@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core import phases
 from core.copy import BINARY_HEADER, BINARY_TRAILER
 from core.jobs import job_claim
 
@@ -44,7 +45,7 @@ from ...models import (
     Value,
 )
 from ...models.progress import SnapshotScope, SnapshotStatus
-from .read import Frame, Inputs, _nodes, _query_frame
+from .read import Frame, Inputs, _nodes, _query_frame, request_values
 from .rollup import leaf_counts, rollups
 from .store import (
     _FRAMES,
@@ -65,9 +66,9 @@ log = logging.getLogger(__name__)
 
 # Snapshots kept after a full run: the current one and the one before it.
 KEEP_SNAPSHOTS = 2
-# Ranges of indicators a full run reads one after the other (each read overlaps the storing of
-# the range before, on the writer's connection).
-READ_RANGES = 4
+# Ranges of indicators a full run reads one after the other: each range's values are read by
+# the server while the range before is judged, and stored on the writer's connection after.
+READ_RANGES = 8
 
 
 def _lock_current():
@@ -204,27 +205,49 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None, snapshot=No
             cursor.execute("SET LOCAL maintenance_work_mem TO '256MB'")
             cursor.execute("SET LOCAL work_mem TO '64MB'")
             started = time.perf_counter()
-            frame = Frame(as_of=as_of)
-            nodes = _nodes()
-            writer = _ResultsWriter(snapshot.pk, _create_sql(cursor, _RESULTS, snapshot.pk))
+            backend = phases.backend_pid(connection.connection)
+            with phases.phase("read indicators, periods, nodes", backend):
+                frame = Frame(as_of=as_of)
+                nodes = _nodes()
+            with phases.phase("open the writer", backend):
+                writer = _ResultsWriter(snapshot.pk, _create_sql(cursor, _RESULTS, snapshot.pk))
             leaves, count = [], 0
-            for id_range in frame.id_ranges(READ_RANGES):
-                inputs = Inputs(as_of=as_of, frame=frame, id_range=id_range)
-                leaves.append(
-                    _stream_results(writer.copy, snapshot, inputs, as_of=as_of, tolerance=tolerance)
-                )
-                count += inputs.n
+            # Each range's approved values are asked for before the range before is judged,
+            # so that this connection's server process reads them meanwhile.
+            ranges = frame.id_ranges(READ_RANGES)
+            phases.start("read approved values (server, ahead)", backend, python=False)
+            pending = request_values(frame, ranges[0])
+            try:
+                for i, id_range in enumerate(ranges):
+                    with phases.phase("wait for approved values, grid"):
+                        values = pending.result()
+                        inputs = Inputs(as_of=as_of, frame=frame, id_range=id_range, values=values)
+                    pending = request_values(frame, ranges[i + 1]) if i + 1 < len(ranges) else None
+                    leaves.append(
+                        _stream_results(
+                            writer.copy, snapshot, inputs, as_of=as_of, tolerance=tolerance
+                        )
+                    )
+                    count += inputs.n
+            finally:
+                if pending is not None:
+                    pending.close()
+            phases.stop("read approved values (server, ahead)")
             written = time.perf_counter()
             # The frames are written and the roll-ups summed while the writer's server
             # process builds the index (the waiting thread lets go of the GIL).
             with ThreadPoolExecutor(max_workers=1) as pool:
                 indexing = pool.submit(writer.finish)
-                frames = _create_partition(cursor, _FRAMES, snapshot.pk)
-                write_frames(snapshot, frame, table=frames)
-                _attach_partition(cursor, _FRAMES, snapshot.pk)
-                write_rollups(snapshot, rollups(pd.concat(leaves, ignore_index=True), nodes))
-                indexing.result()
+                with phases.phase("frames", backend):
+                    frames = _create_partition(cursor, _FRAMES, snapshot.pk)
+                    write_frames(snapshot, frame, table=frames)
+                    _attach_partition(cursor, _FRAMES, snapshot.pk)
+                with phases.phase("roll-ups", backend):
+                    write_rollups(snapshot, rollups(pd.concat(leaves, ignore_index=True), nodes))
+                with phases.phase("wait for the writer"):
+                    indexing.result()
             writer.close()
+            phases.start("attach, fold in, switch, commit", backend)
             cursor.execute(_attach_sql(_RESULTS, snapshot.pk))
             log.info(
                 "progress: %s rows read, judged and written in %.2f s, indexed, framed and "
@@ -249,6 +272,7 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None, snapshot=No
             snapshot.result_count = count
             snapshot.finished_at = timezone.now()
             snapshot.save()
+        phases.stop("attach, fold in, switch, commit")
     except Exception as exc:
         if writer is not None:
             # Its table may have been committed before the failure: drop it.
