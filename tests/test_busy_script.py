@@ -19,12 +19,13 @@ COUNT_SPINNERS = (
 
 
 def alive(pid):
+    """Running (a zombie, or a pid gone between the two looks, is not)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1][0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split(") ")[1][0] != "Z"
 
 
 def test_runs_the_command_with_the_cores_busy_and_returns_its_exit_code():
