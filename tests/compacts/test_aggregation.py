@@ -16,7 +16,7 @@ from indicators import services as ind
 from indicators.choices import ValueKind
 from tests.compacts.factories import report, small_compact, system_users
 from tests.factories import EntityFactory
-from tests.test_celery_worker import worker  # noqa: F401  (the fixture)
+from tests.test_celery_worker import WORKER_TIMEOUT, worker  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -227,13 +227,13 @@ def test_approval_is_rolled_up_by_the_worker(empty_queue, worker, transactional_
     compact, ci, reports = small_compact(entities(2))
     r = reports["E0"]
     report(r["source"], r["periods"][2019], True, officer, reviewer)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + WORKER_TIMEOUT
     while time.monotonic() < deadline:
         sv = SystemValue.objects.filter(compact_indicator=ci, year=2019).first()
         if sv is not None:
             break
         time.sleep(0.3)
     else:
-        pytest.fail("the worker did not roll the report up within 60 s")
+        pytest.fail(f"the worker did not roll the report up within {WORKER_TIMEOUT} s")
     assert (sv.numeric_value, sv.denominator) == (Decimal(100), 1)
     assert [n["entity_code"] for n in sv.not_reported] == ["E1"]

@@ -17,10 +17,12 @@ from pypdf import PdfReader
 from compacts.selectors import report_annex
 from entities.models import Entity
 from indicators.demo import load_unops_plan
+from indicators.models import Plan
 from indicators.services.progress import progress_compute_full
 from reports import services
 from reports.choices import RunStatus
 from reports.selectors import canonical_json, compact_annex
+from tests.once import rolled_back_at_end
 
 pytestmark = pytest.mark.django_db
 
@@ -83,11 +85,20 @@ def test_no_compact_started_by_the_year_is_no_annex(compact):
     assert report_annex(entity=unops, year=2019, language="en")["code"] == compact.code
 
 
+@pytest.fixture(scope="module")
+def _unops_plan(_loaded, django_db_blocker):
+    """The UNOPS demo plan with progress computed, loaded once for the report tests below (on
+    top of the module's compact, rolled back with it)."""
+    with rolled_back_at_end(django_db_blocker):
+        plan = load_unops_plan()
+        progress_compute_full(as_of=date(2027, 1, 15))
+        yield plan.pk
+
+
 @pytest.fixture
-def report(compact, settings, tmp_path, django_capture_on_commit_callbacks):
+def report(compact, _unops_plan, settings, tmp_path, django_capture_on_commit_callbacks):
     settings.MEDIA_ROOT = tmp_path / "media"
-    plan = load_unops_plan()
-    progress_compute_full(as_of=date(2027, 1, 15))
+    plan = Plan.objects.get(pk=_unops_plan)
     secretariat = get_user_model().objects.get(username="secretariat")
     report = services.report_create(
         actor=secretariat,

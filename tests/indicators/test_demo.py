@@ -5,15 +5,28 @@ from entities.demo import load_entities, load_users
 from indicators.choices import Status, ValueKind
 from indicators.demo import load_programme_plan, load_unops_plan
 from indicators.models import Indicator, Node, Plan, Value
+from tests.once import rolled_back_at_end
 
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_frameworks_load_once_with_every_kind_and_state():
-    load_entities()
-    load_users(password="demo-pass-123")
-    load_unops_plan()
-    load_programme_plan()
+@pytest.fixture(scope="module")
+def _frameworks(django_db_setup, django_db_blocker):
+    """Both demo frameworks, loaded once for this module's tests (each test in a savepoint)."""
+    with rolled_back_at_end(django_db_blocker):
+        load_entities()
+        load_users(password="demo-pass-123")
+        load_unops_plan()
+        load_programme_plan()
+        yield
+
+
+@pytest.fixture
+def frameworks(_frameworks, db):
+    return _frameworks
+
+
+def test_demo_frameworks_load_once_with_every_kind_and_state(frameworks):
     unops = Plan.objects.get(code="sp-2026-2029")
     assert unops.is_illustrative
     by_level = {
@@ -47,12 +60,9 @@ def test_demo_frameworks_load_once_with_every_kind_and_state():
     assert before == after
 
 
-def test_demo_org_unit_officer_sees_one_units_indicators():
+def test_demo_org_unit_officer_sees_one_units_indicators(frameworks):
     from django.contrib.auth import get_user_model
 
-    load_entities()
-    load_users(password="demo-pass-123")
-    load_unops_plan()
     officer = get_user_model().objects.get(username="officer-del")
     [membership] = officer.memberships.all()
     assert membership.org_unit.code == "DEL"
