@@ -131,7 +131,8 @@ def test_formula_like_texts_are_exported_as_text_and_import_back(api, oios_audit
     )
     r = auth(api, oios_auditor).get(f"{URL}export/", {"body": "oios"})
     assert r.status_code == 200
-    ws = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    content = b"".join(r.streaming_content)
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
     header = [c.value for c in ws[1]]
     row = dict(zip(header, ws[2], strict=False))
     for column, text in [
@@ -144,7 +145,7 @@ def test_formula_like_texts_are_exported_as_text_and_import_back(api, oios_audit
         assert (row[column].value, row[column].data_type) == (text, "s"), column
     # The exported file is imported again unchanged: the texts come back as they were, so
     # the row holds the same values and nothing is written.
-    upload = SimpleUploadedFile("export.xlsx", r.content)
+    upload = SimpleUploadedFile("export.xlsx", content)
     job = _import(upload, oios_auditor)
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 0, 1), job.errors
     rec = Recommendation.objects.get()

@@ -8,13 +8,15 @@ import time
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from core import jobs
 from indicators.models import ProgressSnapshot, SnapshotStatus
 from reports.choices import RunStatus
-from reports.models import Report, ReportRun
+from reports.models import Report, ReportFile, ReportRun
 from reports.selectors import content_digest
 from reports.tasks import render_run
 from resultsframework.celery import app
@@ -41,6 +43,19 @@ def wait_for(run, statuses, seconds=120):
     pytest.fail(f"run {run.pk} still {run.status} after {seconds} s")
 
 
+def _hold_files_table():
+    """A second database session holding an EXCLUSIVE lock on the report files table until it
+    is closed (plain reads pass; SELECT ... FOR UPDATE and writes wait)."""
+    settings = connection.settings_dict
+    held = psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None, host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )  # fmt: skip
+    held.execute(f"LOCK TABLE {ReportFile._meta.db_table} IN EXCLUSIVE MODE")
+    return held
+
+
 @pytest.fixture
 def queued_run(unops):
     snapshot = ProgressSnapshot.objects.create(
@@ -59,6 +74,9 @@ def queued_run(unops):
 
 def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run):
     app.control.purge()
+    # Another session locks the files table: the worker claims the run (RUNNING) and then
+    # waits to keep its first file, so it is killed mid-run however fast it renders.
+    held = _hold_files_table()
     worker = start_worker()
     try:
         render_run.delay(queued_run.pk)
@@ -73,6 +91,7 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
+        held.close()  # the lock goes with the session
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # what the dead worker left
     later = timezone.now() + jobs.GRACE + timezone.timedelta(seconds=1)  # past its last beat
