@@ -26,19 +26,16 @@ from datetime import date
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from benchmarks.util import best_of, cpu_use, peak_memory, report
+from benchmarks.util import best_of, cpu_use, peak_memory, plan_tree, report
 from core import phases
 from entities.models import Entity
 from indicators.choices import Status
 from indicators.models import (
     Indicator,
-    Level,
-    Node,
     Plan,
     ProgressFrame,
     ProgressResult,
     ProgressSnapshot,
-    ReportingPeriod,
     Value,
 )
 from indicators.services import progress as engine
@@ -64,34 +61,7 @@ def _framework():
             start_year=2021,
             end_year=2030,
         )
-        levels = [
-            Level.objects.create(plan=plan, depth=d, code=c, name_en=c)
-            for d, c in enumerate(("pillar", "goal", "principle"))
-        ]
-        for p in range(2):
-            pillar = Node.objects.create(
-                plan=plan, level=levels[0], code=f"P{p}", title_en="pillar"
-            )
-            for g in range(4):
-                goal = Node.objects.create(
-                    plan=plan, level=levels[1], parent=pillar, code=f"P{p}G{g}", title_en="goal"
-                )
-                Node.objects.bulk_create(
-                    Node(
-                        plan=plan,
-                        level=levels[2],
-                        parent=goal,
-                        code=f"P{p}G{g}R{r}",
-                        title_en="principle",
-                    )
-                    for r in range(5)
-                )
-        ReportingPeriod.objects.bulk_create(
-            ReportingPeriod(
-                plan=plan, label=str(y), start_date=date(y, 1, 1), end_date=date(y, 12, 31)
-            )
-            for y in range(2021, 2021 + N_PERIODS)
-        )
+        plan_tree(plan, range(2021, 2021 + N_PERIODS))
         plans.append(plan)
     return plans
 

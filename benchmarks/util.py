@@ -68,3 +68,41 @@ def cpu_use(fn):
     python = (after.ru_utime - mine.ru_utime) + (after.ru_stime - mine.ru_stime)
     postgres = server_after - server if server is not None and server_after is not None else None
     return result, python, postgres
+
+
+def plan_tree(plan, years):
+    """The benchmarks' framework shape under `plan`: levels pillar → goal → principle, 2
+    pillars × 4 goals × 5 principles (codes "1.2.3"), and one reporting period per year of
+    `years`. Returns the 40 principle nodes' count."""
+    from datetime import date
+
+    from indicators.models import Level, Node, ReportingPeriod
+
+    levels = [
+        Level.objects.create(plan=plan, depth=d, code=c, name_en=c.title())
+        for d, c in enumerate(("pillar", "goal", "principle"))
+    ]
+    principles = 0
+    for p in range(2):
+        pillar = Node.objects.create(plan=plan, level=levels[0], code=f"{p + 1}", title_en="P")
+        for g in range(4):
+            goal = Node.objects.create(
+                plan=plan, level=levels[1], parent=pillar, code=f"{p + 1}.{g + 1}", title_en="G"
+            )
+            principles += len(
+                Node.objects.bulk_create(
+                    Node(
+                        plan=plan,
+                        level=levels[2],
+                        parent=goal,
+                        code=f"{p + 1}.{g + 1}.{r + 1}",
+                        title_en="Principle",
+                    )
+                    for r in range(5)
+                )
+            )
+    ReportingPeriod.objects.bulk_create(
+        ReportingPeriod(plan=plan, label=str(y), start_date=date(y, 1, 1), end_date=date(y, 12, 31))
+        for y in years
+    )
+    return principles

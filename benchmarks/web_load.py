@@ -25,11 +25,12 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+
+from benchmarks.util import plan_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -96,7 +97,7 @@ ANALYZE;
 def _framework():
     """The entity BENCH and its framework of 2,000 indicators with values; progress computed."""
     from entities.models import Entity
-    from indicators.models import Level, Node, Plan, ReportingPeriod
+    from indicators.models import Plan
     from indicators.services import progress as engine
 
     entity = Entity.objects.create(code="BENCH", name_en="Bench entity", entity_type="other")
@@ -108,30 +109,7 @@ def _framework():
         start_year=2021,
         end_year=2030,
     )
-    levels = [
-        Level.objects.create(plan=plan, depth=d, code=c, name_en=c.title())
-        for d, c in enumerate(("pillar", "goal", "principle"))
-    ]
-    for p in range(2):
-        pillar = Node.objects.create(plan=plan, level=levels[0], code=f"{p + 1}", title_en="P")
-        for g in range(4):
-            goal = Node.objects.create(
-                plan=plan, level=levels[1], parent=pillar, code=f"{p + 1}.{g + 1}", title_en="G"
-            )
-            Node.objects.bulk_create(
-                Node(
-                    plan=plan,
-                    level=levels[2],
-                    parent=goal,
-                    code=f"{p + 1}.{g + 1}.{r + 1}",
-                    title_en="Principle",
-                )
-                for r in range(5)
-            )
-    ReportingPeriod.objects.bulk_create(
-        ReportingPeriod(plan=plan, label=str(y), start_date=date(y, 1, 1), end_date=date(y, 12, 31))
-        for y in range(2021, 2031)
-    )
+    plan_tree(plan, range(2021, 2031))
     with connection.cursor() as cursor:
         cursor.execute(_PLAN_ROWS, {"plan": plan.pk, "per_node": INDICATORS_PER_PRINCIPLE})
     started = time.perf_counter()
