@@ -24,6 +24,9 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+    # Being issued: a worker renders the archival PDF/A copy; succeeded again once issued
+    # (or, if that fails, not issued and with the error shown).
+    ISSUING = "issuing", _("Being issued")
 
 
 class Distribution(models.TextChoices):

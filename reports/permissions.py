@@ -2,6 +2,8 @@
 
 - create a report, write the narrative, start a run, issue a run: board secretariat and
   administrator of the entity;
+- delete a run that is neither issued (the archive keeps those) nor being worked on: board
+  secretariat and administrator of the entity;
 - see drafts (every run of the entity) and their files: also reviewers;
 - see issued runs and their files: every role of the entity (readers and auditors included).
 """
@@ -16,6 +18,8 @@ from .choices import RunStatus
 MANAGE_ROLES = {Role.BOARD_SECRETARIAT, Role.ADMINISTRATOR}
 DRAFT_ROLES = {Role.BOARD_SECRETARIAT, Role.REVIEWER, Role.ADMINISTRATOR}
 ISSUED_ROLES = set(Role)  # every role reads what has been issued for its entities
+# A run in these states is being worked on by a worker (rendered, or issued).
+WORKING = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.ISSUING)
 
 
 def managed_entity_ids(user):
@@ -67,6 +71,19 @@ def why_not_issue(user, run):
         return _("Only the board secretariat issues reports.")
     if run.is_issued:
         return _("This run has already been issued.")
+    if run.status == RunStatus.ISSUING:
+        return _("This run is being issued.")
     if run.status != RunStatus.SUCCEEDED:
         return _("Only a run that succeeded can be issued.")
+    return None
+
+
+def why_not_delete(user, run):
+    """None if the user may delete the run, else the reason."""
+    if not can_manage_reports(user, run.report.entity_id):
+        return _("Only the board secretariat deletes report runs.")
+    if run.is_issued:
+        return _("An issued run is kept in the archive: it cannot be deleted.")
+    if run.status in WORKING:
+        return _("The run is still being rendered.")
     return None

@@ -37,7 +37,9 @@ STALE_AFTER = timedelta(minutes=5)
 # Times a run is sent to a worker (the first and those after a worker was lost) before it
 # is failed.
 MAX_ATTEMPTS = 3
-WORKING = (RunStatus.QUEUED, RunStatus.RUNNING)
+# A run being issued (its archival PDF/A rendered by a worker) is working too: it is not
+# rendered again, deleted or issued twice meanwhile, and the sweeper watches it.
+WORKING = permissions.WORKING
 # What a run writes, checked by core.files like any other private file (a renderer bug that
 # wrote something else fails the run rather than storing it).
 OUTPUT_TYPES = {".xlsx": XLSX, ".docx": DOCX, ".pdf": PDF}
@@ -216,24 +218,31 @@ def _touch(run_id, **fields):
 
 
 def report_run_execute(*, run_id, takeover=False):
-    """Render a run's files from its frozen dataset (the task's body). Safe to run twice: a
-    succeeded or failed run is left as it is; a run another worker is rendering (fresh
-    heartbeat) is left to it unless `takeover` (the broker redelivered the message because
-    the worker died). Any error marks the run failed with the error shown."""
+    """Render a run's files from its frozen dataset (the task's body), or, for a run being
+    issued, its archival PDF/A copy, and issue it. Safe to run twice: a succeeded or failed
+    run is left as it is; a run another worker is working on (fresh heartbeat) is left to it
+    unless `takeover` (the broker redelivered the message because the worker died). Any error
+    marks the run failed with the error shown (an issue that fails leaves the run as it was
+    before, succeeded and not issued, with the error shown)."""
     with transaction.atomic():
         run = ReportRun.objects.select_for_update().select_related("report").get(pk=run_id)
         if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
             return run
         fresh = run.heartbeat_at and run.heartbeat_at > timezone.now() - STALE_AFTER
-        if run.status == RunStatus.RUNNING and fresh and not takeover:
+        if run.status in (RunStatus.RUNNING, RunStatus.ISSUING) and fresh and not takeover:
             return run
+        issuing = run.status == RunStatus.ISSUING
         if run.attempts >= MAX_ATTEMPTS:
-            return _fail(run, _("Gave up after %(n)s attempts.") % {"n": run.attempts})
-        run.status, run.progress, run.error = RunStatus.RUNNING, 5, ""
+            give_up = _issue_fail if issuing else _fail
+            return give_up(run, _("Gave up after %(n)s attempts.") % {"n": run.attempts})
+        if not issuing:
+            run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+        run.progress, run.error = 5, ""
         run.attempts += 1
-        run.started_at = timezone.now()
         run.save(update_fields=["status", "progress", "error", "attempts", "started_at"])
         job_claim(ReportRun, run.pk)  # this worker and task run it now; heartbeat
+    if issuing:
+        return _issue_execute(run)
     try:
         if content_digest(run.dataset) != run.digest:
             raise ValueError("the frozen dataset does not match its content digest")
@@ -255,6 +264,58 @@ def report_run_execute(*, run_id, takeover=False):
         event_record(
             actor=None, action="reports.run.succeeded", target=run, entity=run.report.entity
         )
+    return run
+
+
+def _issue_execute(run):
+    """Render the archival PDF/A copy of a run being issued (claimed by this worker) and issue
+    the run with it, in one transaction: the archive never holds an issued run without its
+    archival copy, nor the copy of a run that is not issued."""
+    try:
+        if content_digest(run.dataset) != run.digest:
+            raise ValueError("the frozen dataset does not match its content digest")
+        archival = render(Format.PDF, run.dataset, run.digest, archival=True)
+        _touch(run.pk, progress=80)
+        with atomic_with_files():
+            run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
+            if run.status != RunStatus.ISSUING:  # failed by the sweeper meanwhile
+                return run
+            _keep_file(run, Format.PDF, archival, variant="archival")
+            run.status, run.progress, run.issued_at = RunStatus.SUCCEEDED, 100, timezone.now()
+            run.heartbeat_at = run.issued_at
+            run.save(update_fields=["status", "progress", "issued_at", "heartbeat_at"])
+            event_record(
+                actor=run.issued_by,
+                action="reports.run.issued",
+                target=run,
+                entity=run.report.entity,
+                payload={"digest": run.digest},
+            )
+    except Exception as exc:  # shown on the run's page, never stuck "issuing"
+        log.exception("reports: issuing run %s failed", run.pk)
+        with transaction.atomic():
+            run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
+            if run.status != RunStatus.ISSUING:
+                return run
+            return _issue_fail(run, f"{type(exc).__name__}: {exc}")
+    return run
+
+
+def _issue_fail(run, error):
+    """A (locked) run whose issuing failed goes back to what it was: succeeded, not issued,
+    its files kept, with the error shown; it may be issued again."""
+    run.status, run.progress, run.issued_by = RunStatus.SUCCEEDED, 100, None
+    run.error = (_("Issuing failed: %(error)s") % {"error": error})[:2000]
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["status", "progress", "issued_by", "error", "heartbeat_at"])
+    _delete_files(ReportFile.objects.filter(run=run, variant="archival"))
+    event_record(
+        actor=None,
+        action="reports.run.issue_failed",
+        target=run,
+        entity=run.report.entity,
+        reason=run.error,
+    )
     return run
 
 
@@ -281,7 +342,7 @@ def report_run_rerender(*, actor, run, enqueue=True):
     a failure, or to replace lost files."""
     run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
     _require(actor, run.report.entity)
-    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+    if run.status in WORKING:
         raise ValidationError(_("The run is still being rendered."))
     if run.is_issued:
         raise ValidationError(_("An issued run is not rendered again."))
@@ -297,31 +358,33 @@ def report_run_rerender(*, actor, run, enqueue=True):
     return run
 
 
-def report_run_issue(*, actor, run):
-    """Issue (publish) a succeeded run: its archival PDF/A copy is rendered from the frozen
-    dataset, and the run becomes visible to the entity's readers (and on the public page if
-    the entity opted in)."""
+@transaction.atomic
+def report_run_issue(*, actor, run, enqueue=True):
+    """Issue (publish) a succeeded run: it is sent to a worker, which renders its archival
+    PDF/A copy from the frozen dataset and then issues it (report_run_execute); the run
+    becomes visible to the entity's readers (and on the public page if the entity opted in)
+    once that is done. Returns at once with the run "issuing"."""
+    run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
     reason = permissions.why_not_issue(actor, run)
     if reason:
         if not permissions.can_manage_reports(actor, run.report.entity_id):
             raise PermissionDenied(reason)
         raise ValidationError(reason)
-    archival = render(Format.PDF, run.dataset, run.digest, archival=True)
-    with atomic_with_files():
-        run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
-        reason = permissions.why_not_issue(actor, run)  # again, under the lock
-        if reason:
-            raise ValidationError(reason)
-        _keep_file(run, Format.PDF, archival, variant="archival")
-        run.issued_at, run.issued_by = timezone.now(), actor
-        run.save(update_fields=["issued_at", "issued_by"])
-        event_record(
-            actor=actor,
-            action="reports.run.issued",
-            target=run,
-            entity=run.report.entity,
-            payload={"digest": run.digest},
-        )
+    run.status, run.progress, run.error, run.attempts = RunStatus.ISSUING, 0, "", 0
+    run.issued_by = actor
+    queued = job_queued()
+    for field, value in queued.items():
+        setattr(run, field, value)
+    run.save(update_fields=["status", "progress", "error", "attempts", "issued_by", *queued])
+    event_record(
+        actor=actor,
+        action="reports.run.issue_requested",
+        target=run,
+        entity=run.report.entity,
+        payload={"digest": run.digest},
+    )
+    if enqueue:
+        _enqueue(run)
     return run
 
 
@@ -338,11 +401,11 @@ def report_run_delete(*, actor, run):
     """Delete a run that is neither issued (the archive keeps those) nor being rendered, with
     its files (stored files removed once the deletion has committed)."""
     run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
-    _require(actor, run.report.entity)
-    if run.is_issued:
-        raise ValidationError(_("An issued run is kept in the archive: it cannot be deleted."))
-    if run.status in WORKING:
-        raise ValidationError(_("The run is still being rendered."))
+    reason = permissions.why_not_delete(actor, run)
+    if reason:
+        if not permissions.can_manage_reports(actor, run.report.entity_id):
+            raise PermissionDenied(reason)
+        raise ValidationError(reason)
     event_record(
         actor=actor,
         action="reports.run.deleted",
@@ -367,7 +430,7 @@ def report_run_fail(run, reason):
         if run is not None:
             if run.attempts >= MAX_ATTEMPTS:
                 reason = f"{reason} " + _("Gave up after %(n)s attempts.") % {"n": run.attempts}
-            _fail(run, reason)
+            (_issue_fail if run.status == RunStatus.ISSUING else _fail)(run, reason)
 
 
 def report_run_resend(run, reason):
@@ -382,7 +445,8 @@ def report_run_resend(run, reason):
         )
         if run is None or run.attempts >= MAX_ATTEMPTS:
             return False
-        run.status = RunStatus.QUEUED
+        if run.status != RunStatus.ISSUING:  # a run being issued is sent to be issued again
+            run.status = RunStatus.QUEUED
         queued = job_queued()
         for field, value in queued.items():
             setattr(run, field, value)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/files/<int:file_id>/", views.file_download, name="file"),
     path("runs/<int:pk>/issue/", views.run_issue, name="issue"),
     path("runs/<int:pk>/rerender/", views.run_rerender, name="rerender"),
+    path("runs/<int:pk>/delete/", views.run_delete, name="run-delete"),
     path("publishing/<int:entity_id>/", views.publishing_set, name="publishing"),
     path("public/", views.public_list, name="public"),
     path("public/<int:pk>/", views.public_detail, name="public-run"),

@@ -13,7 +13,7 @@ from entities.models import Entity
 from indicators.models import Node
 
 from . import permissions, services
-from .choices import FORMAT_CONTENT_TYPES, RunStatus
+from .choices import FORMAT_CONTENT_TYPES
 from .forms import NarrativeForm, ReportForm, RunForm
 from .models import NarrativeSection, Publishing, Report, ReportFile, ReportRun
 from .renderers.common import indicator_columns, indicator_table_rows, masthead
@@ -174,9 +174,10 @@ def run_detail(request, pk):
     run = _visible_run(request, pk)
     context = {
         "run": run,
-        "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+        "running": run.status in services.WORKING,
         "files": list(run.files.all()),
         "why_not_issue": permissions.why_not_issue(request.user, run),
+        "can_delete": permissions.why_not_delete(request.user, run) is None,
         "can_manage": permissions.can_manage_reports(request.user, run.report.entity_id),
     }
     if request.htmx:
@@ -218,8 +219,34 @@ def run_issue(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The report has been issued."))
+        messages.success(
+            request,
+            _("The report is being issued: its archival PDF/A copy is being made in the background."),
+        )
     return redirect("reports:run", run.pk)
+
+
+@login_required
+def run_delete(request, pk):
+    """Delete a run that is neither issued nor being worked on: a page that asks first (GET),
+    then the deletion (POST)."""
+    run = _visible_run(request, pk)
+    if not permissions.can_manage_reports(request.user, run.report.entity_id):
+        raise PermissionDenied(_("Only the board secretariat deletes report runs."))
+    if request.method == "POST":
+        report_id = run.report_id
+        try:
+            services.report_run_delete(actor=request.user, run=run)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("reports:run", run.pk)
+        messages.success(request, _("The run has been deleted."))
+        return redirect("reports:detail", report_id)
+    return render(
+        request,
+        "reports/run_delete.html",
+        {"run": run, "why_not": permissions.why_not_delete(request.user, run)},
+    )
 
 
 @login_required

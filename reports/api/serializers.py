@@ -35,7 +35,7 @@ class ReportRunSerializer(serializers.ModelSerializer):
         fields = [
             "id", "report", "symbol", "language", "formats", "status", "progress", "error",
             "attempts", "snapshot", "digest", "requested_by", "created_at", "started_at",
-            "finished_at", "issued_at", "files", "status_url",
+            "finished_at", "issued_at", "issued_by", "files", "status_url",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -33,9 +33,16 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class ReportRunViewSet(viewsets.ReadOnlyModelViewSet):
+class ReportRunViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
     """Runs the user may see: drafts for the secretariat and reviewers, issued runs for every
-    role of the entity."""
+    role of the entity. DELETE removes a run that is neither issued nor being worked on (board
+    secretariat and administrators of the entity: 403 for others, 400 with the reason for an
+    issued or working run)."""
 
     serializer_class = ReportRunSerializer
 
@@ -48,9 +55,18 @@ class ReportRunViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-created_at", "-id")
         )
 
-    @extend_schema(request=None, responses={200: ReportRunSerializer})
+    def perform_destroy(self, instance):
+        services.report_run_delete(actor=self.request.user, run=instance)
+
+    @extend_schema(request=None, responses={202: ReportRunSerializer})
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
+        """Issue a succeeded run: 202 Accepted with the run ("issuing") and the URL to poll;
+        a worker makes its archival PDF/A copy and issues it (status "succeeded" with
+        `issued_at`), or shows why it could not (`error`, not issued)."""
         run = get_object_or_404(self.get_queryset(), pk=pk)
         run = services.report_run_issue(actor=request.user, run=run)
-        return Response(ReportRunSerializer(run).data)
+        data = ReportRunSerializer(run).data
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}
+        )

@@ -86,3 +86,16 @@ def run_now(django_capture_on_commit_callbacks):
         return services.report_run_execute(run_id=run.pk)
 
     return start
+
+
+@pytest.fixture
+def issue_now(django_capture_on_commit_callbacks):
+    """Ask to issue a run and do the worker's part (its archival PDF/A and the issue) here."""
+
+    def issue(run, actor):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.report_run_issue(actor=actor, run=run)
+        assert len(callbacks) == 1  # the task is sent after commit
+        return services.report_run_execute(run_id=run.pk)
+
+    return issue

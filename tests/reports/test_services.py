@@ -206,7 +206,7 @@ def test_bad_report_headers_are_refused(demo):
         )
 
 
-def test_issue_refusals_and_issue(demo, report, run_now):
+def test_issue_refusals_and_issue(demo, report, run_now, django_capture_on_commit_callbacks):
     run = run_now(report, demo["secretariat"], formats=["xlsx"])
     with pytest.raises(PermissionDenied):
         services.report_run_issue(actor=demo["reviewer"], run=run)
@@ -214,14 +214,74 @@ def test_issue_refusals_and_issue(demo, report, run_now):
         report=report, language="en", formats=["pdf"], snapshot=run.snapshot,
         dataset=run.dataset, digest=run.digest,
     )  # fmt: skip
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="succeeded"):
         services.report_run_issue(actor=demo["secretariat"], run=queued)
-    run = services.report_run_issue(actor=demo["secretariat"], run=run)
-    assert run.is_issued and run.files.filter(format="pdf", variant="archival").exists()
-    with pytest.raises(ValidationError):
+    # Asking returns at once: the run is being issued, nothing archival yet, not issued.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        asked = services.report_run_issue(actor=demo["secretariat"], run=run)
+    assert len(callbacks) == 1
+    assert asked.status == RunStatus.ISSUING and not asked.is_issued
+    assert asked.issued_by == demo["secretariat"]
+    assert not asked.files.filter(variant="archival").exists()
+    assert not ReportRun.objects.visible_to(demo["reader"]).filter(pk=run.pk).exists()
+    for refused, message in (
+        (services.report_run_issue, "being issued"),
+        (services.report_run_rerender, "still being rendered"),
+        (services.report_run_delete, "still being rendered"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            refused(actor=demo["secretariat"], run=asked)
+    run = services.report_run_execute(run_id=run.pk)  # the worker's part
+    assert run.status == RunStatus.SUCCEEDED and run.is_issued and run.progress == 100
+    assert run.files.filter(format="pdf", variant="archival").exists()
+    assert ReportRun.objects.visible_to(demo["reader"]).filter(pk=run.pk).exists()
+    issued = Event.objects.get(action="reports.run.issued", target_id=str(run.pk))
+    assert issued.actor == demo["secretariat"]
+    assert Event.objects.filter(action="reports.run.issue_requested").count() == 1
+    with pytest.raises(ValidationError, match="already been issued"):
         services.report_run_issue(actor=demo["secretariat"], run=run)
     with pytest.raises(ValidationError):
         services.report_run_rerender(actor=demo["secretariat"], run=run)
+    assert services.report_run_execute(run_id=run.pk).issued_at == run.issued_at  # twice
+
+
+def test_an_issue_that_fails_is_shown_and_leaves_the_run_as_it_was(
+    demo, report, run_now, issue_now
+):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    files = list(run.files.values_list("file", flat=True))
+    ReportRun.objects.filter(pk=run.pk).update(dataset={**run.dataset, "document": {}})
+    failed = issue_now(run, demo["secretariat"])
+    assert failed.status == RunStatus.SUCCEEDED and not failed.is_issued
+    assert failed.issued_by is None and "Issuing failed" in failed.error
+    assert "digest" in failed.error
+    assert list(failed.files.values_list("file", flat=True)) == files  # its files kept
+    assert Event.objects.filter(
+        action="reports.run.issue_failed", target_id=str(run.pk)
+    ).exists()
+    # Put right, it is issued on a second try (the error goes).
+    ReportRun.objects.filter(pk=run.pk).update(dataset=run.dataset)
+    again = issue_now(failed, demo["secretariat"])
+    assert again.is_issued and again.error == ""
+
+
+def test_the_sweeper_fails_or_resends_an_issue_whose_worker_is_gone(
+    demo, report, run_now, django_capture_on_commit_callbacks
+):
+    run = run_now(report, demo["secretariat"], formats=["xlsx"])
+    with django_capture_on_commit_callbacks(execute=False):
+        services.report_run_issue(actor=demo["secretariat"], run=run)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.report_run_resend(run, "worker gone")
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.ISSUING  # sent to be issued again, not rendered again
+    ReportRun.objects.filter(pk=run.pk).update(attempts=services.MAX_ATTEMPTS)
+    assert not services.report_run_resend(run, "worker gone")
+    services.report_run_fail(run, "The worker is gone.")
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED and not run.is_issued
+    assert "The worker is gone." in run.error and run.files.filter(format="xlsx").exists()
 
 
 def test_execute_twice_changes_nothing(demo, report, run_now):
@@ -365,12 +425,10 @@ def test_deleting_a_run_deletes_its_stored_files_after_commit(
     assert Event.objects.filter(action="reports.run.deleted", target_id=str(run.pk)).exists()
 
 
-def test_issued_and_working_runs_are_not_deleted(demo, report, run_now):
+def test_issued_and_working_runs_are_not_deleted(demo, report, run_now, issue_now):
     from core.files import private_storage
 
-    issued = services.report_run_issue(
-        actor=demo["secretariat"], run=run_now(report, demo["secretariat"], formats=["xlsx"])
-    )
+    issued = issue_now(run_now(report, demo["secretariat"], formats=["xlsx"]), demo["secretariat"])
     queued = ReportRun.objects.create(
         report=report, language="en", formats=["pdf"], snapshot=issued.snapshot,
         dataset=issued.dataset, digest=issued.digest,

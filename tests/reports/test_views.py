@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from entities.choices import Role
 from indicators.models import ProgressSnapshot, SnapshotStatus
+from audit.models import Event
+from reports import services
 from reports.choices import RunStatus
 from reports.models import Publishing, Report, ReportFile, ReportRun
 from reports.selectors import content_digest
@@ -168,17 +170,97 @@ def test_bad_run_form_writes_nothing(client, people, draft, snapshot):
     assert not ReportRun.objects.exists()
 
 
-def test_issuing_makes_the_run_visible_to_readers(client, people, draft, snapshot, media):
+def test_issuing_makes_the_run_visible_to_readers(
+    client, people, draft, snapshot, media, django_capture_on_commit_callbacks
+):
     run = make_run(draft, snapshot)
     login(client, people["reader"])
     assert client.get(reverse("reports:run", args=[run.pk])).status_code == 404
     login(client, people["secretariat"])
-    # the archival PDF is rendered from the hand-written dataset
-    assert client.post(reverse("reports:issue", args=[run.pk])).status_code == 302
+    # The request returns at once: the archival PDF is the worker's to make.
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert client.post(reverse("reports:issue", args=[run.pk])).status_code == 302
+    assert len(callbacks) == 1
+    run.refresh_from_db()
+    assert run.status == RunStatus.ISSUING and not run.is_issued
+    assert not run.files.filter(variant="archival").exists()
+    page = client.get(reverse("reports:run", args=[run.pk]), headers={"HX-Request": "true"})
+    assert b'data-run-status="issuing"' in page.content
+    assert b'hx-trigger="every 1s"' in page.content  # the page follows it
+    assert b'data-action="issue"' not in page.content
+    assert b'data-action="delete-run"' not in page.content
+    login(client, people["reader"])
+    assert client.get(reverse("reports:run", args=[run.pk])).status_code == 404
+    # the worker's part: the archival PDF from the hand-written dataset, then the issue
+    services.report_run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.is_issued and run.files.filter(variant="archival").exists()
-    login(client, people["reader"])
     assert client.get(reverse("reports:run", args=[run.pk])).status_code == 200
+    login(client, people["secretariat"])
+    page = client.get(reverse("reports:run", args=[run.pk]))
+    assert b"data-issued" in page.content and b'hx-trigger="every 1s"' not in page.content
+
+
+def test_a_failed_issue_is_shown_on_the_run_page(client, people, draft, snapshot, media):
+    run = make_run(draft, snapshot)
+    ReportRun.objects.filter(pk=run.pk).update(digest="f" * 64)  # the worker will refuse it
+    login(client, people["secretariat"])
+    assert client.post(reverse("reports:issue", args=[run.pk])).status_code == 302
+    services.report_run_execute(run_id=run.pk)
+    page = client.get(reverse("reports:run", args=[run.pk]))
+    assert b'data-run-status="succeeded"' in page.content and b"data-issued" not in page.content
+    assert b"data-run-error" in page.content and b"Issuing failed" in page.content
+    assert b'data-action="issue"' in page.content  # it may be issued again
+
+
+@pytest.mark.parametrize("who", ["secretariat", "administrator"])
+def test_a_manager_deletes_a_draft_run_after_confirming(client, people, runs, draft, who, unops):
+    user = people.get(who) or user_with_role(Role.ADMINISTRATOR, unops, username="t-adm")
+    run = runs["draft"]
+    login(client, user)
+    page = client.get(reverse("reports:run", args=[run.pk]))
+    assert b'data-action="delete-run"' in page.content
+    confirm = client.get(reverse("reports:run-delete", args=[run.pk]))
+    assert confirm.status_code == 200 and b'data-action="confirm-delete-run"' in confirm.content
+    assert ReportRun.objects.filter(pk=run.pk).exists()  # asking deletes nothing
+    response = client.post(reverse("reports:run-delete", args=[run.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports:detail", args=[draft.pk])
+    assert not ReportRun.objects.filter(pk=run.pk).exists()
+    assert Event.objects.filter(action="reports.run.deleted", target_id=str(run.pk)).exists()
+
+
+def test_an_issued_or_working_run_is_not_deleted_from_its_page(
+    client, people, runs, draft, snapshot
+):
+    working = make_run(draft, snapshot, status=RunStatus.ISSUING)
+    login(client, people["secretariat"])
+    for run, reason in ((runs["issued"], b"archive"), (working, b"still being rendered")):
+        page = client.get(reverse("reports:run", args=[run.pk]))
+        assert b'data-action="delete-run"' not in page.content
+        confirm = client.get(reverse("reports:run-delete", args=[run.pk]))
+        assert b"data-delete-refused" in confirm.content and reason in confirm.content
+        assert b'data-action="confirm-delete-run"' not in confirm.content
+        response = client.post(reverse("reports:run-delete", args=[run.pk]), follow=True)
+        assert reason in response.content
+        assert ReportRun.objects.filter(pk=run.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "who", ["reviewer", "reader", "officer", "auditor", "reader_undp", "secretariat_undp"]
+)
+def test_every_other_role_is_refused_deleting_a_run(client, people, runs, who, unops):
+    user = people.get(who) or user_with_role(Role.AUDITOR, unops, username="t-aud")
+    login(client, user)
+    for run in runs.values():
+        page = client.get(reverse("reports:run", args=[run.pk]))
+        assert b'data-action="delete-run"' not in page.content
+        assert client.get(reverse("reports:run-delete", args=[run.pk])).status_code in (403, 404)
+        assert client.post(reverse("reports:run-delete", args=[run.pk])).status_code in (403, 404)
+    assert ReportRun.objects.count() == len(runs)
+    assert not Event.objects.filter(action="reports.run.deleted").exists()
+
+
 
 
 def test_public_page_shows_only_issued_runs_of_entities_that_opted_in(
@@ -286,6 +368,50 @@ def test_api_refusals(api, people, draft, runs):
     assert api.get(f"/api/v1/report-runs/{runs['issued'].pk}/").status_code == 200
     api.force_authenticate(None)
     assert api.get("/api/v1/report-runs/").status_code in (401, 403)
+
+
+def test_api_issue_answers_at_once_and_the_status_url_follows_it(
+    api, people, runs, django_capture_on_commit_callbacks
+):
+    run = runs["draft"]
+    api.force_authenticate(people["secretariat"])
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api.post(f"/api/v1/report-runs/{run.pk}/issue/")
+    assert response.status_code == 202 and len(callbacks) == 1
+    assert response.data["status"] == "issuing" and response.data["issued_at"] is None
+    assert response["Location"] == response.data["status_url"]
+    again = api.post(f"/api/v1/report-runs/{run.pk}/issue/")
+    assert again.status_code == 400 and "being issued" in str(again.data)
+    services.report_run_execute(run_id=run.pk)
+    status = api.get(response.data["status_url"]).data
+    assert status["status"] == "succeeded" and status["issued_at"]
+    assert status["issued_by"] == people["secretariat"].pk
+    assert {f["variant"] for f in status["files"]} == {"", "archival"}
+
+
+@pytest.mark.parametrize(
+    "who", ["reviewer", "reader", "officer", "auditor", "reader_undp", "secretariat_undp"]
+)
+def test_api_refuses_deleting_a_run_to_every_other_role(api, people, runs, who, unops):
+    user = people.get(who) or user_with_role(Role.AUDITOR, unops, username="t-aud")
+    api.force_authenticate(user)
+    for run in runs.values():
+        assert api.delete(f"/api/v1/report-runs/{run.pk}/").status_code in (403, 404)
+    assert ReportRun.objects.count() == len(runs)
+
+
+def test_api_deletes_a_draft_run_and_refuses_issued_and_working_ones(
+    api, people, runs, draft, snapshot
+):
+    working = make_run(draft, snapshot, status=RunStatus.RUNNING)
+    api.force_authenticate(people["secretariat"])
+    for run, reason in ((runs["issued"], "archive"), (working, "still being rendered")):
+        response = api.delete(f"/api/v1/report-runs/{run.pk}/")
+        assert response.status_code == 400 and reason in str(response.data)
+    assert api.delete(f"/api/v1/report-runs/{runs['draft'].pk}/").status_code == 204
+    assert set(ReportRun.objects.values_list("pk", flat=True)) == {runs["issued"].pk, working.pk}
+    api.force_authenticate(None)
+    assert api.delete(f"/api/v1/report-runs/{working.pk}/").status_code in (401, 403)
 
 
 def test_migration_moves_old_report_files_into_private_storage(client, people, runs, settings):

@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core import jobs
+from entities.choices import Role
 from indicators.models import ProgressSnapshot, SnapshotStatus
 from reports.choices import RunStatus
 from reports.models import Report, ReportFile, ReportRun
@@ -108,3 +109,34 @@ def test_a_killed_worker_leaves_no_run_stuck_and_a_retry_completes_it(queued_run
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert run.attempts == 2
     assert sorted(run.files.values_list("format", flat=True)) == ["docx", "pdf", "xlsx"]
+
+
+def test_a_real_worker_issues_a_run_and_a_failed_issue_is_shown(queued_run, unops):
+    """Issuing returns at once; the worker makes the archival PDF/A and issues the run. An
+    issue the worker cannot complete leaves the run succeeded, not issued, with the error."""
+    from reports import services
+    from tests.factories import user_with_role
+
+    secretariat = user_with_role(Role.BOARD_SECRETARIAT, unops, username="t-sec-worker")
+    ReportRun.objects.filter(pk=queued_run.pk).update(status=RunStatus.SUCCEEDED, progress=100)
+    broken = ReportRun.objects.create(
+        report=queued_run.report, language="en", formats=["xlsx"], snapshot=queued_run.snapshot,
+        dataset=queued_run.dataset, digest="f" * 64, status=RunStatus.SUCCEEDED, progress=100,
+    )  # fmt: skip
+    worker = start_worker()
+    try:
+        for run in (queued_run, broken):
+            run.refresh_from_db()
+            asked = services.report_run_issue(actor=secretariat, run=run)
+            assert asked.status == RunStatus.ISSUING and not asked.is_issued
+        # "issuing" until the worker has done it (succeeded: issued, or not with the error)
+        issued = wait_for(queued_run, {RunStatus.SUCCEEDED}, seconds=180)
+        failed = wait_for(broken, {RunStatus.SUCCEEDED}, seconds=180)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+    assert issued.is_issued and issued.issued_by == secretariat and issued.worker
+    archival = issued.files.get(variant="archival")
+    assert archival.format == "pdf" and archival.size > 0
+    assert not failed.is_issued and "Issuing failed" in failed.error
+    assert not failed.files.filter(variant="archival").exists()
