@@ -221,7 +221,7 @@ def run_issue(request, pk):
     else:
         messages.success(
             request,
-            _("The report is being issued: its archival PDF/A copy is being made in the background."),
+            _("The report is being issued: its archival PDF/A copy is made in the background."),
         )
     return redirect("reports:run", run.pk)
 

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0005_export_queued_at'),
+        ("reports", "0005_export_queued_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reportrun',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('issuing', 'Being issued')], default='queued', max_length=12, verbose_name='status'),
+            model_name="reportrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("failed", "Failed"),
+                    ("issuing", "Being issued"),
+                ],
+                default="queued",
+                max_length=12,
+                verbose_name="status",
+            ),
         ),
     ]

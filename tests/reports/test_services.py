@@ -256,9 +256,7 @@ def test_an_issue_that_fails_is_shown_and_leaves_the_run_as_it_was(
     assert failed.issued_by is None and "Issuing failed" in failed.error
     assert "digest" in failed.error
     assert list(failed.files.values_list("file", flat=True)) == files  # its files kept
-    assert Event.objects.filter(
-        action="reports.run.issue_failed", target_id=str(run.pk)
-    ).exists()
+    assert Event.objects.filter(action="reports.run.issue_failed", target_id=str(run.pk)).exists()
     # Put right, it is issued on a second try (the error goes).
     ReportRun.objects.filter(pk=run.pk).update(dataset=run.dataset)
     again = issue_now(failed, demo["secretariat"])

@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import Event
 from entities.choices import Role
 from indicators.models import ProgressSnapshot, SnapshotStatus
-from audit.models import Event
 from reports import services
 from reports.choices import RunStatus
 from reports.models import Publishing, Report, ReportFile, ReportRun
@@ -259,8 +259,6 @@ def test_every_other_role_is_refused_deleting_a_run(client, people, runs, who, u
         assert client.post(reverse("reports:run-delete", args=[run.pk])).status_code in (403, 404)
     assert ReportRun.objects.count() == len(runs)
     assert not Event.objects.filter(action="reports.run.deleted").exists()
-
-
 
 
 def test_public_page_shows_only_issued_runs_of_entities_that_opted_in(
