@@ -49,6 +49,26 @@ def entity_ids_with_role(user, roles):
     return {m.entity_id for m in memberships(user) if m.entity_id and m.role in roles}
 
 
+def whole_entity_ids(user, roles=None, *, units_narrow=True):
+    """Ids of the entities whose every row the user reads through a membership holding one
+    of `roles` (any role if None); None means every entity, an empty set none. With
+    `units_narrow` (indicators: a role held for one org unit reaches that unit's rows only)
+    such a membership does not count for its whole entity; without it (oversight, reports:
+    read per entity) it does. Export jobs use it to say who else may open a finished export
+    (core.exports.ExportKind.whole_entities)."""
+    if not user or not user.is_authenticated:
+        return set()
+    if user.is_superuser or has_global_role(user, roles):
+        return None
+    return {
+        m.entity_id
+        for m in memberships(user)
+        if m.entity_id
+        and (roles is None or m.role in roles)
+        and not (units_narrow and m.org_unit_id)
+    }
+
+
 def roles_in(user, entity):
     """The set of roles the user holds in `entity` (all-entity roles included)."""
     entity_id = getattr(entity, "pk", entity)

@@ -1,6 +1,7 @@
 """The Excel template for an entity's values in one reporting period, and the export of the
 list of values (through the shared streaming writer, core.exports)."""
 
+from functools import partial
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -15,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from core.excel import append_row
 from core.exports import DATETIME, INTEGER, NUMBER, PERCENT, Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
+from entities.permissions import whole_entity_ids
 
 from .choices import NUMERIC_KINDS, Status, ValueKind
 from .filters import ValueFilter
@@ -258,13 +260,6 @@ def value_sheets(queryset):
     return [Sheet(_("Values"), value_columns(), rows())]
 
 
-def _whole_entities(user):
-    from .querysets import reach
-
-    r = reach(user, READ_ROLES)
-    return None if r.everything else set(r.entity_ids)
-
-
 def _can_read_values(user):
     from .querysets import reach
 
@@ -280,7 +275,7 @@ VALUES = register_kind(
         queryset=value_rows,
         sheets=value_sheets,
         can_view=_can_read_values,
-        whole_entities=_whole_entities,
+        whole_entities=partial(whole_entity_ids, roles=READ_ROLES),
         entity_path="indicator__plan__entity_id",
     )
 )
@@ -378,7 +373,7 @@ PROGRESS = register_kind(
         queryset=progress_rows,
         sheets=progress_sheets,
         can_view=_can_read_values,
-        whole_entities=_whole_entities,
+        whole_entities=partial(whole_entity_ids, roles=READ_ROLES),
         entity_path="indicator__plan__entity_id",
     )
 )

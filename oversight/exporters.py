@@ -2,6 +2,7 @@
 (core.exports), the statistics tables through openpyxl's write-only mode."""
 
 import io
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -14,6 +15,7 @@ from core import excel
 from core.excel import append_row
 from core.exports import Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
+from entities.permissions import whole_entity_ids
 
 from .choices import Acceptance, Status
 from .columns import EXPORTED, export_row
@@ -68,14 +70,6 @@ def recommendation_sheets(queryset, on=None):
     ]
 
 
-def _whole_entities(user):
-    from entities.permissions import has_global_role, member_entity_ids
-
-    if user.is_superuser or has_global_role(user):
-        return None
-    return set(member_entity_ids(user))
-
-
 RECOMMENDATIONS = register_kind(
     ExportKind(
         name="recommendations",
@@ -84,7 +78,7 @@ RECOMMENDATIONS = register_kind(
         queryset=recommendation_rows,
         sheets=recommendation_sheets,
         can_view=can_view_oversight,
-        whole_entities=_whole_entities,
+        whole_entities=partial(whole_entity_ids, units_narrow=False),
         entity_path="entity_id",
     )
 )
