@@ -295,17 +295,18 @@ def export_filename(kind, today=None):
     return f"{kind.filename}-{today.isoformat()}.xlsx"
 
 
-def export_response(request, kind):
-    """Serve an export of ``kind`` with the page's filters (its query string): the file at
-    once for a small list, a job for a larger one (POST only: starting a job changes
-    something), redirected to its page with its progress. The caller has checked that the
-    user may see the list; the rows are the user's own visible ones."""
+def export_response(request, kind, params=None):
+    """Serve an export of ``kind`` with the page's filters (its query string, or ``params``
+    when the page reads its query with defaults of its own): the file at once for a small
+    list, a job for a larger one (POST only: starting a job changes something), redirected to
+    its page with its progress. The caller has checked that the user may see the list; the
+    rows are the user's own visible ones."""
     from django.contrib import messages
     from django.core.exceptions import ValidationError
     from django.http import HttpResponse, HttpResponseRedirect
     from django.utils.translation import gettext as _
 
-    params = params_dict(request.GET)
+    params = params_dict(request.GET) if params is None else params
     try:
         queryset = kind.queryset(request.user, params)
     except ValidationError as exc:

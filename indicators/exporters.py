@@ -16,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from core.excel import append_row
 from core.exports import DATETIME, INTEGER, NUMBER, PERCENT, Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
+from entities.choices import Role
 from entities.permissions import whole_entity_ids
 
 from .choices import NUMERIC_KINDS, Status, ValueKind
@@ -276,6 +277,43 @@ VALUES = register_kind(
         sheets=value_sheets,
         can_view=_can_read_values,
         whole_entities=partial(whole_entity_ids, roles=READ_ROLES),
+        entity_path="indicator__plan__entity_id",
+    )
+)
+
+
+# --- the review queue (the review page's export): exactly the rows the page lists ------------
+
+
+def review_rows(user, params):
+    """The values of ``user``'s review page (selectors.review_values), filtered by its
+    filters (``params``: the page's query after selectors.review_query); bad filters are
+    refused."""
+    from .selectors import review_values
+
+    filterset = ValueFilter(
+        as_querydict(params), queryset=review_values(user), request=SimpleNamespace(user=user)
+    )
+    if not filterset.is_valid():
+        raise ValidationError(filter_errors(filterset))
+    return filterset.qs
+
+
+def _reviews_anywhere(user):
+    from .permissions import can_review_anywhere
+
+    return can_review_anywhere(user)
+
+
+REVIEW = register_kind(
+    ExportKind(
+        name="review",
+        title=gettext_lazy("Values to review"),
+        filename="review",
+        queryset=review_rows,
+        sheets=value_sheets,
+        can_view=_reviews_anywhere,
+        whole_entities=partial(whole_entity_ids, roles=frozenset({Role.REVIEWER})),
         entity_path="indicator__plan__entity_id",
     )
 )

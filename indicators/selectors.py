@@ -2,6 +2,7 @@
 
 from audit.choices import action_label
 from audit.models import Event
+from entities.choices import Role
 
 from .choices import Status
 from .formatting import display
@@ -67,3 +68,24 @@ def target_for_year(indicator, year):
         if target.year >= year:
             return target
     return None
+
+
+# --- the review queue (the review page and its Excel export) --------------------------------
+
+REVIEW_ROLES = frozenset({Role.REVIEWER})
+
+
+def review_values(user):
+    """The values of the review page: those of the indicators the user reviews (a reviewer of
+    one org unit reviews that unit's), before the page's filters."""
+    from .models import Value
+
+    return Value.objects.for_entity_roles(user, REVIEW_ROLES)
+
+
+def review_query(querydict):
+    """The review page's filters from a request's query: submitted values unless a status is
+    asked for (an empty status: every status)."""
+    data = querydict.copy()
+    data.setdefault("status", Status.SUBMITTED)
+    return data

@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
     path("review/", views.review_queue, name="review"),
     path("review/bulk/", views.review_bulk, name="review-bulk"),
+    path("review/export.xlsx", views.review_export, name="review-export"),
     path("values/export.xlsx", views.values_export, name="values-export"),
     path("values/<int:pk>/", views.value_detail, name="value"),
     path("values/<int:pk>/comment/", views.value_comment, name="value-comment"),

@@ -8,6 +8,7 @@ from .excel import (
     import_detail,
     import_upload,
     progress_export,
+    review_export,
     template_download,
     values_export,
 )
@@ -32,6 +33,7 @@ from .values import (
 
 __all__ = [
     "progress_export",
+    "review_export",
     "values_export",
     "TRANSITIONS",
     "baseline_edit",

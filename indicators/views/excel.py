@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.exports import export_response
+from core.exports import export_response, params_dict
 
-from .. import exporters, services
+from .. import exporters, selectors, services
 from ..choices import ImportStatus
 from ..forms import (
     ImportForm,
@@ -87,11 +87,22 @@ def import_commit(request, pk):
 
 @login_required
 def values_export(request):
-    """The list of values the user reads, filtered as the review page is, as Excel: at once
-    when small, else as a job kept in the report archive."""
+    """The list of values the user reads (GET /api/v1/values/'s list), filtered by the
+    values filters, as Excel: at once when small, else as a job kept in the report archive.
+    The review page exports its own list (review_export)."""
     if not exporters.VALUES.can_view(request.user):
         raise PermissionDenied(_("You do not read any indicator values."))
     return export_response(request, exporters.VALUES)
+
+
+@login_required
+def review_export(request):
+    """The review page's list as Excel — the rows the page lists, with its filters and its
+    default status: at once when small, else as a job kept in the report archive."""
+    if not exporters.REVIEW.can_view(request.user):
+        raise PermissionDenied(_("Only reviewers review values."))
+    params = params_dict(selectors.review_query(request.GET))
+    return export_response(request, exporters.REVIEW, params=params)
 
 
 @login_required

@@ -7,15 +7,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from entities.choices import Role
-
-from .. import permissions, services
-from ..choices import Status
+from .. import permissions, selectors, services
 from ..filters import ValueFilter
 from ..forms import (
     BulkActionForm,
 )
-from ..models import Value
 
 
 @login_required
@@ -26,10 +22,8 @@ def review_queue(request):
 
 
 def _review_page(request, *, bulk_form=None, results=None, status=200):
-    qs = Value.objects.for_entity_roles(request.user, {Role.REVIEWER}).with_related()
-    data = request.GET.copy()
-    data.setdefault("status", Status.SUBMITTED)
-    filterset = ValueFilter(data, queryset=qs, request=request)
+    qs = selectors.review_values(request.user).with_related()
+    filterset = ValueFilter(selectors.review_query(request.GET), queryset=qs, request=request)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     template = "indicators/partials/review_rows.html" if request.htmx else "indicators/review.html"
     context = {

@@ -334,3 +334,59 @@ def test_values_export_holds_numbers_as_numbers_and_only_what_the_user_reads(
     assert [r["Entity"] for r in _rows(_book(client.get("/indicators/values/export.xlsx")))] == [
         "UNDP"
     ]
+
+
+# --- the review page's export ------------------------------------------------------------------
+
+
+def test_the_review_export_holds_exactly_what_the_review_page_lists(client, unops, undp):
+    """A reviewer of one UNOPS unit who also reads UNDP: the review page lists the submitted
+    values of that unit (and of UNOPS indicators no unit owns) — not the other unit's, not
+    UNDP's it merely reads — and its export holds the same rows, whatever the filters."""
+    from tests.factories import MembershipFactory, OrgUnitFactory, UserFactory
+
+    unit, other = OrgUnitFactory(entity=unops, code="A"), OrgUnitFactory(entity=unops, code="B")
+    reviewer = UserFactory(username="t-rev-unit")
+    boss = user_with_role(Role.REVIEWER, unops, username="t-rev-unops")
+    MembershipFactory(user=reviewer, entity=unops, role=Role.REVIEWER, org_unit=unit)
+    MembershipFactory(user=reviewer, entity=undp, role=Role.READER)
+    officer = user_with_role(Role.PROGRAMME_OFFICER, unops, username="t-off")
+    undp_officer = user_with_role(Role.PROGRAMME_OFFICER, undp, username="t-off-undp")
+    plan = PlanFactory(entity=unops)
+    period = PeriodFactory(plan=plan)
+    for code, owner, status in (
+        ("A-1", unit, "submitted"), ("A-2", unit, "approved"), ("A-3", unit, "draft"),
+        ("B-1", other, "submitted"), ("N-1", None, "submitted"),
+    ):  # fmt: skip
+        value_in(IndicatorFactory(plan=plan, code=code, org_unit=owner), period, status,
+                 officer=officer, reviewer=boss)  # fmt: skip
+    undp_plan = PlanFactory(entity=undp)
+    value_in(IndicatorFactory(plan=undp_plan, code="U-1"), PeriodFactory(plan=undp_plan),
+             "submitted", officer=undp_officer)  # fmt: skip
+    client.force_login(reviewer)
+    for query, expected in (
+        ("", {"A-1", "N-1"}),  # the page's default: submitted
+        ("?status=", {"A-1", "A-2", "A-3", "N-1"}),  # every status
+        ("?status=approved", {"A-2"}),
+        ("?status=submitted&q=N-", {"N-1"}),
+    ):
+        page = client.get(f"/indicators/review/{query}")
+        listed = {v.indicator.code for v in page.context["page"].object_list}
+        assert listed == expected, query
+        button = f"/indicators/review/export.xlsx?{page.context['filter'].data.urlencode()}"
+        assert button.replace("&amp;", "&") in page.content.decode().replace("&amp;", "&")
+        exported = {r["Code"] for r in _rows(_book(client.post(button)))}
+        assert exported == listed, query
+    # a link without the page's query gets the page's default list
+    assert {r["Code"] for r in _rows(_book(client.get("/indicators/review/export.xlsx")))} == {
+        "A-1",
+        "N-1",
+    }
+
+
+def test_the_review_export_is_refused_to_those_who_review_nothing(client, unops):
+    client.force_login(user_with_role(Role.READER, unops, username="t-reader"))
+    assert client.get("/indicators/review/export.xlsx").status_code == 403
+    client.force_login(user_with_role(Role.REVIEWER, unops, username="t-rev"))
+    response = client.get("/indicators/review/export.xlsx?status=nonsense")
+    assert response.status_code == 400 and b"status" in response.content
