@@ -286,12 +286,18 @@ def sheet_rows(book, name_or_index, *, limits):
         if end is not None and end[0] <= limits.max_rows and end[1] < limits.max_columns:
             # Within the limits (the usual case): calamine builds the rows itself, at C speed.
             return sheet.to_python(skip_empty_area=False)
+        # Past a limit (cells far out, perhaps empty): row by row, cut to the limits. calamine
+        # yields rows from the sheet's first row but cells from its first used column (the
+        # left padding is ours); a version yielding rows from the first used row instead
+        # gets its top padding added below.
         top, left = sheet.start or (0, 0)
-        rows = [[] for _i in range(min(top, limits.max_rows + 2))]
+        rows = []
         for row in sheet.iter_rows():
             if len(rows) > limits.max_rows:
                 _too_many(limits)
             rows.append(([""] * left + list(row))[: limits.max_columns])
+        if top and len(rows) == sheet.height:
+            rows[:0] = [[""] * len(rows[0]) for _i in range(top)]
     except ValidationError:
         raise
     except Exception as exc:  # calamine raises its own error types for broken sheets

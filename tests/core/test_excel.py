@@ -76,3 +76,49 @@ def test_member_size_limit():
         xlsx_check(
             io.BytesIO(data), limits=Limits(max_rows=10, max_columns=8, max_member_bytes=4000)
         )
+
+
+def _calamine(ws_cells):
+    from python_calamine import CalamineWorkbook
+
+    wb = Workbook()
+    for ref, value in ws_cells.items():
+        wb.active[ref] = value
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return CalamineWorkbook.from_filelike(io.BytesIO(buffer.getvalue()))
+
+
+# Data from C3: the header in row 3, a value in row 4, a cell in E5.
+OFF_A1 = {"C3": "code", "D3": "value", "C4": "A", "D4": 1, "E5": "x"}
+FROM_A1 = [
+    ["", "", "", "", ""],
+    ["", "", "", "", ""],
+    ["", "", "code", "value", ""],
+    ["", "", "A", 1.0, ""],
+    ["", "", "", "", "x"],
+]
+
+
+def test_sheet_rows_fast_path_counts_rows_and_columns_from_a1():
+    """Within the limits calamine builds the rows (to_python): a sheet whose data starts at C3
+    still gives rows and columns as Excel numbers them, so row numbers in messages match."""
+    from core.excel import sheet_rows
+
+    book = _calamine(OFF_A1)
+    assert sheet_rows(book, 0, limits=Limits(max_rows=10, max_columns=8)) == FROM_A1
+    # at the limits exactly (4 data rows after the header row 1, 5 columns): still the fast path
+    assert sheet_rows(book, 0, limits=Limits(max_rows=4, max_columns=5)) == FROM_A1
+    with pytest.raises(ValidationError, match="at most 3 rows"):
+        sheet_rows(book, 0, limits=Limits(max_rows=3, max_columns=8))
+
+
+def test_sheet_rows_past_the_column_limit_gives_the_same_rows_cut():
+    """A cell past the column limit takes the row-by-row path: the same rows from A1, cut to
+    the limit (it once added the top empty rows twice, shifting every row number by two)."""
+    from core.excel import sheet_rows
+
+    rows = sheet_rows(_calamine(OFF_A1), 0, limits=Limits(max_rows=10, max_columns=4))
+    assert rows == [row[:4] for row in FROM_A1]
+    with pytest.raises(ValidationError, match="at most 3 rows"):
+        sheet_rows(_calamine(OFF_A1), 0, limits=Limits(max_rows=3, max_columns=4))
