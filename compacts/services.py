@@ -8,6 +8,7 @@ values it derives from approved entity reports.
 from django.db import transaction
 
 from audit.services import event_record
+from core.rows import set_changed
 from indicators.choices import PlanKind, Status
 from indicators.models import Indicator, Value
 
@@ -22,11 +23,9 @@ def _upsert(model, lookup, fields, *, actor, action, entity=None):
     if created:
         obj = model(**lookup, **fields)
     else:
-        changed = {k: v for k, v in fields.items() if getattr(obj, k) != v}
+        changed = set_changed(obj, fields)
         if not changed:
             return obj
-        for k, v in changed.items():
-            setattr(obj, k, v)
     obj.full_clean()
     obj.save()
     event_record(

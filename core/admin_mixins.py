@@ -53,9 +53,9 @@ class ServiceAdmin(admin.ModelAdmin):
             self.delete_model(request, obj)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that change only through the pages, the API or an import (which call the
-    services): the admin shows them and changes nothing."""
+class ReadOnly:
+    """Mixed into an admin or an inline whose rows change only through the pages, the API or
+    an import (which call the services): it shows them and changes nothing."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -65,3 +65,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """Rows that change only through the services: the admin shows them, nothing more."""

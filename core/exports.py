@@ -339,6 +339,29 @@ def export_response(request, kind, params=None):
     return HttpResponseRedirect(run.get_absolute_url(), status=303)
 
 
+def api_export_action(kind, description):
+    """The ``export`` action of an API list (GET <list>/export/ with the list's filters): the
+    filtered rows of ``kind`` as Excel (api_export_response), documented as such; e.g.
+    ``export = api_export_action(exporters.VALUES, "The filtered values as Excel.")``."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiResponse, extend_schema
+    from rest_framework.decorators import action
+
+    from .excel import XLSX
+
+    def export(self, request):
+        return api_export_response(kind, self.filter_queryset(self.get_queryset()))
+
+    export.__doc__ = description
+    responses = {
+        (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
+        409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
+    }
+    return extend_schema(responses=responses)(
+        action(detail=False, methods=["get"], url_path="export")(export)
+    )
+
+
 def api_export_response(kind, queryset):
     """GET of an API list's export: the file when the list is small; else HTTP 409 saying to
     start it as a job (POST /api/v1/exports/, which answers 202 with its status URL)."""

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.rows import set_changed
 
 from . import permissions
 from .models import (
@@ -42,11 +43,9 @@ def governing_body_upsert(*, code, actor, **fields):
     _require_reference_admin(actor)
     body, created = GoverningBody.objects.get_or_create(code=code, defaults=fields)
     if not created:
-        changed = {k: v for k, v in fields.items() if getattr(body, k) != v}
+        changed = set_changed(body, fields)
         if not changed:
             return body
-        for k, v in changed.items():
-            setattr(body, k, v)
     _save(body)
     event_record(actor=actor, action="governing_body.saved", target=body, payload=fields)
     return body
@@ -59,11 +58,9 @@ def board_session_upsert(*, body, kind, year, actor, **fields):
         body=body, kind=kind, year=year, defaults=fields
     )
     if not created:
-        changed = {k: v for k, v in fields.items() if getattr(session, k) != v}
+        changed = set_changed(session, fields)
         if not changed:
             return session
-        for k, v in changed.items():
-            setattr(session, k, v)
     _save(session)
     event_record(actor=actor, action="board_session.saved", target=session)
     return session
@@ -78,10 +75,8 @@ def entity_upsert(*, code, actor, **fields):
         entity = _save(Entity(code=code, **fields))
         event_record(actor=actor, action="entity.created", target=entity, entity=entity)
         return entity
-    changed = {k: v for k, v in fields.items() if getattr(entity, k) != v}
+    changed = set_changed(entity, fields)
     if changed:
-        for k, v in changed.items():
-            setattr(entity, k, v)
         _save(entity)
         event_record(
             actor=actor,
@@ -130,10 +125,8 @@ def org_unit_upsert(*, entity, code, actor, **fields):
         unit = _save(OrgUnit(entity=entity, code=code, **fields))
         event_record(actor=actor, action="org_unit.created", target=unit, entity=entity)
         return unit
-    changed = {k: v for k, v in fields.items() if getattr(unit, k) != v}
+    changed = set_changed(unit, fields)
     if changed:
-        for k, v in changed.items():
-            setattr(unit, k, v)
         _save(unit)
         event_record(
             actor=actor,

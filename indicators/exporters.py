@@ -171,8 +171,14 @@ def build_template(period, indicators=None, *, user=None):
 def value_rows(user, params):
     """The values ``user`` may read, filtered by the values list's FilterSet; bad filters are
     refused, never ignored."""
-    qs = Value.objects.visible_to(user)
-    filterset = ValueFilter(as_querydict(params), queryset=qs, request=SimpleNamespace(user=user))
+    return _filtered_values(Value.objects.visible_to(user), user, params)
+
+
+def _filtered_values(queryset, user, params):
+    """``queryset`` filtered by the values list's FilterSet; bad filters are refused."""
+    filterset = ValueFilter(
+        as_querydict(params), queryset=queryset, request=SimpleNamespace(user=user)
+    )
     if not filterset.is_valid():
         raise ValidationError(filter_errors(filterset))
     return filterset.qs
@@ -291,12 +297,7 @@ def review_rows(user, params):
     refused."""
     from .selectors import review_values
 
-    filterset = ValueFilter(
-        as_querydict(params), queryset=review_values(user), request=SimpleNamespace(user=user)
-    )
-    if not filterset.is_valid():
-        raise ValidationError(filter_errors(filterset))
-    return filterset.qs
+    return _filtered_values(review_values(user), user, params)
 
 
 def _reviews_anywhere(user):

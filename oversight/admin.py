@@ -7,7 +7,7 @@ through the pages, the API and the imports; the admin shows them read-only."""
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 
-from core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
+from core.admin_mixins import ReadOnly, ReadOnlyAdmin, ServiceAdmin
 
 from . import services
 from .models import (
@@ -45,18 +45,9 @@ class BodyMemberInline(admin.TabularInline):
         return False
 
 
-class PeriodInline(admin.TabularInline):
+class PeriodInline(ReadOnly, admin.TabularInline):
     model = StatisticsPeriod
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OversightBody)
@@ -122,19 +113,10 @@ class ResolutionAdmin(ServiceAdmin):
         )
 
 
-class ActionPlanItemInline(admin.TabularInline):
+class ActionPlanItemInline(ReadOnly, admin.TabularInline):
     model = ActionPlanItem
     extra = 0
     fields = ["number", "status", "implementation_date_en"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ActionPlan)

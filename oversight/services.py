@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import event_record
 from core.files import EVIDENCE_TYPES, atomic_with_files, store_private
+from core.rows import set_changed
 
 from . import permissions as perms
 from . import signals
@@ -100,11 +101,9 @@ def _upsert(model, lookup, fields):
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         return _save(model(**lookup, **fields)), True
-    changed = {k: v for k, v in fields.items() if getattr(obj, k) != v}
+    changed = set_changed(obj, fields)
     if not changed:
         return obj, False
-    for k, v in changed.items():
-        setattr(obj, k, v)
     return _save(obj), True
 
 

@@ -308,15 +308,7 @@ def _issue_fail(run, error):
     run.error = (_("Issuing failed: %(error)s") % {"error": error})[:2000]
     run.heartbeat_at = timezone.now()
     run.save(update_fields=["status", "progress", "issued_by", "error", "heartbeat_at"])
-    _delete_files(ReportFile.objects.filter(run=run, variant="archival"))
-    event_record(
-        actor=None,
-        action="reports.run.issue_failed",
-        target=run,
-        entity=run.report.entity,
-        reason=run.error,
-    )
-    return run
+    return _failed(run, "reports.run.issue_failed", variant="archival")
 
 
 def _fail(run, error):
@@ -325,14 +317,14 @@ def _fail(run, error):
     the transaction has committed."""
     run.status, run.error, run.finished_at = RunStatus.FAILED, error[:2000], timezone.now()
     run.save(update_fields=["status", "error", "finished_at"])
-    _delete_files(ReportFile.objects.filter(run=run))
-    event_record(
-        actor=None,
-        action="reports.run.failed",
-        target=run,
-        entity=run.report.entity,
-        reason=run.error,
-    )
+    return _failed(run, "reports.run.failed")
+
+
+def _failed(run, action, **files):
+    """What a failure leaves: the run's files (those matching `files`) deleted, and the event
+    `action` with the run's error as its reason."""
+    _delete_files(ReportFile.objects.filter(run=run, **files))
+    event_record(actor=None, action=action, target=run, entity=run.report.entity, reason=run.error)
     return run
 
 

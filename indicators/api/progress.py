@@ -2,15 +2,12 @@
 framework and entity — the current snapshot, what the caller may see, read-only — and the
 computations ("runs"): started by reviewers and administrators, followed by anyone signed in."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from core.excel import XLSX
-from core.exports import api_export_response
+from core.exports import api_export_action
 
 from .. import exporters
 from ..filters_progress import ProgressResultFilter, ProgressRollupFilter
@@ -69,16 +66,9 @@ class ProgressResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "plan_id", "indicator_id", "period_id"
         )
 
-    @extend_schema(
-        responses={
-            (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
-            409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
-        }
+    export = api_export_action(
+        exporters.PROGRESS, "The filtered results as an Excel workbook, figures as numbers."
     )
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        """The filtered results as an Excel workbook, figures as numbers."""
-        return api_export_response(exporters.PROGRESS, self.filter_queryset(self.get_queryset()))
 
 
 @extend_schema(tags=["progress"])

@@ -12,8 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.excel import XLSX
-from core.exports import api_export_response
+from core.exports import api_export_action
 from core.files import private_download_response
 from core.serializers import private_files_action
 
@@ -305,16 +304,9 @@ class ValueViewSet(
             return ValueUpdateSerializer
         return ValueSerializer
 
-    @extend_schema(
-        responses={
-            (200, XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
-            409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
-        }
+    export = api_export_action(
+        exporters.VALUES, "The filtered list of values as an Excel workbook, numbers as numbers."
     )
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        """The filtered list of values as an Excel workbook, numbers as numbers."""
-        return api_export_response(exporters.VALUES, self.filter_queryset(self.get_queryset()))
 
     def _respond(self, value, code=status.HTTP_200_OK):
         value = Value.objects.with_related().get(pk=value.pk)

@@ -17,6 +17,7 @@ from ..models import (
     RecommendationImport,
     Resolution,
 )
+from ..services import ACTION_ITEM_EDITABLE_FIELDS, RESOLUTION_EDITABLE_FIELDS
 
 
 class OversightBodySerializer(serializers.ModelSerializer):
@@ -315,25 +316,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resolution
-        fields = [
-            "id",
-            "governing_body",
-            "session",
-            "row",
-            "agenda_item_number",
-            "agenda_item_en",
-            "agenda_item_zh",
-            "kind",
-            "number",
-            "title_en",
-            "title_zh",
-            "reports_or_actions_zh",
-            "report_symbols",
-            "action_kind",
-            "summary_en",
-            "summary_zh",
-            "status",
-        ]
+        # What identifies a resolution is read-only; what may change is the services' list.
         read_only_fields = [
             "id",
             "governing_body",
@@ -347,6 +330,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "title_en",
             "title_zh",
         ]
+        fields = [*read_only_fields, *RESOLUTION_EDITABLE_FIELDS]
 
 
 class ActionPlanItemSerializer(serializers.ModelSerializer):
@@ -355,19 +339,5 @@ class ActionPlanItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActionPlanItem
-        fields = [
-            "id",
-            "plan",
-            "number",
-            "activity_en",
-            "activity_zh",
-            "implementation_date_en",
-            "implementation_date_zh",
-            "status",
-            "status_text_en",
-            "status_text_zh",
-            "document_refs",
-            "progress_notes_en",
-            "progress_notes_zh",
-        ]
         read_only_fields = ["id", "plan", "number"]
+        fields = [*read_only_fields, *ACTION_ITEM_EDITABLE_FIELDS]

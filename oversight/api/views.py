@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from core.exports import api_export_response
+from core.exports import api_export_action
 from core.serializers import private_files_action
 
 from .. import exporters, permissions, selectors, services
@@ -258,18 +258,10 @@ class RecommendationViewSet(
             job = services.recommendation_import_commit(job=job, actor=request.user)
         return _import_response(job)
 
-    @extend_schema(
-        responses={
-            (200, exporters.XLSX): OpenApiResponse(response=OpenApiTypes.BINARY),
-            409: OpenApiResponse(description="Too many rows: start a job (POST /exports/)."),
-        }
+    export = api_export_action(
+        exporters.RECOMMENDATIONS,
+        "The filtered list as an Excel workbook (same columns as the import).",
     )
-    @action(detail=False, methods=["get"], url_path="export")
-    def export(self, request):
-        """The filtered list as an Excel workbook (same columns as the import)."""
-        return api_export_response(
-            exporters.RECOMMENDATIONS, self.filter_queryset(self.get_queryset())
-        )
 
 
 def _import_response(job):
