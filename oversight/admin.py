@@ -126,15 +126,9 @@ class ActionPlanAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RecommendationImport)
-class RecommendationImportAdmin(admin.ModelAdmin):
+class RecommendationImportAdmin(ReadOnlyAdmin):
     """Uploads, for operators: read-only (imports run through the services)."""
 
     list_display = ["original_name", "status", "total_rows", "written_rows", "created_by"]
     list_filter = ["status"]
     exclude = ["file"]  # a private file has no URL to link to
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
