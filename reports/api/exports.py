@@ -44,7 +44,9 @@ class ExportRunSerializer(serializers.ModelSerializer):
 
 class ExportStartSerializer(serializers.Serializer):
     list = serializers.ChoiceField(
-        choices=[], help_text="The list to export: recommendations or values."
+        choices=[],
+        help_text="The list to export: recommendations, values, progress or review (the "
+        "review page's list: the values the caller reviews, submitted unless a status is given).",
     )
     filters = serializers.DictField(
         required=False,

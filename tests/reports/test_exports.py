@@ -384,6 +384,23 @@ def test_the_review_export_holds_exactly_what_the_review_page_lists(client, unop
     }
 
 
+def test_the_review_list_is_exported_as_a_job_through_the_api(api, unops, undp):
+    reviewer = user_with_role(Role.REVIEWER, unops, username="t-rev")
+    r = _auth(api, reviewer).post(
+        "/api/v1/exports/", {"list": "review", "filters": {"status": ["submitted"]}}, format="json"
+    )
+    assert r.status_code == 202, r.content
+    run = ExportRun.objects.get()
+    assert (run.kind, run.params, run.requested_by) == (
+        "review",
+        {"status": ["submitted"]},
+        reviewer,
+    )
+    reader = user_with_role(Role.READER, undp, username="t-reader-undp")
+    r = _auth(api, reader).post("/api/v1/exports/", {"list": "review"}, format="json")
+    assert r.status_code == 403 and ExportRun.objects.count() == 1
+
+
 def test_the_review_export_is_refused_to_those_who_review_nothing(client, unops):
     client.force_login(user_with_role(Role.READER, unops, username="t-reader"))
     assert client.get("/indicators/review/export.xlsx").status_code == 403
