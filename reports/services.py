@@ -328,6 +328,25 @@ def _failed(run, action, **files):
     return run
 
 
+def _refuse(actor, run, reason):
+    """Raise for a refused action (`reason`, from reports.permissions): PermissionDenied when
+    the actor does not manage the entity's reports, else ValidationError (the run's state)."""
+    if reason:
+        if not permissions.can_manage_reports(actor, run.report.entity_id):
+            raise PermissionDenied(reason)
+        raise ValidationError(reason)
+
+
+def _send_again(run, status, *fields):
+    """Save the (locked) run as `status`, its progress, error and attempts reset, as a job sent
+    to the workers now (core.jobs.job_queued), with its other changed `fields`."""
+    run.status, run.progress, run.error, run.attempts = status, 0, "", 0
+    queued = job_queued()
+    for field, value in queued.items():
+        setattr(run, field, value)
+    run.save(update_fields=["status", "progress", "error", "attempts", *fields, *queued])
+
+
 @transaction.atomic
 def report_run_rerender(*, actor, run, enqueue=True):
     """Render a finished run again from its frozen dataset (same content digest): e.g. after
@@ -338,12 +357,8 @@ def report_run_rerender(*, actor, run, enqueue=True):
         raise ValidationError(_("The run is still being rendered."))
     if run.is_issued:
         raise ValidationError(_("An issued run is not rendered again."))
-    run.status, run.progress, run.error, run.attempts = RunStatus.QUEUED, 0, "", 0
     run.finished_at = None
-    queued = job_queued()
-    for field, value in queued.items():
-        setattr(run, field, value)
-    run.save(update_fields=["status", "progress", "error", "attempts", "finished_at", *queued])
+    _send_again(run, RunStatus.QUEUED, "finished_at")
     event_record(actor=actor, action="reports.run.rerendered", target=run, entity=run.report.entity)
     if enqueue:
         _enqueue(run)
@@ -357,17 +372,9 @@ def report_run_issue(*, actor, run, enqueue=True):
     becomes visible to the entity's readers (and on the public page if the entity opted in)
     once that is done. Returns at once with the run "issuing"."""
     run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
-    reason = permissions.why_not_issue(actor, run)
-    if reason:
-        if not permissions.can_manage_reports(actor, run.report.entity_id):
-            raise PermissionDenied(reason)
-        raise ValidationError(reason)
-    run.status, run.progress, run.error, run.attempts = RunStatus.ISSUING, 0, "", 0
+    _refuse(actor, run, permissions.why_not_issue(actor, run))
     run.issued_by = actor
-    queued = job_queued()
-    for field, value in queued.items():
-        setattr(run, field, value)
-    run.save(update_fields=["status", "progress", "error", "attempts", "issued_by", *queued])
+    _send_again(run, RunStatus.ISSUING, "issued_by")
     event_record(
         actor=actor,
         action="reports.run.issue_requested",
@@ -393,11 +400,7 @@ def report_run_delete(*, actor, run):
     """Delete a run that is neither issued (the archive keeps those) nor being rendered, with
     its files (stored files removed once the deletion has committed)."""
     run = ReportRun.objects.select_for_update().select_related("report").get(pk=run.pk)
-    reason = permissions.why_not_delete(actor, run)
-    if reason:
-        if not permissions.can_manage_reports(actor, run.report.entity_id):
-            raise PermissionDenied(reason)
-        raise ValidationError(reason)
+    _refuse(actor, run, permissions.why_not_delete(actor, run))
     event_record(
         actor=actor,
         action="reports.run.deleted",

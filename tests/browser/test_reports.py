@@ -21,7 +21,7 @@ from tests.test_celery_worker import WORKER_TIMEOUT
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-# Rendering (by the worker, and the archival PDF/A that issuing renders within its request) is
+# Rendering (by the worker: the files, and the archival PDF/A copy that issuing asks it for) is
 # the heavy step: a busy machine can take minutes, so those waits get the worker's bound
 # (tests/test_celery_worker.WORKER_TIMEOUT) instead of the 30 s of a page.
 RENDER_TIMEOUT_MS = WORKER_TIMEOUT * 1000
@@ -84,6 +84,8 @@ def test_secretariat_renders_and_issues_and_a_reader_finds_it(
     assert pdf_path.read_bytes().startswith(b"%PDF")
 
     page.click('[data-action="issue"]', timeout=RENDER_TIMEOUT_MS)
+    # the request returns at once; the page follows the worker making the archival copy
+    page.wait_for_selector('[data-run-status="issuing"], [data-issued]')
     page.wait_for_selector("[data-issued]", timeout=RENDER_TIMEOUT_MS)
     assert page.locator('[data-file="pdf-archival"]').count() == 1
 
@@ -95,3 +97,27 @@ def test_secretariat_renders_and_issues_and_a_reader_finds_it(
     assert reader.locator("[data-issued]").count() == 1
     assert reader.locator('[data-action="issue"]').count() == 0
     assert page.foreign_requests == [] and reader.foreign_requests == []
+
+
+def test_secretariat_deletes_a_draft_run_after_confirming(new_page, demo_report):
+    from indicators.models import ProgressSnapshot
+    from reports.selectors import content_digest
+    from tests.reports.datasets import sample_dataset
+
+    dataset = sample_dataset()
+    run = ReportRun.objects.create(
+        report=demo_report, language="en", formats=["xlsx"], status="succeeded", progress=100,
+        snapshot=ProgressSnapshot.objects.get(is_current=True), dataset=dataset,
+        digest=content_digest(dataset),
+    )  # fmt: skip
+    page = new_page(locale="zh-CN")
+    sign_in(page, "secretariat", settings.DEMO_PASSWORD)
+    page.goto(f"/reports/runs/{run.pk}/")
+    page.click('[data-action="delete-run"]')
+    page.wait_for_selector('[data-action="confirm-delete-run"]')  # it asks first
+    assert ReportRun.objects.filter(pk=run.pk).exists()
+    page.click('[data-action="confirm-delete-run"]')
+    page.wait_for_selector(".message-success")
+    assert page.url.endswith(f"/reports/{demo_report.pk}/")
+    assert not ReportRun.objects.filter(pk=run.pk).exists()
+    assert page.foreign_requests == []
