@@ -172,10 +172,16 @@ def load_unops_plan():
                 "node": nodes[item["principle"]],
                 "name_en": item["name_en"],
                 "name_zh": item["name_zh"],
-                "definition": "Illustrative indicator (invented for demonstration).",
-                "data_source": "Illustrative: UNOPS corporate systems",
+                # The demo's own words (no UN document defines these indicators), so both
+                # languages are the project's; the unit's Chinese comes from the vocabulary of
+                # units (choices.UNIT_LABELS) unless the data gives one.
+                "definition_en": "Illustrative indicator (invented for demonstration).",
+                "definition_zh": "示例指标（为演示而编制）。",
+                "data_source_en": "Illustrative: UNOPS corporate systems",
+                "data_source_zh": "示例：项目署机构系统",
                 "value_kind": kind,
-                "unit": item.get("unit", ""),
+                "unit_en": item.get("unit", ""),
+                "unit_zh": item.get("unit_zh", ""),
                 "currency": item.get("currency", ""),
                 "decimals": item.get("decimals", 0),
                 "direction": item["direction"] or Direction.NONE,

@@ -204,10 +204,13 @@ class IndicatorForm(forms.ModelForm):
         fields = [
             "name_en",
             "name_zh",
-            "definition",
-            "data_source",
+            "definition_en",
+            "definition_zh",
+            "data_source_en",
+            "data_source_zh",
             "frequency",
-            "unit",
+            "unit_en",
+            "unit_zh",
             "decimals",
             "direction",
             "method_in_development",
@@ -216,8 +219,10 @@ class IndicatorForm(forms.ModelForm):
         widgets = {
             "name_en": forms.Textarea(attrs={"rows": 2}),
             "name_zh": forms.Textarea(attrs={"rows": 2}),
-            "definition": forms.Textarea(attrs={"rows": 3}),
-            "data_source": forms.Textarea(attrs={"rows": 2}),
+            "definition_en": forms.Textarea(attrs={"rows": 3}),
+            "definition_zh": forms.Textarea(attrs={"rows": 3}),
+            "data_source_en": forms.Textarea(attrs={"rows": 2}),
+            "data_source_zh": forms.Textarea(attrs={"rows": 2}),
         }
 
     def save_as(self, actor):
@@ -277,8 +282,9 @@ class TargetForm(TypedInputMixin, forms.Form):
 
 
 # Of INDICATOR_FIELDS, what a person sets when creating an indicator on its page.
-_ON_CREATE_FORM = {"name_en", "name_zh", "definition", "data_source", "frequency", "value_kind"}
-_ON_CREATE_FORM |= {"unit", "currency", "decimals", "direction", "method_in_development"}
+_ON_CREATE_FORM = {"name_en", "name_zh", "definition_en", "definition_zh", "data_source_en"}
+_ON_CREATE_FORM |= {"data_source_zh", "frequency", "value_kind", "unit_en", "unit_zh"}
+_ON_CREATE_FORM |= {"currency", "decimals", "direction", "method_in_development"}
 
 
 class IndicatorCreateForm(forms.ModelForm):
