@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from rest_framework import serializers
 from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
 
 from ..choices import Rating
-from ..fields import INDICATOR_FIELDS, TYPED_FIELDS
+from ..fields import BILINGUAL_RENAMED, INDICATOR_FIELDS, TYPED_FIELDS
 from ..formatting import display, plain
 from ..models import (
     Baseline,
@@ -160,6 +161,20 @@ class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
 class IndicatorWriteSerializer(IndicatorSerializer):
     class Meta(IndicatorSerializer.Meta):
         fields = [f for f in IndicatorSerializer.Meta.fields if f not in ("baseline", "targets")]
+
+    def to_internal_value(self, data):
+        old = [f for f in BILINGUAL_RENAMED if hasattr(data, "keys") and f in data]
+        if old:
+            raise serializers.ValidationError(
+                {
+                    f: [
+                        _("This field is now two fields: %(en)s and %(zh)s.")
+                        % {"en": f"{f}_en", "zh": f"{f}_zh"}
+                    ]
+                    for f in old
+                }
+            )
+        return super().to_internal_value(data)
 
 
 class ValueSerializer(TypedValueSerializer):
