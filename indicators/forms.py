@@ -216,13 +216,16 @@ class IndicatorForm(forms.ModelForm):
             "method_in_development",
             "is_active",
         ]
+        # Each text of a pair carries its language (spell-checking, screen readers).
         widgets = {
-            "name_en": forms.Textarea(attrs={"rows": 2}),
-            "name_zh": forms.Textarea(attrs={"rows": 2}),
-            "definition_en": forms.Textarea(attrs={"rows": 3}),
-            "definition_zh": forms.Textarea(attrs={"rows": 3}),
-            "data_source_en": forms.Textarea(attrs={"rows": 2}),
-            "data_source_zh": forms.Textarea(attrs={"rows": 2}),
+            "name_en": forms.Textarea(attrs={"rows": 2, "lang": "en"}),
+            "name_zh": forms.Textarea(attrs={"rows": 2, "lang": "zh-Hans"}),
+            "definition_en": forms.Textarea(attrs={"rows": 3, "lang": "en"}),
+            "definition_zh": forms.Textarea(attrs={"rows": 3, "lang": "zh-Hans"}),
+            "data_source_en": forms.Textarea(attrs={"rows": 2, "lang": "en"}),
+            "data_source_zh": forms.Textarea(attrs={"rows": 2, "lang": "zh-Hans"}),
+            "unit_en": forms.TextInput(attrs={"lang": "en"}),
+            "unit_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
         }
 
     def save_as(self, actor):
