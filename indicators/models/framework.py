@@ -196,8 +196,12 @@ class ReportingPeriod(models.Model):
 
 @track_history()
 class Indicator(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
-    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="indicators")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("framework")
+    )
+    node = models.ForeignKey(
+        Node, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("result")
+    )
     code = models.CharField(_("code"), max_length=60)
     name_en = models.TextField(_("name (English)"))
     name_zh = models.TextField(_("name (Chinese)"), blank=True)

@@ -21,6 +21,7 @@ def test_reviewer_writes_both_languages_officer_reads_their_own(new_page, small_
     reviewer = new_page(locale="zh-CN")
     sign_in(reviewer, "reviewer", small_demo.password)
     reviewer.goto(f"/indicators/plans/{plan.pk}/indicators/new/")
+    assert reviewer.inner_text("label[for=id_node]") == "成果"
     option = reviewer.locator(f"#id_node option[value='{node.pk}']")
     assert option.inner_text() == f"{node.code} 负责任的交付"
     reviewer.select_option("#id_node", str(node.pk))

@@ -181,7 +181,16 @@ def test_indicator_page_shows_the_readers_language(client, officer, plan):
     assert "按时结束的项目" not in en
     Indicator.objects.filter(pk=ind.pk).update(definition_zh="", unit_zh="")
     zh = client.get(url, HTTP_ACCEPT_LANGUAGE=ZH).content.decode()
-    assert "Projects closed on time" in zh and "closed projects" in zh  # fallback, not blank
+    assert "closed projects" in zh  # fallback, not blank
+    # ... marked as English text for screen readers (WCAG 3.1.2); its own-language text is not.
+    assert '<span lang="en">Projects closed on time</span>' in zh
+    assert '<span lang="en">ERP' not in zh and "企业资源规划系统" in zh
+    Indicator.objects.filter(pk=ind.pk).update(definition_en="")
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE=EN).content.decode()
+    assert '<span lang="zh-Hans">按时结束的项目</span>' not in en  # both empty now: a dash
+    Indicator.objects.filter(pk=ind.pk).update(definition_zh="按时结束的项目")
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE=EN).content.decode()
+    assert '<span lang="zh-Hans">按时结束的项目</span>' in en
 
 
 # --- the API ----------------------------------------------------------------------------------
