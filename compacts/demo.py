@@ -357,7 +357,8 @@ def _report_plan(entity, source_code, value_kind):
         start_year=2016,
         end_year=2023,
         is_illustrative=True,
-        note=ILLUSTRATIVE_EN,
+        note_en=ILLUSTRATIVE_EN,
+        note_zh=ILLUSTRATIVE_ZH,
     )
     level = indicator_services.level_upsert(
         plan=plan, depth=1, code="commitment", actor=None, name_en="Commitment", name_zh="承诺"

@@ -53,3 +53,4 @@ INDICATOR_FIELDS = (
 # Fields an indicator had in one language only, now pairs `<field>_en`/`<field>_zh`: a request
 # that still names the old field is refused with the new names rather than silently ignored.
 BILINGUAL_RENAMED = ("definition", "data_source", "unit")
+PLAN_BILINGUAL_RENAMED = ("note",)

@@ -259,7 +259,7 @@ def _report_dataset(*, report, snapshot, language):
             "plan": _text(plan, "title", language),
             "plan_years": [plan.start_year, plan.end_year],
             "plan_illustrative": plan.is_illustrative,
-            "plan_note": plan.note,
+            "plan_note": _text(plan, "note", language),
             "year": report.year,
         },
         "source": {"snapshot": snapshot.pk, "as_of": snapshot.as_of.isoformat()},

@@ -68,7 +68,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "start_year",
             "end_year",
             "is_illustrative",
-            "note",
+            "note_en",
+            "note_zh",
             "levels",
         ]
 
@@ -158,12 +159,14 @@ class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
         validators = []
 
 
-class IndicatorWriteSerializer(IndicatorSerializer):
-    class Meta(IndicatorSerializer.Meta):
-        fields = [f for f in IndicatorSerializer.Meta.fields if f not in ("baseline", "targets")]
+class RenamedFieldsMixin:
+    """Refuses, with their new names, the fields that became English/Chinese pairs (listed in
+    `renamed`): an old client's text is not silently dropped."""
+
+    renamed = ()
 
     def to_internal_value(self, data):
-        old = [f for f in BILINGUAL_RENAMED if hasattr(data, "keys") and f in data]
+        old = [f for f in self.renamed if hasattr(data, "keys") and f in data]
         if old:
             raise serializers.ValidationError(
                 {
@@ -175,6 +178,13 @@ class IndicatorWriteSerializer(IndicatorSerializer):
                 }
             )
         return super().to_internal_value(data)
+
+
+class IndicatorWriteSerializer(RenamedFieldsMixin, IndicatorSerializer):
+    renamed = BILINGUAL_RENAMED
+
+    class Meta(IndicatorSerializer.Meta):
+        fields = [f for f in IndicatorSerializer.Meta.fields if f not in ("baseline", "targets")]
 
 
 class ValueSerializer(TypedValueSerializer):

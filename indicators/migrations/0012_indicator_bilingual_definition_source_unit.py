@@ -7,10 +7,11 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Definition, data source and unit in English and in Chinese: the existing text is the
-        English (the fields are renamed, not copied), the Chinese starts empty; the history
-        triggers are recreated for the new columns. An indicator's result and framework are named
-    (verbose names) so that forms and history name them in the reader's language."""
+    """An indicator's definition, data source and unit, and a framework's note, in English and
+    in Chinese: the existing text is the English (the fields are renamed, not copied), the
+    Chinese starts empty; the history triggers are recreated for the new columns. An
+    indicator's result and framework are named (verbose names) so that forms and history name
+    them in the reader's language."""
 
     dependencies = [
         ("indicators", "0011_import_progress_and_changes"),
@@ -202,6 +203,91 @@ class Migration(migrations.Migration):
                     operation="DELETE",
                     pgid="pgtrigger_delete_delete_f068f",
                     table="indicators_indicator",
+                    when="AFTER",
+                ),
+            ),
+        ),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name="plan",
+            name="insert_insert",
+        ),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name="plan",
+            name="update_update",
+        ),
+        pgtrigger.migrations.RemoveTrigger(
+            model_name="plan",
+            name="delete_delete",
+        ),
+        migrations.RenameField(
+            model_name="plan",
+            old_name="note",
+            new_name="note_en",
+        ),
+        migrations.RenameField(
+            model_name="planevent",
+            old_name="note",
+            new_name="note_en",
+        ),
+        migrations.AlterField(
+            model_name="plan",
+            name="note_en",
+            field=models.TextField(blank=True, verbose_name="note (English)"),
+        ),
+        migrations.AddField(
+            model_name="plan",
+            name="note_zh",
+            field=models.TextField(blank=True, verbose_name="note (Chinese)"),
+        ),
+        migrations.AlterField(
+            model_name="planevent",
+            name="note_en",
+            field=models.TextField(blank=True, verbose_name="note (English)"),
+        ),
+        migrations.AddField(
+            model_name="planevent",
+            name="note_zh",
+            field=models.TextField(blank=True, verbose_name="note (Chinese)"),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name="plan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "indicators_planevent" ("code", "end_year", "entity_id", "id", "is_illustrative", "kind", "note_en", "note_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "start_year", "title_en", "title_zh") VALUES (NEW."code", NEW."end_year", NEW."entity_id", NEW."id", NEW."is_illustrative", NEW."kind", NEW."note_en", NEW."note_zh", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."start_year", NEW."title_en", NEW."title_zh"); RETURN NULL;',
+                    hash="661f7deb24357e9beca80ccef40d40e2a7cd085d",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4d41f",
+                    table="indicators_plan",
+                    when="AFTER",
+                ),
+            ),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name="plan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "indicators_planevent" ("code", "end_year", "entity_id", "id", "is_illustrative", "kind", "note_en", "note_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "start_year", "title_en", "title_zh") VALUES (NEW."code", NEW."end_year", NEW."entity_id", NEW."id", NEW."is_illustrative", NEW."kind", NEW."note_en", NEW."note_zh", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."start_year", NEW."title_en", NEW."title_zh"); RETURN NULL;',
+                    hash="1d5dc7deba4baad36961543d6fea81806d729276",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_3dd7f",
+                    table="indicators_plan",
+                    when="AFTER",
+                ),
+            ),
+        ),
+        pgtrigger.migrations.AddTrigger(
+            model_name="plan",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "indicators_planevent" ("code", "end_year", "entity_id", "id", "is_illustrative", "kind", "note_en", "note_zh", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "start_year", "title_en", "title_zh") VALUES (OLD."code", OLD."end_year", OLD."entity_id", OLD."id", OLD."is_illustrative", OLD."kind", OLD."note_en", OLD."note_zh", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."start_year", OLD."title_en", OLD."title_zh"); RETURN NULL;',
+                    hash="da0ae77ff0693163ab63403940f35c5abff64743",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_0e010",
+                    table="indicators_plan",
                     when="AFTER",
                 ),
             ),

@@ -45,7 +45,8 @@ class Plan(models.Model):
         default=False,
         help_text=_("Its indicators and figures are invented for demonstration."),
     )
-    note = models.TextField(_("note"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
+    note_zh = models.TextField(_("note (Chinese)"), blank=True)
 
     objects = PlanQuerySet.as_manager()
 
@@ -66,6 +67,10 @@ class Plan(models.Model):
     @property
     def title(self):
         return _localized(self, "title")
+
+    @property
+    def note(self):
+        return _localized(self, "note")
 
 
 @track_history()

@@ -293,3 +293,25 @@ def test_value_export_writes_the_unit_in_the_readers_language(officer, plan, per
     with translation.override(ZH):
         (row,) = list(exporters.value_sheets(Value.objects.all())[0].rows)
     assert row[unit] == "closed projects"
+
+
+def test_framework_note_in_both_languages_through_the_api(api, reviewer, plan):
+    auth(api, reviewer)
+    r = api.patch(
+        f"/api/v1/plans/{plan.pk}/",
+        {"note_en": "Invented for demonstration.", "note_zh": "为演示而编制。"},
+        format="json",
+    )
+    assert r.status_code == 200, r.content
+    assert (r.json()["note_en"], r.json()["note_zh"]) == (
+        "Invented for demonstration.",
+        "为演示而编制。",
+    )
+    plan.refresh_from_db()
+    with translation.override(ZH):
+        assert plan.note == "为演示而编制。"
+    with translation.override(EN):
+        assert plan.note == "Invented for demonstration."
+    r = api.patch(f"/api/v1/plans/{plan.pk}/", {"note": "x"}, format="json")
+    assert r.status_code == 400
+    assert r.json()["note"] == ["This field is now two fields: note_en and note_zh."]
