@@ -68,12 +68,13 @@ def _framework():
 
 _BULK = """
 SET session_replication_role = replica;
-INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition,
-    data_source, frequency, value_kind, unit, currency, decimals, direction,
+INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition_en,
+    definition_zh, data_source_en, data_source_zh, frequency, value_kind, unit_en, unit_zh,
+    currency, decimals, direction,
     method_in_development, disaggregation_en, disaggregation_zh, part_labels,
     is_illustrative, is_active, "order")
-SELECT n.plan_id, n.id, 'I' || n.id || '-' || k, 'Bench indicator', '', '', '', 'annual',
-       'number', '', '', 2, CASE WHEN k % 4 = 0 THEN 'decrease' ELSE 'increase' END,
+SELECT n.plan_id, n.id, 'I' || n.id || '-' || k, 'Bench indicator', '', '', '', '', '',
+       'annual', 'number', '', '', '', 2, CASE WHEN k % 4 = 0 THEN 'decrease' ELSE 'increase' END,
        k % 50 = 7, '', '', '[]', false, true, k
 FROM indicators_node n
 JOIN indicators_level l ON l.id = n.level_id AND l.code = 'principle'

@@ -45,12 +45,13 @@ INDICATORS_PER_PRINCIPLE = 50  # × 40 principles = 2,000 indicators
 # seconds instead of minutes through the services; the benchmark measures reads).
 _PLAN_ROWS = """
 SET session_replication_role = replica;
-INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition,
-    data_source, frequency, value_kind, unit, currency, decimals, direction,
+INSERT INTO indicators_indicator (plan_id, node_id, code, name_en, name_zh, definition_en,
+    definition_zh, data_source_en, data_source_zh, frequency, value_kind, unit_en, unit_zh,
+    currency, decimals, direction,
     method_in_development, disaggregation_en, disaggregation_zh, part_labels,
     is_illustrative, is_active, "order")
 SELECT n.plan_id, n.id, n.code || '.' || k, 'Bench indicator ' || n.code || '.' || k,
-       '基准指标', '', '', 'annual', 'number', '', '', 2,
+       '基准指标', '', '', '', '', 'annual', 'number', '', '', '', 2,
        CASE WHEN k %% 4 = 0 THEN 'decrease' ELSE 'increase' END,
        false, '', '', '[]', false, true, k
 FROM indicators_node n

@@ -282,7 +282,8 @@ def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
             "node": commitment.node,
             "name_en": item["name_en"],
             "name_zh": item["name_zh"],
-            "data_source": "A/75/79-E/2020/55",
+            # A document symbol reads the same in both languages: the Chinese falls back to it.
+            "data_source_en": "A/75/79-E/2020/55",
             "value_kind": kind,
             "currency": "USD" if kind == ValueKind.CURRENCY else "",
             "decimals": _decimals(item),
@@ -356,7 +357,8 @@ def _report_plan(entity, source_code, value_kind):
         start_year=2016,
         end_year=2023,
         is_illustrative=True,
-        note=ILLUSTRATIVE_EN,
+        note_en=ILLUSTRATIVE_EN,
+        note_zh=ILLUSTRATIVE_ZH,
     )
     level = indicator_services.level_upsert(
         plan=plan, depth=1, code="commitment", actor=None, name_en="Commitment", name_zh="承诺"
@@ -385,7 +387,8 @@ def _report_plan(entity, source_code, value_kind):
             "node": node,
             "name_en": names[0],
             "name_zh": names[1],
-            "data_source": "Illustrative",
+            "data_source_en": "Illustrative",
+            "data_source_zh": "示例",
             "value_kind": value_kind,
             "direction": Direction.INCREASE,
             "is_illustrative": True,

@@ -10,17 +10,14 @@ indicator rolls up in frameworks of kind "compact_report".
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.bilingual import localized
 
 from .choices import Derivation, GroupKind
 from .querysets import CompactIndicatorQuerySet, CompactQuerySet, SystemValueQuerySet
 
-
-def _localized(obj, field):
-    if (get_language() or "").startswith("zh") and getattr(obj, f"{field}_zh"):
-        return getattr(obj, f"{field}_zh")
-    return getattr(obj, f"{field}_en")
+_localized = localized  # the English/Chinese pair in the reader's language (core.bilingual)
 
 
 class Compact(models.Model):

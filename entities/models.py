@@ -10,6 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken, AuthTokenManager
 
+from core.bilingual import localized
+
 from .choices import EntityType, GoverningBodyKind, Role, SessionKind
 from .querysets import ApiTokenQuerySet, EntityQuerySet, MembershipQuerySet, OrgUnitQuerySet
 
@@ -35,9 +37,7 @@ class BilingualName(models.Model):
 
     @property
     def name(self):
-        if (get_language() or "").startswith("zh") and self.name_zh:
-            return self.name_zh
-        return self.name_en
+        return localized(self, "name")
 
 
 @track_history()

@@ -1,5 +1,8 @@
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from core.formatting import is_chinese
 
 
 class PlanKind(models.TextChoices):
@@ -85,9 +88,10 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-# An indicator's unit is free text, stored in English; the units the frameworks use are
-# labelled here so that values and indicator pages show them in the reader's language (a unit
-# not listed, or a symbol such as "USD" or "tCO2e", is shown as it is stored).
+# An indicator's unit is free text, in English and (optionally) in Chinese; the English units
+# the frameworks use are labelled here so that a unit without its Chinese text is still shown in
+# the reader's language (a unit not listed, or a symbol such as "USD" or "tCO2e", is shown as it
+# is stored). See unit_text.
 UNIT_LABELS = {
     "actions": _("actions"),
     "count": _("count"),
@@ -113,3 +117,21 @@ UNIT_LABELS = {
     "USD per year": _("USD per year"),
     "years (lower bound)": _("years (lower bound)"),
 }
+
+
+def unit_text(unit_en, unit_zh, language=None):
+    """The unit to show in `language` (the active one by default): the Chinese text for a
+    Chinese reader when there is one; else the English, put in the reader's language by
+    UNIT_LABELS when listed; the Chinese when there is no English. The one rule for pages,
+    exports and reports."""
+    if unit_zh and is_chinese(language):
+        return unit_zh
+    if not unit_en:
+        return unit_zh or ""
+    label = UNIT_LABELS.get(unit_en)
+    if label is None:
+        return unit_en
+    if language is None:
+        return str(label)
+    with translation.override(language):
+        return str(label)

@@ -87,7 +87,8 @@ def load_unops_plan():
         start_year=doc["period"][0],
         end_year=doc["period"][1],
         is_illustrative=True,
-        note=annex["note_en"],
+        note_en=annex["note_en"],
+        note_zh=annex["note_zh"],
     )
     levels = {}
     for depth, (code, en, zh) in enumerate(UNOPS_LEVELS):
@@ -172,10 +173,16 @@ def load_unops_plan():
                 "node": nodes[item["principle"]],
                 "name_en": item["name_en"],
                 "name_zh": item["name_zh"],
-                "definition": "Illustrative indicator (invented for demonstration).",
-                "data_source": "Illustrative: UNOPS corporate systems",
+                # The demo's own words (no UN document defines these indicators), so both
+                # languages are the project's; the unit's Chinese comes from the vocabulary of
+                # units (choices.UNIT_LABELS) unless the data gives one.
+                "definition_en": "Illustrative indicator (invented for demonstration).",
+                "definition_zh": "示例指标（为演示而编制）。",
+                "data_source_en": "Illustrative: UNOPS corporate systems",
+                "data_source_zh": "示例：项目署机构系统",
                 "value_kind": kind,
-                "unit": item.get("unit", ""),
+                "unit_en": item.get("unit", ""),
+                "unit_zh": item.get("unit_zh", ""),
                 "currency": item.get("currency", ""),
                 "decimals": item.get("decimals", 0),
                 "direction": item["direction"] or Direction.NONE,
@@ -282,8 +289,11 @@ def load_programme_plan():
         title_zh="2016-2017 两年期方案计划（第 8 和第 25 方案，经修订）",
         start_year=2016,
         end_year=2017,
-        note="Indicators of achievement from the summary of changes (A/69/6/Rev.1 revisions); "
-        "performance measures (baselines, targets) are not in the source.",
+        # The project's own words about its copy of the document, so in both languages.
+        note_en="Indicators of achievement from the summary of changes (A/69/6/Rev.1 "
+        "revisions); performance measures (baselines, targets) are not in the source.",
+        note_zh="绩效指标取自变动摘要（A/69/6/Rev.1 订正）；来源文件中没有业绩计量"
+        "（基线、目标值）。",
     )
     levels = {
         code: services.level_upsert(

@@ -7,19 +7,20 @@ from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.bilingual import pick
 from core.excel import append_row
 from core.exports import DATETIME, INTEGER, NUMBER, PERCENT, Col, ExportKind, Sheet, register_kind
 from core.filters import as_querydict, filter_errors
 from entities.choices import Role
 from entities.permissions import whole_entity_ids
 
-from .choices import NUMERIC_KINDS, Status, ValueKind
+from .choices import NUMERIC_KINDS, Status, ValueKind, unit_text
 from .filters import ValueFilter
 from .formatting import display
 from .models import Indicator, Value
@@ -61,7 +62,7 @@ def template_rows(period, indicators):
     for ind in indicators:
         current = ind.current_values[0] if ind.current_values else None
         baseline = getattr(ind, "baseline", None)
-        unit = ind.unit
+        unit = ind.unit_label
         if ind.value_kind == ValueKind.CURRENCY:
             unit = ind.currency
         elif ind.value_kind == ValueKind.PERCENT:
@@ -192,7 +193,8 @@ VALUE_SOURCES = (
     "indicator__name_en",
     "indicator__name_zh",
     "kind",
-    "indicator__unit",
+    "indicator__unit_en",
+    "indicator__unit_zh",
     "numeric_value",
     "currency",
     "bool_value",
@@ -229,7 +231,6 @@ def value_columns():
 def value_sheets(queryset):
     """Every value of ``queryset`` (already scoped and filtered): one row each, the number as
     a number, labels in the active language."""
-    chinese = (get_language() or "").startswith("zh")
     kinds, statuses = dict(ValueKind.choices), dict(Status.choices)
     yes, no = str(_("yes")), str(_("no"))
     localtime = timezone.localtime
@@ -243,16 +244,17 @@ def value_sheets(queryset):
             .values_list(*VALUE_SOURCES)
             .iterator(chunk_size=5000)
         )
-        for (entity, plan, period, code, name_en, name_zh, kind, unit, number, currency,
-             flag, text, missing, status, footnote, submitted, reviewed) in values:  # fmt: skip
+        for (entity, plan, period, code, name_en, name_zh, kind, unit_en, unit_zh, number,
+             currency, flag, text, missing, status, footnote, submitted,
+             reviewed) in values:  # fmt: skip
             yield (
                 entity,
                 plan,
                 period,
                 code,
-                name_zh if chinese and name_zh else name_en,
+                pick(name_en, name_zh),
                 kinds.get(kind, kind),
-                unit,
+                unit_text(unit_en, unit_zh),
                 number,
                 currency,
                 "" if flag is None else (yes if flag else no),
@@ -361,7 +363,6 @@ def progress_sheets(queryset):
     the way in percent points, labels in the active language."""
     from .models.progress import CompactClass, OnTrackStatus, Trend
 
-    chinese = (get_language() or "").startswith("zh")
     labels = {**dict(CompactClass.choices), **dict(OnTrackStatus.choices)}
     trends = dict(Trend.choices)
     yes, no = str(_("yes")), str(_("no"))
@@ -395,7 +396,7 @@ def progress_sheets(queryset):
              target_year, actual, previous, percent, achieved, klass, status,
              trend) in results:  # fmt: skip
             yield (
-                entity, code, name_zh if chinese and name_zh else name_en, period, year,
+                entity, code, pick(name_en, name_zh), period, year,
                 baseline, baseline_year, target, target_year, actual, previous,
                 percent, yes if achieved else no, labels.get(klass, klass),
                 labels.get(status, status), trends.get(trend, trend),

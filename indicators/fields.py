@@ -28,13 +28,16 @@ INDICATOR_FIELDS = (
     "node",
     "name_en",
     "name_zh",
-    "definition",
-    "data_source",
+    "definition_en",
+    "definition_zh",
+    "data_source_en",
+    "data_source_zh",
     "frequency",
     "responsible_entity",
     "org_unit",
     "value_kind",
-    "unit",
+    "unit_en",
+    "unit_zh",
     "currency",
     "decimals",
     "direction",
@@ -46,3 +49,8 @@ INDICATOR_FIELDS = (
     "is_active",
     "order",
 )
+
+# Fields an indicator had in one language only, now pairs `<field>_en`/`<field>_zh`: a request
+# that still names the old field is refused with the new names rather than silently ignored.
+BILINGUAL_RENAMED = ("definition", "data_source", "unit")
+PLAN_BILINGUAL_RENAMED = ("note",)

@@ -204,20 +204,28 @@ class IndicatorForm(forms.ModelForm):
         fields = [
             "name_en",
             "name_zh",
-            "definition",
-            "data_source",
+            "definition_en",
+            "definition_zh",
+            "data_source_en",
+            "data_source_zh",
             "frequency",
-            "unit",
+            "unit_en",
+            "unit_zh",
             "decimals",
             "direction",
             "method_in_development",
             "is_active",
         ]
+        # Each text of a pair carries its language (spell-checking, screen readers).
         widgets = {
-            "name_en": forms.Textarea(attrs={"rows": 2}),
-            "name_zh": forms.Textarea(attrs={"rows": 2}),
-            "definition": forms.Textarea(attrs={"rows": 3}),
-            "data_source": forms.Textarea(attrs={"rows": 2}),
+            "name_en": forms.Textarea(attrs={"rows": 2, "lang": "en"}),
+            "name_zh": forms.Textarea(attrs={"rows": 2, "lang": "zh-Hans"}),
+            "definition_en": forms.Textarea(attrs={"rows": 3, "lang": "en"}),
+            "definition_zh": forms.Textarea(attrs={"rows": 3, "lang": "zh-Hans"}),
+            "data_source_en": forms.Textarea(attrs={"rows": 2, "lang": "en"}),
+            "data_source_zh": forms.Textarea(attrs={"rows": 2, "lang": "zh-Hans"}),
+            "unit_en": forms.TextInput(attrs={"lang": "en"}),
+            "unit_zh": forms.TextInput(attrs={"lang": "zh-Hans"}),
         }
 
     def save_as(self, actor):
@@ -277,8 +285,9 @@ class TargetForm(TypedInputMixin, forms.Form):
 
 
 # Of INDICATOR_FIELDS, what a person sets when creating an indicator on its page.
-_ON_CREATE_FORM = {"name_en", "name_zh", "definition", "data_source", "frequency", "value_kind"}
-_ON_CREATE_FORM |= {"unit", "currency", "decimals", "direction", "method_in_development"}
+_ON_CREATE_FORM = {"name_en", "name_zh", "definition_en", "definition_zh", "data_source_en"}
+_ON_CREATE_FORM |= {"data_source_zh", "frequency", "value_kind", "unit_en", "unit_zh"}
+_ON_CREATE_FORM |= {"currency", "decimals", "direction", "method_in_development"}
 
 
 class IndicatorCreateForm(forms.ModelForm):

@@ -7,9 +7,9 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.bilingual import pick
 from core.files import private_storage
 from core.jobs import Job
 from entities.models import BilingualName, track_history
@@ -38,11 +38,7 @@ from .querysets import (
     ResolutionQuerySet,
 )
 
-
-def _bilingual(en, zh):
-    if (get_language() or "").startswith("zh") and zh:
-        return zh
-    return en
+_bilingual = pick  # English or Chinese text in the reader's language (core.bilingual)
 
 
 def trigram_index(field, name):

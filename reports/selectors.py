@@ -12,6 +12,7 @@ from django.apps import apps
 from django.db.models import Prefetch
 from django.utils import translation
 
+from core.bilingual import localized
 from indicators.choices import ValueKind
 from indicators.models import (
     Indicator,
@@ -55,10 +56,8 @@ def _zh(language):
 
 
 def _text(obj, field, language):
-    """The Chinese text where there is one, else the English (as the pages do)."""
-    if _zh(language):
-        return getattr(obj, f"{field}_zh", "") or getattr(obj, f"{field}_en", "")
-    return getattr(obj, f"{field}_en", "")
+    """The text in the report's language, else the other one (as the pages do)."""
+    return localized(obj, field, language)
 
 
 def snapshot_latest_results(*, snapshot, plan, year):
@@ -219,7 +218,7 @@ def _report_dataset(*, report, snapshot, language):
                 "name": _text(ind, "name", language),
                 "node": ind.node.code,
                 "kind": ind.value_kind,
-                "unit": ind.unit,
+                "unit": ind.unit_in(language),
                 "currency": ind.currency,
                 "decimals": ind.decimals,
                 "direction": ind.direction,
@@ -260,7 +259,7 @@ def _report_dataset(*, report, snapshot, language):
             "plan": _text(plan, "title", language),
             "plan_years": [plan.start_year, plan.end_year],
             "plan_illustrative": plan.is_illustrative,
-            "plan_note": plan.note,
+            "plan_note": _text(plan, "note", language),
             "year": report.year,
         },
         "source": {"snapshot": snapshot.pk, "as_of": snapshot.as_of.isoformat()},

@@ -12,6 +12,7 @@ from core.filters import MAX_YEAR, MIN_YEAR
 from entities.models import Entity
 
 from .. import permissions, services
+from ..fields import PLAN_BILINGUAL_RENAMED
 from ..models import Level, Node, Plan, ReportingPeriod
 from . import views
 from .serializers import (
@@ -19,16 +20,20 @@ from .serializers import (
     NodeSerializer,
     PeriodSerializer,
     PlanSerializer,
+    RenamedFieldsMixin,
     VisibleRelatedMixin,
 )
 
-PLAN_FIELDS = ("kind", "title_en", "title_zh", "start_year", "end_year", "is_illustrative", "note")
+PLAN_FIELDS = ("kind", "title_en", "title_zh", "start_year", "end_year", "is_illustrative")
+PLAN_FIELDS += ("note_en", "note_zh")
 NODE_FIELDS = ("parent", "level", "title_en", "title_zh", "order")
 PERIOD_FIELDS = ("start_date", "end_date", "due_date")
 
 
-class PlanWriteSerializer(PlanSerializer):
+class PlanWriteSerializer(RenamedFieldsMixin, PlanSerializer):
     """A framework; `levels` adds the levels of its tree (an existing depth is kept)."""
+
+    renamed = PLAN_BILINGUAL_RENAMED
 
     entity = serializers.SlugRelatedField(slug_field="code", queryset=Entity.objects.none())
     levels = LevelSerializer(many=True, required=False)

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from rest_framework import serializers
 from core.serializers import PRIVATE_FILE_FIELDS, PrivateFileSerializer
 
 from ..choices import Rating
-from ..fields import INDICATOR_FIELDS, TYPED_FIELDS
+from ..fields import BILINGUAL_RENAMED, INDICATOR_FIELDS, TYPED_FIELDS
 from ..formatting import display, plain
 from ..models import (
     Baseline,
@@ -67,7 +68,8 @@ class PlanSerializer(serializers.ModelSerializer):
             "start_year",
             "end_year",
             "is_illustrative",
-            "note",
+            "note_en",
+            "note_zh",
             "levels",
         ]
 
@@ -157,7 +159,30 @@ class IndicatorSerializer(VisibleRelatedMixin, serializers.ModelSerializer):
         validators = []
 
 
-class IndicatorWriteSerializer(IndicatorSerializer):
+class RenamedFieldsMixin:
+    """Refuses, with their new names, the fields that became English/Chinese pairs (listed in
+    `renamed`): an old client's text is not silently dropped."""
+
+    renamed = ()
+
+    def to_internal_value(self, data):
+        old = [f for f in self.renamed if hasattr(data, "keys") and f in data]
+        if old:
+            raise serializers.ValidationError(
+                {
+                    f: [
+                        _("This field is now two fields: %(en)s and %(zh)s.")
+                        % {"en": f"{f}_en", "zh": f"{f}_zh"}
+                    ]
+                    for f in old
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class IndicatorWriteSerializer(RenamedFieldsMixin, IndicatorSerializer):
+    renamed = BILINGUAL_RENAMED
+
     class Meta(IndicatorSerializer.Meta):
         fields = [f for f in IndicatorSerializer.Meta.fields if f not in ("baseline", "targets")]
 

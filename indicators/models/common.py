@@ -4,9 +4,9 @@ import uuid
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.bilingual import localized
 from core.files import private_storage as core_private_storage
 
 PERCENT_MIN = Decimal("0")
@@ -32,7 +32,5 @@ def import_path(instance, filename):
     return f"imports/{uuid.uuid4().hex}.xlsx"
 
 
-def _localized(obj, field):
-    if (get_language() or "").startswith("zh") and getattr(obj, f"{field}_zh"):
-        return getattr(obj, f"{field}_zh")
-    return getattr(obj, f"{field}_en")
+# The English/Chinese pair of a field, in the reader's language: one rule, in core.
+_localized = localized

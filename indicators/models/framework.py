@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from entities.models import track_history
 
 from ..choices import (
-    UNIT_LABELS,
     Direction,
     Frequency,
     PlanKind,
     ValueKind,
+    unit_text,
 )
 from ..querysets import (
     IndicatorQuerySet,
@@ -45,7 +45,8 @@ class Plan(models.Model):
         default=False,
         help_text=_("Its indicators and figures are invented for demonstration."),
     )
-    note = models.TextField(_("note"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
+    note_zh = models.TextField(_("note (Chinese)"), blank=True)
 
     objects = PlanQuerySet.as_manager()
 
@@ -66,6 +67,10 @@ class Plan(models.Model):
     @property
     def title(self):
         return _localized(self, "title")
+
+    @property
+    def note(self):
+        return _localized(self, "note")
 
 
 @track_history()
@@ -196,13 +201,19 @@ class ReportingPeriod(models.Model):
 
 @track_history()
 class Indicator(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="indicators")
-    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="indicators")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("framework")
+    )
+    node = models.ForeignKey(
+        Node, on_delete=models.PROTECT, related_name="indicators", verbose_name=_("result")
+    )
     code = models.CharField(_("code"), max_length=60)
     name_en = models.TextField(_("name (English)"))
     name_zh = models.TextField(_("name (Chinese)"), blank=True)
-    definition = models.TextField(_("definition"), blank=True)
-    data_source = models.TextField(_("data source"), blank=True)
+    definition_en = models.TextField(_("definition (English)"), blank=True)
+    definition_zh = models.TextField(_("definition (Chinese)"), blank=True)
+    data_source_en = models.TextField(_("data source (English)"), blank=True)
+    data_source_zh = models.TextField(_("data source (Chinese)"), blank=True)
     frequency = models.CharField(
         _("frequency"), max_length=20, choices=Frequency, default=Frequency.ANNUAL
     )
@@ -223,7 +234,8 @@ class Indicator(models.Model):
         verbose_name=_("responsible org unit"),
     )
     value_kind = models.CharField(_("value kind"), max_length=20, choices=ValueKind)
-    unit = models.CharField(_("unit"), max_length=60, blank=True)
+    unit_en = models.CharField(_("unit (English)"), max_length=60, blank=True)
+    unit_zh = models.CharField(_("unit (Chinese)"), max_length=60, blank=True)
     currency = models.CharField(
         _("currency"), max_length=3, blank=True, validators=[currency_code_validator]
     )
@@ -271,9 +283,25 @@ class Indicator(models.Model):
         return _localized(self, "disaggregation")
 
     @property
+    def definition(self):
+        return _localized(self, "definition")
+
+    @property
+    def data_source(self):
+        return _localized(self, "data_source")
+
+    @property
+    def unit(self):
+        """The unit as written in the reader's language (else in the other language)."""
+        return _localized(self, "unit")
+
+    @property
     def unit_label(self):
-        """The unit in the reader's language (as stored when the vocabulary lacks it)."""
-        return UNIT_LABELS.get(self.unit, self.unit)
+        return self.unit_in()
+
+    def unit_in(self, language=None):
+        """The unit to show in `language` (the active one by default): see unit_text."""
+        return unit_text(self.unit_en, self.unit_zh, language)
 
     def part_label(self, code):
         zh = (get_language() or "").startswith("zh")

@@ -116,7 +116,7 @@ def test_audit_page_shows_labels_and_typed_values(client, unops):
     from tests.indicators.factories import IndicatorFactory, PeriodFactory, PlanFactory
 
     plan = PlanFactory(entity=unops)
-    indicator = IndicatorFactory(plan=plan, code="C-1", unit="people", decimals=0)
+    indicator = IndicatorFactory(plan=plan, code="C-1", unit_en="people", decimals=0)
     officer = user_with_role(Role.PROGRAMME_OFFICER, unops, username="o-audit")
     services.value_save(
         indicator=indicator,

@@ -80,3 +80,20 @@ def test_demo_org_unit_officer_sees_one_units_indicators(frameworks):
     seen_values = Value.objects.visible_to(officer).filter(indicator__plan=unops)
     assert seen_values.exists()
     assert not seen_values.exclude(indicator__org_unit__code="DEL").exists()
+
+
+def test_demo_content_in_both_languages_where_the_data_has_both(frameworks):
+    """The demo's texts in both languages come from the project's data copies (or are the
+    project's own words); no Chinese is made up for a UN text that has none."""
+    unops = Plan.objects.get(code="sp-2026-2029")
+    assert unops.note_en.startswith("ILLUSTRATIVE DATA.") and unops.note_zh.startswith("示例数据")
+    indicators = Indicator.objects.filter(plan=unops)
+    assert not indicators.filter(definition_zh="").exists()
+    assert not indicators.filter(data_source_zh="").exists()
+    # Units are English as the data gives them; the catalogue of units reads them in Chinese.
+    assert indicators.filter(unit_en="people").exists()
+    assert not indicators.exclude(unit_zh="").exists()
+    ppb = Plan.objects.get(code="ppb-2016-2017")
+    assert ppb.note_en and ppb.note_zh
+    # The programme plan's indicators have no definition in the source, in either language.
+    assert not Indicator.objects.filter(plan=ppb).exclude(definition_en="").exists()

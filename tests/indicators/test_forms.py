@@ -25,8 +25,8 @@ def test_units_read_in_the_users_language_and_unknown_ones_as_stored():
     from indicators.formatting import display
     from tests.indicators.factories import IndicatorFactory
 
-    people = IndicatorFactory(value_kind="number", unit="people", decimals=0)
-    own = IndicatorFactory(value_kind="number", unit="tCO2e", decimals=0)
+    people = IndicatorFactory(value_kind="number", unit_en="people", decimals=0)
+    own = IndicatorFactory(value_kind="number", unit_en="tCO2e", decimals=0)
     data = {"numeric_value": Decimal("1200")}
     with translation.override("zh-hans"):
         assert display(people, data).endswith(" 人") and people.unit_label == "人"

@@ -202,10 +202,10 @@ def test_reviewer_edits_indicator_baseline_target_in_app(client, reviewer, offic
         {
             "name_en": "Renamed",
             "name_zh": "改名",
-            "definition": "",
-            "data_source": "",
+            "definition_en": "",
+            "data_source_en": "",
             "frequency": "annual",
-            "unit": "",
+            "unit_en": "",
             "decimals": 1,
             "direction": "increase",
             "is_active": "on",
