@@ -44,22 +44,34 @@ def stage(name, columns, frame):
     """Create the staging table ``name`` ({column: SQL type}) and COPY ``frame`` (the same
     columns) into it in one round trip. Text stays text: empty text is empty, None/NaN is
     NULL. Returns the number of rows."""
-    staging_table(name, columns)
+    return stage_csv(name, columns, frame_csv(columns, frame), rows=len(frame))
+
+
+def frame_csv(columns, frame):
+    """``frame``'s ``columns`` as the CSV text that stage_csv() copies (kept as a file, it lets a
+    later transaction stage the same rows without building the frame again)."""
     if frame.empty:
-        return 0
-    data = frame[list(columns)].to_csv(
+        return ""
+    return frame[list(columns)].to_csv(
         index=False, header=False, na_rep=NULL, quoting=csv.QUOTE_NONNUMERIC
     )
+
+
+def stage_csv(name, columns, data, *, rows=None):
+    """Create the staging table ``name`` and COPY ``data`` (frame_csv() of the same columns)
+    into it. Returns ``rows`` if given, else the number of rows copied."""
+    staging_table(name, columns)
+    if not data:
+        return 0
     names = ", ".join(columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
             f"COPY {name} ({names}) FROM STDIN "
             f"WITH (FORMAT csv, NULL '{NULL}', FORCE_NULL ({names}))"
-        ) as copy,
-    ):
-        copy.write(data.encode())
-    return len(frame)
+        ) as copy:
+            copy.write(data.encode() if isinstance(data, str) else data)
+        copied = cursor.cursor.rowcount
+    return copied if rows is None else rows
 
 
 def history_context(**metadata):
