@@ -118,6 +118,16 @@ def triggers_off(model, names=("insert_insert", "update_update")):
         )
 
 
+def bulk_settings(work_mem="64MB"):
+    """Until the end of the transaction: no JIT compilation (a statement over a staging table
+    without statistics is planned as if huge, and PostgreSQL would spend seconds compiling it)
+    and ``work_mem`` to sort and hash a staged file in memory rather than on disk. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [work_mem]
+        )
+
+
 def triggers_on():
     """Every trigger on again (pgtrigger's ignore list empty, not missing); one query."""
     with connection.cursor() as cursor:
