@@ -8,11 +8,14 @@ pghistory's per-row triggers under ``pghistory.context()`` took 16.3 s, without 
 with the triggers off — the worst cost was the exception blocks in which a trigger reads a
 missing setting (a subtransaction rolled back per row): ``history_context`` sets them once.
 Values: a row trigger still cost about 145 µs a value, most of a 50,000-value commit. So the
-merge of a large import switches its model's insert and update triggers off for that one
+merge of a large import either switches its model's insert and update triggers off for that one
 statement (``triggers_off``) and writes the same history rows itself (``history_rows`` from the
 rows a statement returns, ``history_insert`` from the rows a join selects): the same table,
-columns, label and context, set-based. Every other write keeps its history through the
-triggers.
+columns, label and context, set-based — or its model's triggers are statement-level
+(``entities.models.track_history(level=pghistory.Statement)``, indicator values), which write
+the same rows from the statement's transition tables with no per-row call at all (a row
+trigger that only finds itself ignored still cost 15 µs a row). Every other write keeps its
+history through the triggers.
 """
 
 import csv
