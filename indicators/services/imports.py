@@ -223,8 +223,9 @@ def _read_checked(job):
         return None
 
 
-def _file_problem(message):
-    return [{"row": 0, "column": "", "message": str(message)}]
+def _file_problems(*messages):
+    """Problems of the whole file (row 0), as a job stores them."""
+    return [{"row": 0, "column": "", "message": str(m)} for m in messages]
 
 
 def import_job_write(*, job_id):
@@ -256,13 +257,13 @@ def import_job_write(*, job_id):
                     raise _Refused(importers.error_list(checked.problems))
                 data, total, unchanged = checked_csv(checked), checked.total, checked.unchanged
             elif period.is_closed:
-                raise _Refused(_file_problem(_("The reporting period is closed.")))
+                raise _Refused(_file_problems(_("The reporting period is closed.")))
             history_context(user=actor.pk, service="import", **{"import": job.pk})
             rows = stage_checked(data)
             progress(total, 30)
             problems = staged_problems(period=period, actor=actor)
             if problems:
-                raise _Refused([_file_problem(p)[0] for p in problems])
+                raise _Refused(_file_problems(*problems))
             written = values_write_staged(period=period, rows=rows, actor=actor)
             _update(
                 job_id,
