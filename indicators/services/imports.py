@@ -145,6 +145,14 @@ def _update(job_id, **fields):
     ImportJob.objects.filter(pk=job_id).update(**fields)
 
 
+def _update_uncommitted(job_id, **fields):
+    """Change a job that no commit has finished (a second commit of the same job, e.g. a double
+    click, must not mark the first one's work refused); returns whether it did."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.COMMITTED).update(**fields)
+    )
+
+
 def _progress(job_id):
     def progress(total, percent):
         # Also a sign of life for core.jobs.sweep(); seen at once, even from inside the
@@ -241,7 +249,9 @@ def import_job_write(*, job_id):
     job = ImportJob.objects.select_related("period__plan__entity", "created_by").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
         return job
-    _update(job_id, status=ImportStatus.COMMITTING, progress=0)
+    if not _update_uncommitted(job_id, status=ImportStatus.COMMITTING, progress=0):
+        job.refresh_from_db()
+        return job
     progress = _progress(job_id)
     actor = job.created_by
     try:
@@ -265,13 +275,14 @@ def import_job_write(*, job_id):
             if problems:
                 raise _Refused(_file_problems(*problems))
             written = values_write_staged(period=period, rows=rows, actor=actor)
-            _update(
+            if not _update_uncommitted(
                 job_id,
                 status=ImportStatus.COMMITTED,
                 written_rows=written,
                 unchanged_rows=unchanged,
                 progress=100,
-            )
+            ):
+                raise _AlreadyCommitted  # by a second commit meanwhile: this one writes nothing
             event_record(
                 actor=actor,
                 action="import.committed",
@@ -286,12 +297,20 @@ def import_job_write(*, job_id):
             )
             name = _checked_name(job)
             transaction.on_commit(lambda: delete_private(name))
+    except _AlreadyCommitted:
+        pass
     except _Refused as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=exc.errors, progress=100)
+        _update_uncommitted(job_id, status=ImportStatus.INVALID, errors=exc.errors, progress=100)
     except (ValidationError, PermissionDenied) as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=100)
+        _update_uncommitted(
+            job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=100
+        )
     job.refresh_from_db()
     return job
+
+
+class _AlreadyCommitted(Exception):
+    """Another commit of the same job finished first: this one rolls back."""
 
 
 class _Refused(Exception):
