@@ -2,9 +2,12 @@
 when anything the check depended on changed since (optimistic, compared set-based); what an
 import changes shows in the value's history page and in the auditors' trail."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from audit.models import Event
 from entities.models import Membership
@@ -156,3 +159,49 @@ def test_an_imported_change_shows_in_the_value_history_and_the_audit_trail(
     row = Value.pgh_event_model.objects.filter(pgh_obj_id=value.pk).latest("pgh_id")
     assert row.numeric_value == Decimal("12.5")
     assert row.pgh_context.metadata == {"user": officer.pk, "service": "import", "import": job.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_commits_of_one_job_write_it_once(officer, period, kinds):
+    """A double click or a retried task: both commits wait for the period, the first writes,
+    the second finds the job committed and leaves it as it is (one event, the first's counts)."""
+    job = _previewed(officer, period, {"K-number": (12.5, None), "K-text": ("Fine", None)})
+    holder = connections.create_connection(DEFAULT_DB_ALIAS)
+    holder.set_autocommit(False)
+    with holder.cursor() as cursor:  # both commits queue behind this lock of the period
+        cursor.execute(
+            "SELECT 1 FROM indicators_reportingperiod WHERE id = %s FOR NO KEY UPDATE",
+            [period.pk],
+        )
+
+    def commit():
+        try:
+            services.import_job_write(job_id=job.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=commit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(300):
+            with holder.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh within a transaction
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0] >= 2:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the two commits never waited for the period")
+    finally:
+        holder.rollback()
+        holder.close()
+        for thread in threads:
+            thread.join(60)
+    job.refresh_from_db()
+    assert (job.status, job.written_rows, job.errors) == (ImportStatus.COMMITTED, 2, [])
+    assert Event.objects.filter(action="import.committed").count() == 1
+    assert Value.objects.get(indicator=kinds["number"]).version == 1
