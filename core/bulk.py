@@ -8,11 +8,14 @@ pghistory's per-row triggers under ``pghistory.context()`` took 16.3 s, without 
 with the triggers off — the worst cost was the exception blocks in which a trigger reads a
 missing setting (a subtransaction rolled back per row): ``history_context`` sets them once.
 Values: a row trigger still cost about 145 µs a value, most of a 50,000-value commit. So the
-merge of a large import switches its model's insert and update triggers off for that one
+merge of a large import either switches its model's insert and update triggers off for that one
 statement (``triggers_off``) and writes the same history rows itself (``history_rows`` from the
 rows a statement returns, ``history_insert`` from the rows a join selects): the same table,
-columns, label and context, set-based. Every other write keeps its history through the
-triggers.
+columns, label and context, set-based — or its model's triggers are statement-level
+(``entities.models.track_history(level=pghistory.Statement)``, indicator values), which write
+the same rows from the statement's transition tables with no per-row call at all (a row
+trigger that only finds itself ignored still cost 15 µs a row). Every other write keeps its
+history through the triggers.
 """
 
 import csv
@@ -44,22 +47,34 @@ def stage(name, columns, frame):
     """Create the staging table ``name`` ({column: SQL type}) and COPY ``frame`` (the same
     columns) into it in one round trip. Text stays text: empty text is empty, None/NaN is
     NULL. Returns the number of rows."""
-    staging_table(name, columns)
+    return stage_csv(name, columns, frame_csv(columns, frame), rows=len(frame))
+
+
+def frame_csv(columns, frame):
+    """``frame``'s ``columns`` as the CSV text that stage_csv() copies (kept as a file, it lets a
+    later transaction stage the same rows without building the frame again)."""
     if frame.empty:
-        return 0
-    data = frame[list(columns)].to_csv(
+        return ""
+    return frame[list(columns)].to_csv(
         index=False, header=False, na_rep=NULL, quoting=csv.QUOTE_NONNUMERIC
     )
+
+
+def stage_csv(name, columns, data, *, rows=None):
+    """Create the staging table ``name`` and COPY ``data`` (frame_csv() of the same columns)
+    into it. Returns ``rows`` if given, else the number of rows copied."""
+    staging_table(name, columns)
+    if not data:
+        return 0
     names = ", ".join(columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(
             f"COPY {name} ({names}) FROM STDIN "
             f"WITH (FORMAT csv, NULL '{NULL}', FORCE_NULL ({names}))"
-        ) as copy,
-    ):
-        copy.write(data.encode())
-    return len(frame)
+        ) as copy:
+            copy.write(data.encode() if isinstance(data, str) else data)
+        copied = cursor.cursor.rowcount
+    return copied if rows is None else rows
 
 
 def history_context(**metadata):
@@ -103,6 +118,16 @@ def triggers_off(model, names=("insert_insert", "update_update")):
         cursor.execute(
             "SELECT set_config('pgtrigger.ignore', %s, true), set_config('jit', 'off', true)",
             ["{" + ",".join(_trigger_ids(model, names)) + "}"],
+        )
+
+
+def bulk_settings(work_mem="64MB"):
+    """Until the end of the transaction: no JIT compilation (a statement over a staging table
+    without statistics is planned as if huge, and PostgreSQL would spend seconds compiling it)
+    and ``work_mem`` to sort and hash a staged file in memory rather than on disk. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [work_mem]
         )
 
 

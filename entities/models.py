@@ -18,11 +18,12 @@ from .querysets import ApiTokenQuerySet, EntityQuerySet, MembershipQuerySet, Org
 
 # Row history: inserts, updates and deletes, with the acting user and request attached by
 # pghistory's middleware (and by pghistory.context in tasks and commands).
-def track_history():
+def track_history(level=None):
     """A fresh pghistory.track() decorator: trackers are bound to one model, so each model
-    needs its own instances."""
+    needs its own instances. level=pghistory.Statement: one trigger call per statement, which
+    reads the statement's rows from its transition tables (for models written in bulk)."""
     return pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent()
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), level=level
     )
 
 

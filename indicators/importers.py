@@ -433,6 +433,7 @@ def check_workbook(job, on_progress=None, *, path=None, checked=False):
     frame["text_value"] = ""
     frame["parts"] = pd.Series([None] * n, index=frame.index, dtype=object)
     frame["note"] = ""
+    frame["indicator_currency"] = frame.currency  # what the row is checked against
     frame["currency"] = np.where(
         (frame.kind == ValueKind.CURRENCY) & ~frame.is_missing, frame.currency, ""
     )

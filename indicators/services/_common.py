@@ -1,12 +1,10 @@
 """Helpers shared by the indicators services."""
 
-import json
-import uuid
 from decimal import Decimal
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .. import permissions
@@ -35,34 +33,6 @@ class StaleVersion(Exception):
 def _context(actor):
     """pghistory context: the row-history triggers record who acted, also outside requests."""
     return pghistory.context(user=getattr(actor, "pk", None), service=True)
-
-
-def _bulk_history_context(actor, **metadata):
-    """Row history for a bulk write, attributed to `actor`, at a fixed cost.
-
-    pghistory's triggers read two settings per row (the context, and pgtrigger's ignore list)
-    inside exception blocks; when a setting is missing, every row raises and rolls back a
-    subtransaction, which made 50,000 inserts take minutes and grow worse than linearly.
-    pghistory.context() avoids that by rewriting every statement on the client, which costs
-    seconds more. Setting the three values once for the transaction (SET LOCAL semantics)
-    gives the triggers what they need: the same history rows, with the same context.
-    `metadata` adds to it (an import names itself: {"import": job id})."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pgtrigger.ignore', "
-            "COALESCE(NULLIF(current_setting('pgtrigger.ignore', true), ''), '{}'), true), "
-            "set_config('pghistory.context_id', "
-            "COALESCE(NULLIF(current_setting('pghistory.context_id', true), ''), %s), true), "
-            "set_config('pghistory.context_metadata', "
-            "COALESCE(NULLIF(current_setting('pghistory.context_metadata', true), ''), %s), "
-            "true)",
-            [
-                str(uuid.uuid4()),
-                json.dumps(
-                    {"user": getattr(actor, "pk", None), "service": "values_save", **metadata}
-                ),
-            ],
-        )
 
 
 def _refuse(allowed_reason):

@@ -3,20 +3,28 @@ import events happen here; importers.py reads and checks, tasks.py only calls th
 
 import logging
 
-import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.bulk import history_context
 from core.excel import file_errors
-from core.files import XLSX, atomic_with_files, store_private
+from core.files import (
+    XLSX,
+    atomic_with_files,
+    delete_private,
+    open_private,
+    private_storage,
+    store_private,
+)
 from core.jobs import job_progress, job_queued
 
 from .. import permissions
 from ..choices import ImportStatus
-from ..models import ImportJob, Value
+from ..models import ImportJob, ReportingPeriod
 from ._common import (
     _save,
 )
@@ -137,6 +145,14 @@ def _update(job_id, **fields):
     ImportJob.objects.filter(pk=job_id).update(**fields)
 
 
+def _update_uncommitted(job_id, **fields):
+    """Change a job that no commit has finished (a second commit of the same job, e.g. a double
+    click, must not mark the first one's work refused); returns whether it did."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id).exclude(status=ImportStatus.COMMITTED).update(**fields)
+    )
+
+
 def _progress(job_id):
     def progress(total, percent):
         # Also a sign of life for core.jobs.sweep(); seen at once, even from inside the
@@ -172,6 +188,7 @@ def import_job_preview(*, job_id, checked=False):
     problems = result.problems
     if not result.total and not problems.count:
         problems.add(0, None, _("The workbook has no value to write."))
+    _keep_checked(job, None if problems.count else result)
     _update(
         job_id,
         status=ImportStatus.INVALID if problems.count else ImportStatus.READY,
@@ -188,64 +205,112 @@ def import_job_preview(*, job_id, checked=False):
     return job
 
 
+def _checked_name(job):
+    """Where the preview keeps the rows it checked: next to the workbook, in private storage."""
+    return f"{job.file.name}.checked.csv"
+
+
+def _keep_checked(job, result):
+    """Keep the rows a commit of `result` (a Checked without problems) writes, as checked
+    (values_bulk.checked_csv); none when the preview found problems."""
+    from .values_bulk import checked_csv
+
+    name = _checked_name(job)
+    delete_private(name)
+    if result is not None:
+        private_storage().save(name, ContentFile(checked_csv(result).encode()))
+
+
+def _read_checked(job):
+    """The rows the preview checked (CSV text), or None when it kept none (a preview made
+    before previews kept them)."""
+    try:
+        with open_private(_checked_name(job)) as stored:
+            return stored.read().decode()
+    except FileNotFoundError:
+        return None
+
+
+def _file_problems(*messages):
+    """Problems of the whole file (row 0), as a job stores them."""
+    return [{"row": 0, "column": "", "message": str(m)} for m in messages]
+
+
 def import_job_write(*, job_id):
     """Write a previewed workbook in one transaction with set-based statements, or nothing at
-    all: the period's values locked, the file checked again against them, the changes merged
-    (services.values_bulk), one audit event for the import. Safe to run twice (a committed job
-    is left alone)."""
+    all. The commit does not read the workbook again: it copies back the rows the preview
+    checked (with the versions and indicators they were checked against), compares them with
+    the database in one statement and refuses if anything they depend on changed since (the
+    user uploads again and sees the new preview); then the merge (services.values_bulk) and
+    one audit event for the import. Safe to run twice (a committed job is left alone)."""
     from .. import importers
-    from .values_bulk import values_write_checked
+    from .values_bulk import checked_csv, stage_checked, staged_problems, values_write_staged
 
     job = ImportJob.objects.select_related("period__plan__entity", "created_by").get(pk=job_id)
     if job.status == ImportStatus.COMMITTED:
         return job
-    _update(job_id, status=ImportStatus.COMMITTING, progress=0)
+    if not _update_uncommitted(job_id, status=ImportStatus.COMMITTING, progress=0):
+        job.refresh_from_db()
+        return job
+    progress = _progress(job_id)
     actor = job.created_by
     try:
         with transaction.atomic():
-            # What the check reads stays as read until the commit: no value of the period is
-            # changed by anyone else meanwhile (new ones are caught by the merge).
-            list(
-                Value.objects.select_for_update()
-                .filter(period=job.period)
-                .values_list("id", flat=True)
-            )
-            # Its preview passed core.excel.xlsx_check on this stored file: not scanned again.
-            checked = importers.check_workbook(job, on_progress=_progress(job_id), checked=True)
-            if checked.problems.count:
-                raise _Refused(importers.error_list(checked.problems))
-            with pghistory.context(user=actor.pk, service="import", **{"import": job.pk}):
-                written = values_write_checked(
-                    period=job.period,
-                    changes=checked.changes,
-                    actor=actor,
-                    history={"import": job.pk},
-                )
-            _update(
+            # Nobody closes the period while its values are written (value writes go on).
+            period = ReportingPeriod.objects.select_for_update(no_key=True).get(pk=job.period_id)
+            period.plan = job.period.plan
+            total, unchanged = job.total_rows, job.unchanged_rows
+            data = _read_checked(job)
+            if data is None:  # previewed before previews kept their rows: check it again
+                checked = importers.check_workbook(job, on_progress=progress, checked=True)
+                if checked.problems.count:
+                    raise _Refused(importers.error_list(checked.problems))
+                data, total, unchanged = checked_csv(checked), checked.total, checked.unchanged
+            elif period.is_closed:
+                raise _Refused(_file_problems(_("The reporting period is closed.")))
+            history_context(user=actor.pk, service="import", **{"import": job.pk})
+            rows = stage_checked(data)
+            progress(total, 30)
+            problems = staged_problems(period=period, actor=actor)
+            if problems:
+                raise _Refused(_file_problems(*problems))
+            written = values_write_staged(period=period, rows=rows, actor=actor)
+            if not _update_uncommitted(
                 job_id,
                 status=ImportStatus.COMMITTED,
                 written_rows=written,
-                unchanged_rows=checked.unchanged,
+                unchanged_rows=unchanged,
                 progress=100,
-            )
+            ):
+                raise _AlreadyCommitted  # by a second commit meanwhile: this one writes nothing
             event_record(
                 actor=actor,
                 action="import.committed",
                 target=job,
-                entity=job.period.plan.entity,
+                entity=period.plan.entity,
                 payload={
                     "file": job.original_name,
                     "rows": written,
-                    "unchanged": checked.unchanged,
-                    "total": checked.total,
+                    "unchanged": unchanged,
+                    "total": total,
                 },
             )
+            name = _checked_name(job)
+            transaction.on_commit(lambda: delete_private(name))
+    except _AlreadyCommitted:
+        pass
     except _Refused as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=exc.errors, progress=100)
+        _update_uncommitted(job_id, status=ImportStatus.INVALID, errors=exc.errors, progress=100)
     except (ValidationError, PermissionDenied) as exc:
-        _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=100)
+        _update_uncommitted(
+            job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=100
+        )
     job.refresh_from_db()
     return job
+
+
+class _AlreadyCommitted(Exception):
+    """Another commit of the same job finished first: this one rolls back."""
 
 
 class _Refused(Exception):

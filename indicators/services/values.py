@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record, events_record_many
+from core.bulk import history_context
 
 from .. import permissions, signals
 from ..choices import Action, Status, ValueKind
@@ -22,7 +23,6 @@ from ._common import (
     TYPED_FIELDS,
     StaleVersion,
     _apply_typed,
-    _bulk_history_context,
     _context,
     _refuse,
     _save,
@@ -127,7 +127,7 @@ def values_save(*, period, rows, actor, progress=None):
         events.append((value, {"old": before, "new": after, "status": value.status}))
         if progress and i % 1000 == 0:
             progress(i)
-    _bulk_history_context(actor)
+    history_context(user=getattr(actor, "pk", None), service="values_save")
     try:
         with transaction.atomic():
             Value.objects.bulk_create(creates, batch_size=2000)

@@ -1,8 +1,14 @@
 """Writing the checked changes of a workbook at database speed: COPY into a staging table,
 one merge into the values (INSERT ... ON CONFLICT DO UPDATE), the parts replaced, one audit
 event per value written by one INSERT ... SELECT. The number of statements does not grow with
-the rows. Row history still comes from the pghistory triggers, attributed to the actor and the
-import through the transaction's history context."""
+the rows. Row history is written by one statement from what the merge wrote, attributed to the
+actor and the import through the transaction's history context (core.bulk).
+
+The preview keeps what it checked (checked_csv(): the staging rows, with what each was checked
+against — the value's version and status, the indicator's kind, decimals, currency, unit and
+parts), so the commit copies them back instead of reading and checking the workbook again;
+staged_problems() then compares them with the database in one statement, and a commit on a
+stale preview is refused."""
 
 import json
 
@@ -13,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import events_record_select
-from core.bulk import history_insert, stage, triggers_off, triggers_on
+from core.bulk import bulk_settings, frame_csv, stage_csv
 
-from ..choices import Status, ValueKind
+from .. import permissions
+from ..choices import Action, Status, ValueKind
 from ..formatting import plain
-from ..models import Part, Value
-from ._common import _bulk_history_context
+from ..models import Indicator, Part, Value
 
 STAGE = "import_value_stage"
 WRITTEN = "import_value_written"
@@ -34,14 +40,26 @@ STAGE_COLUMNS = {
     "is_missing": "boolean",
     "footnote": "text",
     "parts": "jsonb",
+    # What the preview checked the row against (staged_problems() compares them again).
+    "expected_status": "text",
+    "decimals": "integer",
+    "indicator_currency": "text",
+    "org_unit_id": "bigint",
+    "part_labels": "jsonb",
 }
 TYPED = ("kind", "numeric_value", "currency", "bool_value", "text_value", "is_missing", "footnote")
 
 
-def _stage_frame(changes):
+def _stage_frame(changes, indicators):
     parts = [
         json.dumps([[code, plain(n)] for code, n in p.items()]) if p else "[]"
         for p in changes.parts
+    ]
+    is_parts = (changes.kind == ValueKind.PARTS).to_numpy()
+    indicators.load(changes.indicator_id[is_parts])
+    labels = [
+        json.dumps(indicators[i].part_labels) if wanted else None
+        for i, wanted in zip(changes.indicator_id, is_parts, strict=True)
     ]
     return pd.DataFrame(
         {
@@ -56,8 +74,82 @@ def _stage_frame(changes):
             "is_missing": changes.is_missing.astype(bool).to_numpy(),
             "footnote": changes.footnote.to_numpy(),
             "parts": parts,
+            # No stored value: '' (a value created meanwhile makes the row stale).
+            "expected_status": changes.status.where(changes.value_id.notna(), "").to_numpy(),
+            "decimals": changes.decimals.astype("int64").to_numpy(),
+            "indicator_currency": changes.indicator_currency.to_numpy(),
+            "org_unit_id": changes.org_unit_id.astype("Int64").to_numpy(),
+            "part_labels": labels,
         }
     )
+
+
+def checked_csv(checked):
+    """The rows a commit of `checked` (importers.Checked without problems) writes, with what
+    each was checked against, as CSV text for stage_checked()."""
+    if checked.changes.empty:
+        return ""
+    return frame_csv(STAGE_COLUMNS, _stage_frame(checked.changes, checked.indicators))
+
+
+def stage_checked(data):
+    """COPY checked_csv() text into this transaction's staging table; returns its rows."""
+    return stage_csv(STAGE, STAGE_COLUMNS, data)
+
+
+def staged_problems(*, period, actor):
+    """The staged rows compared with the database as it is now, in two statements: rows whose
+    value was written, created or deleted since the check (another version or status), or
+    whose indicator changed (code, kind, decimals, currency, unit, parts, no longer active in
+    the plan) — those make the preview stale; then the permission of `actor` for each kind of
+    row (unit and status) asked again. Returns the problems as messages (none: go ahead)."""
+    value_table = Value._meta.db_table
+    indicator_table = Indicator._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*) FROM {STAGE} s
+            LEFT JOIN {indicator_table} i
+                ON i.id = s.indicator_id AND i.plan_id = %(plan)s AND i.is_active
+            LEFT JOIN {value_table} v
+                ON v.indicator_id = s.indicator_id AND v.period_id = %(period)s
+            WHERE i.id IS NULL
+               OR coalesce(v.version, 0) <> s.expected_version
+               OR coalesce(v.status, '') <> s.expected_status
+               OR i.code <> s.code OR i.value_kind <> s.kind OR i.decimals <> s.decimals
+               OR i.currency <> coalesce(s.indicator_currency, '')
+               OR i.org_unit_id IS DISTINCT FROM s.org_unit_id
+               OR (s.kind = %(parts)s AND i.part_labels <> s.part_labels)
+            """,
+            {"plan": period.plan_id, "period": period.pk, "parts": ValueKind.PARTS},
+        )
+        (stale,) = cursor.fetchone()
+        if stale:
+            return [
+                _(
+                    "%(n)s values were changed by someone else since the preview; upload the "
+                    "file again to see them."
+                )
+                % {"n": stale}
+            ]
+        cursor.execute(
+            f"SELECT DISTINCT ON (org_unit_id, expected_status) indicator_id, expected_status "
+            f"FROM {STAGE} ORDER BY org_unit_id, expected_status"
+        )
+        kinds = cursor.fetchall()
+    indicators = Indicator.objects.select_related("plan").in_bulk([i for i, _s in kinds])
+    reasons = []
+    for indicator_id, status in kinds:
+        allowed, reason = permissions.decide(
+            actor,
+            Action.EDIT,
+            indicator=indicators[indicator_id],
+            status=status or Status.DRAFT,
+            period=period,
+        )
+        if not allowed and str(reason) not in reasons:
+            reasons.append(str(reason))
+    return reasons
 
 
 def _snapshot_sql(alias, parts_sql):
@@ -71,27 +163,27 @@ def _snapshot_sql(alias, parts_sql):
     )
 
 
-def values_write_checked(*, period, changes, actor, history=None):
-    """Write `changes` (importers.Checked.changes: one row per changed value, checked against
-    the values as locked by the caller's transaction) for `period`. Returns the number of
-    values written. Raises ValidationError if a value changed since it was checked (another
-    writer got there first): the caller's transaction then writes nothing."""
-    if changes.empty:
+def values_write_staged(*, period, rows, actor):
+    """Write the `rows` staged rows (stage_checked(), compared by staged_problems()) for
+    `period`, in the caller's transaction, whose history context (core.bulk.history_context)
+    names the actor and the import. Returns the number of values written. Raises
+    ValidationError if a value changed since it was compared (another writer got there
+    first): the caller's transaction then writes nothing."""
+    if not rows:
         return 0
     value_table = Value._meta.db_table
     part_table = Part._meta.db_table
     now = timezone.now()
     entered_by = actor.pk if getattr(actor, "is_authenticated", False) else None
-    _bulk_history_context(actor, **(history or {}))
-    # History captured by statement, not by row: the value triggers stand aside and the rows
-    # they would write are written below from what the merge returned (a row trigger cost
-    # about 145 µs a value, most of the commit).
-    triggers_off(Value)
-    stage(STAGE, STAGE_COLUMNS, _stage_frame(changes))
+    # History is captured by statement: Value's pghistory triggers are statement-level and
+    # write the merge's history rows from its transition tables (a row trigger cost about
+    # 145 µs a value, most of the commit, and even a no-op one 15 µs).
+    bulk_settings()
     typed = ", ".join(TYPED)
     old_parts = (
-        f"(SELECT coalesce(jsonb_object_agg(p.code, trim_scale(p.numeric_value)::text), "
-        f"'{{}}'::jsonb) FROM {part_table} p WHERE p.value_id = v.id)"
+        f"CASE WHEN v.kind = '{ValueKind.PARTS}' THEN (SELECT coalesce(jsonb_object_agg("
+        f"p.code, trim_scale(p.numeric_value)::text), '{{}}'::jsonb) FROM {part_table} p "
+        "WHERE p.value_id = v.id) ELSE '{}'::jsonb END"
     )
     with connection.cursor() as cursor:
         cursor.execute(
@@ -132,22 +224,19 @@ def values_write_checked(*, period, changes, actor, history=None):
             {"period": period.pk, "draft": Status.DRAFT, "user": entered_by, "now": now},
         )
         written = cursor.rowcount
-        if written != len(changes):
+        if written != rows:
             raise ValidationError(
                 _(
                     "%(n)s values were changed by someone else since the preview; upload the "
                     "file again to see them."
                 )
-                % {"n": len(changes) - written}
+                % {"n": rows - written}
             )
-        history_insert(
-            Value,
-            join_sql=f"JOIN {WRITTEN} w ON w.value_id = t.id",
-            label_sql="CASE WHEN w.inserted THEN 'insert' ELSE 'update' END",
-        )
-        # Parts: those of every written value replaced by the workbook's (none for others).
+        # Parts: those of every written value replaced by the workbook's (none for others;
+        # a value just inserted has none to delete).
         cursor.execute(
-            f"DELETE FROM {part_table} WHERE value_id IN (SELECT value_id FROM {WRITTEN})"
+            f"DELETE FROM {part_table} "
+            f"WHERE value_id IN (SELECT value_id FROM {WRITTEN} WHERE NOT inserted)"
         )
         cursor.execute(
             f"""
@@ -159,10 +248,9 @@ def values_write_checked(*, period, changes, actor, history=None):
             """,
             [ValueKind.PARTS],
         )
-    triggers_on()  # the row triggers of anything written later do their work
     new_parts = (
-        "(SELECT coalesce(jsonb_object_agg(e->>0, e->1), '{}'::jsonb) "
-        "FROM jsonb_array_elements(s.parts) e)"
+        f"CASE WHEN s.kind = '{ValueKind.PARTS}' THEN (SELECT coalesce(jsonb_object_agg("
+        "e->>0, e->1), '{}'::jsonb) FROM jsonb_array_elements(s.parts) e) ELSE '{}'::jsonb END"
     )
     events_record_select(
         actor=actor,
