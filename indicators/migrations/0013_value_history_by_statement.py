@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("indicators", "0011_import_progress_and_changes"),
+        ("indicators", "0012_indicator_bilingual_definition_source_unit"),
     ]
 
     operations = [
