@@ -211,10 +211,16 @@ def cmd_test(args):
 
 def parallel(args):
     """pytest-xdist options: one test process per core (at most four, each with its own test
-    database, Celery queue and browser), unless the arguments choose for themselves."""
+    database, Celery queue and browser), unless the arguments choose for themselves.
+
+    `worksteal`: each process gets a share of the tests, and one that runs out takes half of
+    another's remaining tests, so that both cores work until the end (`loadfile` sent whole
+    files, the most numerous first, which left the long few-test files, the browser walk
+    among them, to one process at the end). Modules with long tests come first
+    (tests/conftest.py)."""
     if any(a == "-n" or a.startswith(("-n", "--numprocesses", "-p")) for a in args):
         return []
-    return ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
+    return ["-n", "auto", "--maxprocesses", "4", "--dist", "worksteal"]
 
 
 def cmd_exec(args):

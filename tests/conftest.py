@@ -29,6 +29,26 @@ def chromium_path():
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+# Marks of tests that run for tens of seconds each; their modules are started first.
+LONG_MARKS = ("browser", "worker", "long")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules with long tests first, each module's tests kept together and in order.
+
+    pytest-xdist (`--dist worksteal`, scripts/dev.py) hands each process a share of the tests
+    and lets an idle one take half of another's remaining tests: long tests started first
+    leave short ones at the end to even out on, not a long one that keeps a core busy while
+    the other waits."""
+    long_modules = {
+        item.module.__name__
+        for item in items
+        if getattr(item, "module", None) and any(item.get_closest_marker(m) for m in LONG_MARKS)
+    }
+    items.sort(key=lambda item: getattr(item, "module", None) is None
+               or item.module.__name__ not in long_modules)  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (throttling counters, heartbeats). Only this

@@ -5,6 +5,7 @@ when the `chromium` package is missing.
 """
 
 import os
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -49,10 +50,18 @@ def new_page(browser, live_server):
     Every request the page makes to another host is recorded in `page.foreign_requests`, so a
     test can show that nothing is loaded from outside the application.
     """
+    with page_factory(browser, live_server.url) as make:
+        yield make
+
+
+@contextmanager
+def page_factory(browser, base_url):
+    """`make(locale)` opens a page in a new browser context on `base_url`; all are closed at
+    the end."""
     contexts = []
 
     def make(locale="en"):
-        context = browser.new_context(locale=locale, base_url=live_server.url)
+        context = browser.new_context(locale=locale, base_url=base_url)
         contexts.append(context)
         page = context.new_page()
         page.foreign_requests = []
@@ -60,7 +69,7 @@ def new_page(browser, live_server):
             "request",
             lambda req: (
                 None
-                if req.url.startswith(live_server.url) or req.url.startswith("data:")
+                if req.url.startswith(base_url) or req.url.startswith("data:")
                 else page.foreign_requests.append(req.url)
             ),
         )
@@ -70,9 +79,27 @@ def new_page(browser, live_server):
         page.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@contextmanager
+def module_live_server():
+    """A live server of the module's own, for read-only browser tests whose rows are committed
+    once for the whole module (tests/once.py: committed_then_flushed). pytest-django's
+    `live_server` would make every test transactional, and so empty the tables after each."""
+    from django.test.utils import modify_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    try:
+        with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+            yield server
+    finally:
+        server.stop()
 
 
 def sign_in(page, username, password):
@@ -95,7 +122,13 @@ def small_demo(transactional_db):
     demo auditor audits. The full demo keeps its own test (tests/entities/test_views.py).
 
     Function-scoped: the live server needs committed rows, and each test's rows are flushed.
+    (Modules of read-only tests build it once: build_small_demo.)
     """
+    return build_small_demo()
+
+
+def build_small_demo():
+    """The rows of `small_demo` (which see)."""
     from entities.demo import load_users
     from indicators.choices import ValueKind
     from oversight.models import OversightBodyMember

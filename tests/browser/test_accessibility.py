@@ -1,10 +1,16 @@
 """Every page each role reaches, in English and in Chinese, checked by axe-core (WCAG 2.2 AA):
-no serious or critical violation, no duplicate id; and a walk in Chinese that finds no English
-string of the catalogues and nothing running off the page.
+no serious or critical violation, no duplicate id; and in Chinese no English string of the
+catalogues and nothing running off the page.
 
 The walk (tests/browser/walk.py) follows the application's links from the home page, one URL
 per route, and each test asserts the routes it must have reached, so a page that drops out of
-the navigation, or loses its content, fails here rather than going unchecked.
+the navigation, or loses its content, fails here rather than going unchecked. Each page is
+loaded once per role and language, and every check runs on that one load.
+
+The tests only read: the rows (`walk_demo`) are committed once for the whole module, served by
+the module's own live server, and the tables are emptied when the module ends
+(tests/once.py: committed_then_flushed). One test per role and language, so that parallel
+test processes share the walks between them.
 """
 
 from datetime import date
@@ -14,10 +20,19 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import (
+    build_small_demo,
+    module_live_server,
+    page_factory,
+    sign_in,
+)
 from tests.browser.walk import axe_violations, duplicate_ids, overflow, untranslated_text, walk
+from tests.once import committed_then_flushed
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# `django_db`: pytest-django creates the test database only for a run that has tests marked so;
+# each test's own transaction stays empty (the browser writes, through the server, only its
+# sign-ins).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 DESKTOP = {"width": 1280, "height": 900}
@@ -56,8 +71,27 @@ EXPECTED_ROUTES = {
 ERROR_PAGES = ["/no-such-page/", "/indicators/values/999999/"]
 
 
+@pytest.fixture(scope="module")
+def walk_site(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The module's live server over `walk_demo`'s rows, committed once for all its tests."""
+    from django.test import override_settings
+
+    with (
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")),
+        committed_then_flushed(django_db_blocker),
+    ):
+        walk_demo()
+        with module_live_server() as server:
+            yield server
+
+
 @pytest.fixture
-def walk_demo(small_demo, settings, tmp_path):
+def new_page(browser, walk_site):
+    with page_factory(browser, walk_site.url) as make:
+        yield make
+
+
+def walk_demo():
     """small_demo with something on every page: values in each state, a comment, computed
     progress, a compact, oversight statistics, a rendered report run, notifications."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -79,7 +113,7 @@ def walk_demo(small_demo, settings, tmp_path):
         StatisticsPeriodFactory,
     )
 
-    settings.MEDIA_ROOT = tmp_path / "media"
+    small_demo = build_small_demo()
     users = {u.username: u for u in get_user_model().objects.all()}
     officer, reviewer = users["officer"], users["reviewer"]
     kinds = list(small_demo.indicators.values())
@@ -143,42 +177,34 @@ def _sign_in(new_page, username, language):
     return page
 
 
+def problems_on(page, language):
+    """What the page's checks find: axe and duplicate ids in both languages, and in Chinese
+    English strings of the catalogues and overflow."""
+    found = axe_violations(page) + [f"duplicate id {i}" for i in duplicate_ids(page)]
+    if language == "zh-hans":
+        found += [f"English: {t}" for t in untranslated_text(page)] + overflow(page)
+    return found
+
+
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_login_and_refusal_pages_pass_axe(new_page, small_demo, language):
+def test_login_and_refusal_pages_pass_every_check(new_page, language):
     page = new_page(locale=LOCALES[language])
     page.set_viewport_size(DESKTOP)
     assert page.goto("/accounts/login/").status == 200
-    assert axe_violations(page) == [] and duplicate_ids(page) == []
-    if language == "zh-hans":
-        assert untranslated_text(page) == [] and overflow(page) == []
+    assert problems_on(page, language) == []
     sign_in(page, "officer", settings.DEMO_PASSWORD)
     assert page.goto("/audit/").status == 403  # only auditors read the audit trail
-    assert axe_violations(page) == [] and duplicate_ids(page) == []
-    if language == "zh-hans":
-        assert untranslated_text(page) == [] and overflow(page) == []
+    assert problems_on(page, language) == []
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("username", sorted(EXPECTED_ROUTES))
-def test_every_page_passes_axe(new_page, walk_demo, username, language):
+def test_every_page_passes_every_check(new_page, username, language):
     page = _sign_in(new_page, username, language)
     problems, routes = {}, set()
     for url, route in walk(page, extra=ERROR_PAGES):
         routes.add(route)
-        found = axe_violations(page) + [f"duplicate id {i}" for i in duplicate_ids(page)]
-        if found:
-            problems[url] = found
-    assert problems == {}
-    assert EXPECTED_ROUTES[username] <= routes, EXPECTED_ROUTES[username] - routes
-
-
-@pytest.mark.parametrize("username", sorted(EXPECTED_ROUTES))
-def test_chinese_walk_finds_no_english_and_no_overflow(new_page, walk_demo, username):
-    page = _sign_in(new_page, username, "zh-hans")
-    problems, routes = {}, set()
-    for url, route in walk(page, extra=ERROR_PAGES):
-        routes.add(route)
-        found = [f"English: {t}" for t in untranslated_text(page)] + overflow(page)
+        found = problems_on(page, language)
         if found:
             problems[url] = found
     assert problems == {}
@@ -186,7 +212,7 @@ def test_chinese_walk_finds_no_english_and_no_overflow(new_page, walk_demo, user
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_skip_link_and_visible_focus(new_page, small_demo, language):
+def test_skip_link_and_visible_focus(new_page, language):
     """The first Tab shows the skip link, which moves to the page's content; every focused
     control and link shows a ring."""
     page = _sign_in(new_page, "officer", language)

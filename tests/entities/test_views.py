@@ -139,6 +139,7 @@ def test_htmx_filter_returns_rows_only(client, auditor, unops, undp):
     assert "UNOPS" in body and "UNDP" not in body
 
 
+@pytest.mark.long  # the whole demo, twice
 def test_load_demo_is_idempotent(db):
     call_command("load_demo", verbosity=0)
     counts = (Entity.objects.count(), Membership.objects.count())
