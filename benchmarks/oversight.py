@@ -12,6 +12,7 @@ as the number of rows grows.
 """
 
 import datetime
+import os
 import random
 
 from django.db import connection
@@ -187,7 +188,11 @@ def count_queries(client, url, params):
     return len(ctx.captured_queries)
 
 
-IMPORT_SIZES = (20_000, 200_000)
+# OVERSIGHT_BENCH=import runs only the import part, =reads only the rest; OVERSIGHT_BENCH_SIZES
+# (e.g. "20000") the import's sizes.
+IMPORT_SIZES = tuple(
+    int(n) for n in os.environ.get("OVERSIGHT_BENCH_SIZES", "20000,200000").split(",") if n
+)
 
 
 def _peak_rss_reset():
@@ -264,6 +269,12 @@ def run_import():
         peak = _peak_rss()
         report(f"{label}: preview", preview_s)
         report(f"{label}: commit", commit_s)
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        print(
+            "    slowest statements of the commit: "
+            + "; ".join(f"{float(q['time']):.2f} s {q['sql'][:48]!r}" for q in slowest),
+            flush=True,
+        )
         report(
             f"{label}: preview + commit",
             preview_s + commit_s,
@@ -292,7 +303,11 @@ def run_import():
 def run():
     import time
 
-    run_import()
+    part = os.environ.get("OVERSIGHT_BENCH", "")
+    if part in ("", "import"):
+        run_import()
+    if part not in ("", "reads"):
+        return
     started = time.perf_counter()
     user = generate(without_history=True)
     print(
