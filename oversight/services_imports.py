@@ -19,7 +19,15 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
-from core.bulk import history_context, history_rows, stage, triggers_off, triggers_on
+from core.bulk import (
+    history_context,
+    history_rows,
+    stage,
+    staging_table,
+    triggers_off,
+    triggers_on,
+)
+from core.copy import copy_in
 from core.excel import MB, file_errors
 from core.jobs import job_beat, job_queued
 
@@ -218,7 +226,9 @@ def _keep(job_id, rows):
     """Keep a clean preview's checked rows for the write, in one COPY into an UNLOGGED table
     of the import's own (no WAL; dropped by the write, by a new preview, or when the job ends
     otherwise; PostgreSQL empties it after a crash, and the write then reads the file again)."""
-    stage(_kept_table(job_id), KEPT, _staging_frame(rows, KEPT), unlogged=True)
+    table = staging_table(_kept_table(job_id), KEPT, unlogged=True)
+    # core.copy's CSV: an empty cell arrives as NULL, as the merge wants it (_staging_frame).
+    copy_in(table, list(KEPT), rows.reindex(columns=list(KEPT)))
 
 
 def _drop_kept(job_id):
@@ -237,17 +247,24 @@ def _kept_and_current(job):
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
         if not cursor.fetchone()[0]:
             return None
+        # The references by their distinct values (a few hundred ids, not one probe a row).
+        missing = " + ".join(
+            f"(SELECT count(*) FROM (SELECT DISTINCT {column} AS id FROM {table} "
+            f"WHERE {column} IS NOT NULL) k WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE t.id = k.id))"
+            for column, target in (
+                ("report_id", "oversight_oversightreport"),
+                ("entity_id", "entities_entity"),
+                ("org_unit_id", "entities_orgunit"),
+            )
+        )
         cursor.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE s.seen IS DISTINCT FROM {SEEN} "
-            "OR (s.report_id IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM oversight_oversightreport p WHERE p.id = s.report_id)) "
-            "OR NOT EXISTS (SELECT 1 FROM entities_entity e WHERE e.id = s.entity_id) "
-            "OR (s.org_unit_id IS NOT NULL AND NOT EXISTS "
-            "(SELECT 1 FROM entities_orgunit u WHERE u.id = s.org_unit_id))) "
-            f"FROM {table} s LEFT JOIN oversight_recommendation r "
+            f"SELECT count(*), count(*) FILTER (WHERE s.seen IS DISTINCT FROM {SEEN}), "
+            f"{missing} FROM {table} s LEFT JOIN oversight_recommendation r "
             "ON r.body_id = s.body_id AND r.reference = s.reference"
         )
-        rows, stale = cursor.fetchone()
+        rows, changed, gone = cursor.fetchone()
+        stale = changed + gone
     if rows != job.total_rows or stale:
         log.info("oversight import %s: data changed since the preview; checking again", job.pk)
         return None
