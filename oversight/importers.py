@@ -482,7 +482,8 @@ def _preview(frame, rows, action, changes, old, errors, entities):
     names = _names(shown, old, entities)
     key = _key(shown["body_id"], shown["reference"]).to_numpy()
     olds = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
-    olds = olds[list(WRITTEN)].to_dict("index") if len(olds) else {}
+    # Only the rows shown (at most PREVIEW_ROWS): the whole file's would cost seconds.
+    olds = olds.loc[olds.index.isin(key), list(WRITTEN)].to_dict("index") if len(olds) else {}
     labels = {"create": _("create"), "update": _("update"), "unchanged": _("unchanged")}
     cells = frame.loc[picked, ["reference", "body", "entity"]].to_dict("records")
     news = shown[list(WRITTEN)].to_dict("records")

@@ -334,11 +334,11 @@ def recommendation_import_write(*, job_id):
         _drop_kept(job_id)
         _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
     except DatabaseError:
-        # Everything the write did was rolled back with its transaction (savepoint).
+        # Everything the write did was rolled back with its transaction (savepoint). A second
+        # write of the same job that lost the race to the first leaves the first's result.
         log.exception("oversight import %s: the database refused the write", job_id)
         _drop_kept(job_id)
-        _update(
-            job_id,
+        RecommendationImport.objects.filter(pk=job_id, status=ImportStatus.COMMITTING).update(
             status=ImportStatus.INVALID,
             errors=file_errors(
                 ValidationError(

@@ -152,3 +152,13 @@ def test_a_database_refusal_leaves_an_invalid_job_with_a_message_and_nothing_wri
     assert not _kept(job)
     # The connection is usable and the job can be uploaded again.
     assert _commit(_preview(import_csv(30), oios_auditor), oios_auditor).created_count == 30
+
+
+def test_a_file_with_problems_keeps_no_rows(oios, unops, oios_auditor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = import_csv(5).replace(b",UNOPS,", b",NOPE,")
+    job = services.recommendation_import_create(
+        upload=SimpleUploadedFile("recs.csv", data), actor=oios_auditor, in_background=False
+    )
+    assert job.status == ImportStatus.INVALID and not _kept(job)
