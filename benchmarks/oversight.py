@@ -231,11 +231,17 @@ def _cpu():
 
 
 def _cpu_since(before):
+    """(CPU seconds of Python, of PostgreSQL or None) since ``before`` (_cpu())."""
     after = _cpu()
-    python = after[0] - before[0]
-    if before[1] is None or after[1] is None:
+    backend = None if before[1] is None or after[1] is None else after[1] - before[1]
+    return after[0] - before[0], backend
+
+
+def _cpu_text(cpu):
+    python, backend = cpu
+    if backend is None:
         return f"CPU {python:.1f} s Python"
-    return f"CPU {python:.1f} s Python + {after[1] - before[1]:.1f} s PostgreSQL"
+    return f"CPU {python:.1f} s Python + {backend:.1f} s PostgreSQL"
 
 
 def _import_floor(data):
@@ -282,6 +288,9 @@ def run_import():
 
     def one(label, data):
         floor_s = best_of(lambda: _import_floor(data), repeat=3)
+        cpu = _cpu()
+        _import_floor(data)
+        floor_cpu = _cpu_since(cpu)
         _peak_rss_reset()
         cpu = _cpu()
         started = time.perf_counter()
@@ -299,8 +308,8 @@ def run_import():
             commit_cpu = _cpu_since(cpu)
         assert job.status == "committed", job.errors[:3]
         peak = _peak_rss()
-        report(f"{label}: preview", preview_s, extra=preview_cpu)
-        report(f"{label}: commit", commit_s, extra=commit_cpu)
+        report(f"{label}: preview", preview_s, extra=_cpu_text(preview_cpu))
+        report(f"{label}: commit", commit_s, extra=_cpu_text(commit_cpu))
         slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
         print(
             "    slowest statements of the commit: "
@@ -316,6 +325,15 @@ def run_import():
             f"{peak / 2**20:.0f} MB; created {job.created_count:,}, updated "
             f"{job.updated_count:,}, unchanged {job.unchanged_count:,}",
         )
+        # The work done, less sensitive to a busy machine than the wall time.
+        work = sum(sum(c or 0 for c in cpu) for cpu in (preview_cpu, commit_cpu))
+        floor_work = sum(c or 0 for c in floor_cpu)
+        if floor_work:
+            print(
+                f"    CPU: {work:.1f} s against the floor's {floor_work:.2f} s, "
+                f"ratio {work / floor_work:.1f}x ({_cpu_text(floor_cpu)} for the floor)",
+                flush=True,
+            )
 
     for n in IMPORT_SIZES:
         one(f"import {n:,} new rows", import_csv(n, body="bimp", entity="BIMP", prefix=f"I{n}"))
