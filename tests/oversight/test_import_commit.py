@@ -162,3 +162,25 @@ def test_a_file_with_problems_keeps_no_rows(oios, unops, oios_auditor):
         upload=SimpleUploadedFile("recs.csv", data), actor=oios_auditor, in_background=False
     )
     assert job.status == ImportStatus.INVALID and not _kept(job)
+
+
+def test_rows_kept_longer_than_a_week_are_dropped_and_the_write_reads_the_file_again(
+    oios, unops, oios_auditor
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from oversight.models import RecommendationImport
+    from oversight.services_imports import KEPT_FOR
+
+    old = _preview(import_csv(3), oios_auditor)
+    recent = _preview(import_csv(3, prefix="C"), oios_auditor)
+    RecommendationImport.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - KEPT_FOR - timedelta(minutes=1)
+    )
+    _preview(import_csv(3, prefix="D"), oios_auditor)  # each preview prunes
+    assert not _kept(old) and _kept(recent)
+    job = _commit(old, oios_auditor)
+    assert (job.status, job.created_count) == (ImportStatus.COMMITTED, 3)
+    assert _committed_payload()["checked_again"] is True
