@@ -30,24 +30,32 @@ from django.db import connection
 NULL = "\ue000NULL\ue000"
 
 
-def staging_table(name, columns):
+def staging_table(name, columns, *, unlogged=False):
     """A temporary table, empty, dropped at the end of the transaction: ``columns`` maps a
     column name to its SQL type (our own names and types, never user input). One query; a
-    second use in the same transaction (e.g. two imports in a test) replaces the first."""
+    second use in the same transaction (e.g. two imports in a test) replaces the first.
+
+    ``unlogged``: an UNLOGGED table of the database instead, kept across transactions and
+    connections until dropped (a job's checked rows, kept from its preview for its write;
+    PostgreSQL empties it after a crash, so its reader must cope with it missing or empty)."""
     spec = ", ".join(f"{column} {sqltype}" for column, sqltype in columns.items())
-    with connection.cursor() as cursor:
-        cursor.execute(
+    if unlogged:
+        create = f"DROP TABLE IF EXISTS {name}; CREATE UNLOGGED TABLE {name} ({spec})"
+    else:
+        create = (
             f"DROP TABLE IF EXISTS pg_temp.{name}; "
             f"CREATE TEMPORARY TABLE {name} ({spec}) ON COMMIT DROP"
         )
+    with connection.cursor() as cursor:
+        cursor.execute(create)
     return name
 
 
-def stage(name, columns, frame):
-    """Create the staging table ``name`` ({column: SQL type}) and COPY ``frame`` (the same
-    columns) into it in one round trip. Text stays text: empty text is empty, None/NaN is
-    NULL. Returns the number of rows."""
-    return stage_csv(name, columns, frame_csv(columns, frame), rows=len(frame))
+def stage(name, columns, frame, *, unlogged=False):
+    """Create the staging table ``name`` ({column: SQL type}; ``unlogged``: see
+    staging_table) and COPY ``frame`` (the same columns) into it in one round trip. Text
+    stays text: empty text is empty, None/NaN is NULL. Returns the number of rows."""
+    return stage_csv(name, columns, frame_csv(columns, frame), rows=len(frame), unlogged=unlogged)
 
 
 def frame_csv(columns, frame):
@@ -60,10 +68,11 @@ def frame_csv(columns, frame):
     )
 
 
-def stage_csv(name, columns, data, *, rows=None):
-    """Create the staging table ``name`` and COPY ``data`` (frame_csv() of the same columns)
-    into it. Returns ``rows`` if given, else the number of rows copied."""
-    staging_table(name, columns)
+def stage_csv(name, columns, data, *, rows=None, unlogged=False):
+    """Create the staging table ``name`` (``unlogged``: see staging_table) and COPY ``data``
+    (frame_csv() of the same columns) into it. Returns ``rows`` if given, else the number of
+    rows copied."""
+    staging_table(name, columns, unlogged=unlogged)
     if not data:
         return 0
     names = ", ".join(columns)

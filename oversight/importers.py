@@ -53,6 +53,8 @@ WRITTEN = (
     "implementation_date",
     "management_response",
 )
+# The version of a recommendation row as the preview read it (see _existing).
+SEEN = "r.xmin::text || ':' || r.ctid::text"
 DATES = ("issued_on", "target_date", "report_date", "implementation_date")
 # Longest texts, checked here so that the database never refuses a clean file.
 LENGTHS = {"reference": 80, "priority": 40, "report": 80, "report_title": 500, "volume": 20}
@@ -395,6 +397,8 @@ def check(frame, actor, *, preview=True):
         return result
     old = _existing(rows[body_known & (col["reference"] != "")])
     action, changes = _compare(rows, old)
+    seen = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
+    rows["seen"] = _key(rows["body_id"], rows["reference"]).map(seen["seen"])
     result.summary = {
         "create": int((action == "create").sum()),
         "update": int((action == "update").sum()),
@@ -411,16 +415,19 @@ def _existing(rows):
     in one query (the references as one array parameter)."""
     columns = ["id", "body_id", "reference", *WRITTEN, "review_state"]
     if rows.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*columns, "seen"])
     with connection.cursor() as cursor:
-        # A join with the references unnested: one index probe per reference.
+        # A join with the references unnested: one index probe per reference. "seen" names
+        # the row version read (any later write of the row makes a new one): the write
+        # compares it to tell whether the recommendations changed since this preview.
         cursor.execute(
-            f"SELECT {', '.join('r.' + c for c in columns)} FROM oversight_recommendation r "
+            f"SELECT {', '.join('r.' + c for c in columns)}, {SEEN} "
+            "FROM oversight_recommendation r "
             "JOIN unnest(%s::bigint[], %s::text[]) AS f(body_id, reference) "
             "ON r.body_id = f.body_id AND r.reference = f.reference",
             [[int(b) for b in rows["body_id"]], list(rows["reference"])],
         )
-        old = pd.DataFrame(cursor.fetchall(), columns=columns)
+        old = pd.DataFrame(cursor.fetchall(), columns=[*columns, "seen"])
     return old.drop_duplicates("id")  # a reference given twice (reported) is one row
 
 
@@ -475,7 +482,8 @@ def _preview(frame, rows, action, changes, old, errors, entities):
     names = _names(shown, old, entities)
     key = _key(shown["body_id"], shown["reference"]).to_numpy()
     olds = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
-    olds = olds[list(WRITTEN)].to_dict("index") if len(olds) else {}
+    # Only the rows shown (at most PREVIEW_ROWS): the whole file's would cost seconds.
+    olds = olds.loc[olds.index.isin(key), list(WRITTEN)].to_dict("index") if len(olds) else {}
     labels = {"create": _("create"), "update": _("update"), "unchanged": _("unchanged")}
     cells = frame.loc[picked, ["reference", "body", "entity"]].to_dict("records")
     news = shown[list(WRITTEN)].to_dict("records")

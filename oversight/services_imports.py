@@ -11,21 +11,31 @@ the rows. Row history is attributed once for the transaction to the user and the
 per-row triggers were half of its time), new reports keep theirs through their triggers."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
-from core.bulk import history_context, history_rows, stage, triggers_off, triggers_on
+from core.bulk import (
+    history_context,
+    history_rows,
+    stage,
+    staging_table,
+    triggers_off,
+    triggers_on,
+)
+from core.copy import copy_in
 from core.excel import MB, file_errors
 from core.jobs import job_beat, job_queued
 
 from . import permissions as perms
 from .choices import ImportStatus
-from .importers import CLOSED, WRITTEN
+from .importers import CLOSED, SEEN, WRITTEN
 from .models import OversightBody, Recommendation, RecommendationImport
 
 log = logging.getLogger(__name__)
@@ -54,6 +64,12 @@ STAGING = {
     "implementation_date": "date",
     "management_response": "text",
 }
+# The preview keeps its checked rows for the write (see _keep), with the version of each
+# recommendation it compared them to ("seen", importers._existing; NULL: none yet).
+KEPT = {**STAGING, "seen": "text"}
+KEPT_PREFIX = "oversight_import_rows_"
+# How long a previewed file's rows stay kept for its write; later the write reads the file again.
+KEPT_FOR = timedelta(days=7)
 
 
 def _update(job_id, **fields):
@@ -139,7 +155,12 @@ def recommendation_import_preview(*, job_id):
         return job
     _update(job_id, status=ImportStatus.PARSING, progress=0)
     try:
+        _prune_kept()
         checked = _read_and_check(job)
+        if checked.is_clean:
+            _keep(job_id, checked.rows)
+        else:
+            _drop_kept(job_id)
     except ValidationError as exc:
         _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
         job.refresh_from_db()
@@ -192,34 +213,132 @@ def recommendation_import_commit(*, job, actor, in_background=None):
     return recommendation_import_write(job_id=job.pk)
 
 
+def _kept_table(job_id):
+    return f"{KEPT_PREFIX}{int(job_id)}"
+
+
+def _staging_frame(rows, columns):
+    """The checked rows' ``columns`` with every empty cell as NULL (the merge turns a text's
+    NULL back into "")."""
+    frame = rows.reindex(columns=list(columns)).copy()
+    for column in columns:
+        cells = frame[column].astype(object)
+        frame[column] = cells.where(~(cells.isna() | (cells == "")), None)
+    return frame
+
+
+def _keep(job_id, rows):
+    """Keep a clean preview's checked rows for the write, in one COPY into an UNLOGGED table
+    of the import's own (no WAL; dropped by the write, by a new preview, or when the job ends
+    otherwise; PostgreSQL empties it after a crash, and the write then reads the file again)."""
+    table = staging_table(_kept_table(job_id), KEPT, unlogged=True)
+    # core.copy's CSV: an empty cell arrives as NULL, as the merge wants it (_staging_frame).
+    copy_in(table, list(KEPT), rows.reindex(columns=list(KEPT)))
+
+
+def _prune_kept():
+    """Drop the kept rows of imports no longer waiting to be written, or previewed more than
+    KEPT_FOR ago and left (always safe: their write reads the file again). Two queries and a
+    DROP per table dropped; called by each preview."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relpersistence = 'u' "
+            "AND relnamespace = current_schema()::regnamespace AND starts_with(relname, %s)",
+            [KEPT_PREFIX],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    ids = {int(n.removeprefix(KEPT_PREFIX)) for n in names if n.removeprefix(KEPT_PREFIX).isdigit()}
+    if not ids:
+        return
+    live = set(
+        RecommendationImport.objects.filter(
+            pk__in=ids,
+            status__in=(ImportStatus.PARSING, ImportStatus.READY, ImportStatus.COMMITTING),
+            created_at__gte=timezone.now() - KEPT_FOR,
+        ).values_list("pk", flat=True)
+    )
+    for job_id in ids - live:
+        _drop_kept(job_id)
+
+
+def _drop_kept(job_id):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_kept_table(job_id)}")
+
+
+def _kept_and_current(job):
+    """The name of the table the preview kept its rows in, if they can be written as they
+    are: the table holds the file's rows, every recommendation they name is the very row
+    version the preview compared them to (none written, created or deleted since), and every
+    report, entity and unit they refer to still exists — one query over the whole set. Else
+    None, and the write reads and checks the file again."""
+    table = _kept_table(job.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        if not cursor.fetchone()[0]:
+            return None
+        # The references by their distinct values (a few hundred ids, not one probe a row).
+        missing = " + ".join(
+            f"(SELECT count(*) FROM (SELECT DISTINCT {column} AS id FROM {table} "
+            f"WHERE {column} IS NOT NULL) k WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {target} t WHERE t.id = k.id))"
+            for column, target in (
+                ("report_id", "oversight_oversightreport"),
+                ("entity_id", "entities_entity"),
+                ("org_unit_id", "entities_orgunit"),
+            )
+        )
+        cursor.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE s.seen IS DISTINCT FROM {SEEN}), "
+            f"{missing} FROM {table} s LEFT JOIN oversight_recommendation r "
+            "ON r.body_id = s.body_id AND r.reference = s.reference"
+        )
+        rows, changed, gone = cursor.fetchone()
+        stale = changed + gone
+    if rows != job.total_rows or stale:
+        log.info("oversight import %s: data changed since the preview; checking again", job.pk)
+        return None
+    return table
+
+
 def recommendation_import_write(*, job_id):
-    """Read and check the file again (the data may have changed since the preview), then
-    write every row in one transaction (recommendations_merge), or nothing. Safe to run twice
-    (an imported job, or one the sweeper failed, is left alone)."""
+    """Write every row of the previewed file in one transaction (recommendations_merge), or
+    nothing. The rows the preview checked and kept are written as they are unless something
+    they depend on changed since (_kept_and_current); then the file is read and checked
+    again. A database that refuses the write (a constraint, a lost connection) leaves the job
+    invalid or failed with a message, and nothing written. Safe to run twice (an imported
+    job, or one the sweeper failed, is left alone)."""
     job = RecommendationImport.objects.select_related("created_by").get(pk=job_id)
     if job.status not in (ImportStatus.READY, ImportStatus.COMMITTING):
         return job
     _update(job_id, status=ImportStatus.COMMITTING, progress=0)
     try:
-        checked = _read_and_check(job, preview=False)
-        if not checked.is_clean:
-            _update(
-                job_id,
-                status=ImportStatus.INVALID,
-                errors=checked.errors or file_errors(ValidationError(_("No row to import."))),
-                preview=checked.preview,
-                rows_to_write=0,
-                progress=DONE,
-            )
-            job.refresh_from_db()
-            return job
+        kept = _kept_and_current(job)
+        rows, total = None, job.total_rows
+        if kept is None:
+            checked = _read_and_check(job, preview=False)
+            if not checked.is_clean:
+                _drop_kept(job_id)
+                _update(
+                    job_id,
+                    status=ImportStatus.INVALID,
+                    errors=checked.errors or file_errors(ValidationError(_("No row to import."))),
+                    preview=checked.preview,
+                    rows_to_write=0,
+                    progress=DONE,
+                )
+                job.refresh_from_db()
+                return job
+            rows, total = checked.rows, checked.total
+        else:
+            _progress(job_id, CHECKED)
         with transaction.atomic():
-            counts = recommendations_merge(rows=checked.rows, actor=job.created_by, job=job)
+            counts = recommendations_merge(rows=rows, staged=kept, actor=job.created_by, job=job)
             written = counts["created"] + counts["updated"]
             _update(
                 job_id,
                 status=ImportStatus.COMMITTED,
-                total_rows=checked.total,
+                total_rows=total,
                 written_rows=written,
                 rows_to_write=written,
                 created_count=counts["created"],
@@ -232,10 +351,37 @@ def recommendation_import_write(*, job_id):
                 actor=job.created_by,
                 action="oversight.import.committed",
                 target=job,
-                payload={"file": job.original_name, "rows": checked.total, **counts},
+                payload={
+                    "file": job.original_name,
+                    "rows": total,
+                    **counts,
+                    # The data changed between the preview and the import: checked again.
+                    "checked_again": kept is None,
+                },
             )
+            _drop_kept(job_id)
     except (ValidationError, PermissionDenied) as exc:
+        _drop_kept(job_id)
         _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
+    except DatabaseError:
+        # Everything the write did was rolled back with its transaction (savepoint). A second
+        # write of the same job that lost the race to the first leaves the first's result.
+        log.exception("oversight import %s: the database refused the write", job_id)
+        _drop_kept(job_id)
+        RecommendationImport.objects.filter(pk=job_id, status=ImportStatus.COMMITTING).update(
+            status=ImportStatus.INVALID,
+            errors=file_errors(
+                ValidationError(
+                    _(
+                        "The database refused the import, so nothing was written: the data "
+                        "may have changed while it ran. Upload the file again to check it "
+                        "against the current data."
+                    )
+                )
+            ),
+            rows_to_write=0,
+            progress=DONE,
+        )
     job.refresh_from_db()
     return job
 
@@ -246,38 +392,40 @@ def recommendation_import_fail(job, reason):
     RecommendationImport.objects.filter(
         pk=job.pk, status__in=(ImportStatus.PARSING, ImportStatus.COMMITTING)
     ).update(status=ImportStatus.FAILED, errors=file_errors(ValidationError(reason)))
+    _drop_kept(job.pk)
 
 
-def recommendations_merge(*, rows, actor, job):
-    """Write checked rows (importers.check) set-based, inside the caller's transaction: one
-    COPY into a staging table, one INSERT of the reports the file names first, one INSERT ...
-    ON CONFLICT (body, reference) DO UPDATE of the recommendations that skips rows holding the
-    same values, writing the history row of each recommendation it inserts or changes (with
-    the user and the import as context) in the same statement. The body's status decides the
+def recommendations_merge(*, rows=None, staged=None, actor, job):
+    """Write checked rows (importers.check) set-based, inside the caller's transaction: the
+    rows a preview kept (``staged``, a table of KEPT columns) or ``rows`` COPied into a
+    staging table, one INSERT of the reports the file names first, one INSERT ... ON CONFLICT
+    (body, reference) DO UPDATE of the recommendations that skips rows holding the same
+    values, writing the history row of each recommendation it inserts or changes (with the
+    user and the import as context) in the same statement. The body's status decides the
     review state (closed when it records the recommendation closed, reopened when it no
-    longer does). Eight queries whatever the rows;
-    returns {"created", "updated", "unchanged", "reports_created"}."""
+    longer does). The deferred constraints are checked at its end, so that a refusal is
+    raised here (an IntegrityError), not at the caller's COMMIT. A fixed number of queries
+    whatever the rows; returns {"created", "updated", "unchanged", "reports_created"}."""
+    if staged is None:
+        staged = "ovs_import_stage"
+        stage(staged, STAGING, _staging_frame(rows, STAGING))
     if actor is not None:
-        ids = {int(b) for b in rows["body_id"].unique()}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT body_id FROM {staged}")
+            ids = {b for (b,) in cursor.fetchall()}
         for body in OversightBody.objects.filter(pk__in=ids):
             if not perms.can_create_in_body(actor, body):
                 raise PermissionDenied(str(perms.WHY_NOT[perms.EDIT]))
     context_id = history_context(
         user=getattr(actor, "pk", None), import_id=job.pk, file=job.original_name
     )
-    frame = rows[list(STAGING)].copy()
-    for column in STAGING:
-        # An empty cell is staged as NULL (the merge turns a text's NULL back into "").
-        cells = frame[column].astype(object)
-        frame[column] = cells.where(~(cells.isna() | (cells == "")), None)
-    stage("ovs_import_stage", STAGING, frame)
     closed = ", ".join(f"'{s}'" for s in CLOSED)  # choice values, not user input
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO oversight_oversightreport "
             "(body_id, symbol, title_en, title_zh, issued_on, volume, entity_id, is_illustrative) "
             "SELECT DISTINCT ON (body_id, report) body_id, report, report_title, '', "
-            "report_date, COALESCE(volume, ''), entity_id, false FROM ovs_import_stage "
+            f"report_date, COALESCE(volume, ''), entity_id, false FROM {staged} "
             "WHERE report_id IS NULL AND report_title IS NOT NULL AND report_date IS NOT NULL "
             "ORDER BY body_id, report, row "
             "ON CONFLICT (body_id, symbol) DO NOTHING"
@@ -311,7 +459,7 @@ def recommendations_merge(*, rows, actor, job):
             f"SELECT s.body_id, s.reference, {select}, "
             f"CASE WHEN s.status IN ({closed}) THEN 'closed' ELSE 'open' END, '', "
             "statement_timestamp(), statement_timestamp() "
-            "FROM ovs_import_stage s LEFT JOIN oversight_oversightreport p "
+            f"FROM {staged} s LEFT JOIN oversight_oversightreport p "
             "ON s.report_id IS NULL AND p.body_id = s.body_id AND p.symbol = s.report "
             "ORDER BY s.row "
             "ON CONFLICT (body_id, reference) DO UPDATE SET "
@@ -325,9 +473,16 @@ def recommendations_merge(*, rows, actor, job):
         )
         created, updated = cursor.fetchone()
         triggers_on()
+        if rows is None:
+            cursor.execute(f"SELECT count(*) FROM {staged}")
+            total = cursor.fetchone()[0]
+        else:
+            total = len(rows)
+        # The deferred checks now, then deferred again for the rest of the transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
     return {
         "created": created,
         "updated": updated,
-        "unchanged": len(rows) - created - updated,
+        "unchanged": total - created - updated,
         "reports_created": reports_created,
     }

@@ -247,6 +247,7 @@ def test_history_is_complete_after_a_10000_row_import(oios, unops, oios_auditor)
                 "updated": 0,
                 "unchanged": 0,
                 "reports_created": 400,
+                "checked_again": False,
             },
         ),
         (
@@ -258,6 +259,7 @@ def test_history_is_complete_after_a_10000_row_import(oios, unops, oios_auditor)
                 "updated": 2500,
                 "unchanged": 7500,
                 "reports_created": 0,
+                "checked_again": False,
             },
         ),
     ]

@@ -17,6 +17,7 @@ from oversight.choices import ImportStatus
 from oversight.models import OversightReport, Recommendation, RecommendationImport
 from tests.excel_files import cell, header_row, sheet_xml, xlsx
 from tests.indicators.test_worker import wait_for as indicators_wait_for
+from tests.oversight.test_import_commit import _kept
 from tests.oversight.test_import_jobs import CSV
 from tests.test_celery_worker import start_worker, worker  # noqa: F401  (the fixture)
 
@@ -106,7 +107,7 @@ def test_a_job_killed_mid_commit_writes_nothing_and_is_failed(
     job = services.recommendation_import_create(
         upload=SimpleUploadedFile("recs.csv", data), actor=oios_auditor, in_background=False
     )
-    assert job.status == ImportStatus.READY and job.summary["update"] == 1
+    assert job.status == ImportStatus.READY and job.summary["update"] == 1 and _kept(job)
     # Another session holds the existing row: the worker's merge stops there, mid-commit.
     other = connection.get_new_connection(connection.get_connection_params())
     other.autocommit = False
@@ -141,3 +142,4 @@ def test_a_job_killed_mid_commit_writes_nothing_and_is_failed(
         ("B0000500", "As it was")
     ]
     assert list(OversightReport.objects.values_list("symbol", flat=True)) == ["OLD/1"]
+    assert not _kept(job)  # the rows its preview kept went with the failed job
