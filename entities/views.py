@@ -1,5 +1,5 @@
-from django.contrib import messages
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from audit.choices import SystemReason
 
 from . import permissions, selectors, services
 from .filters import EntityFilter
@@ -73,7 +75,7 @@ def api_tokens(request):
 def api_token_revoke(request, token_key):
     # Only one's own tokens here (token managers use the administration); others' are 404.
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), token_key=token_key)
-    services.api_token_revoke(token=token, actor=request.user, reason="account page")
+    services.api_token_revoke(token=token, actor=request.user, reason=SystemReason.ACCOUNT_PAGE)
     messages.success(request, _("The API token was revoked."))
     return redirect("api-tokens")
 
