@@ -103,3 +103,26 @@ def test_audit_trail_names_a_revoked_role_in_the_readers_language(new_page, smal
     row = page.locator("main table tbody tr").first
     assert expected in row.inner_text()
     assert foreign not in page.inner_text("main")
+
+
+def test_resaving_a_recommendation_in_chinese_keeps_its_dates(new_page, small_demo):
+    """The edit form as the Chinese page renders it, sent back untouched, changes no date."""
+    rec = small_demo.recommendations[0]
+    rec.target_date = datetime.date(2027, 3, 31)
+    rec.issued_on = datetime.date(2024, 5, 6)
+    rec.save()
+    page = new_page(locale="zh-CN")
+    sign_in(page, "auditor", settings.DEMO_PASSWORD)
+    page.goto(f"/oversight/recommendations/{rec.pk}/")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    page.click("#action-edit summary")
+    form = page.locator("#action-edit form")
+    expect(form.locator("input[name=target_date]")).to_have_value("2027-03-31")
+    expect(form.locator("input[name=issued_on]")).to_have_value("2024-05-06")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    rec.refresh_from_db()
+    assert (rec.target_date, rec.issued_on) == (
+        datetime.date(2027, 3, 31),
+        datetime.date(2024, 5, 6),
+    )
