@@ -40,11 +40,46 @@ def _field(model, name):
         return None
 
 
+# What services record in a payload beyond the target's own fields, in words.
+PAYLOAD_LABELS = {
+    "as_of": _("As of"),
+    "body": _("Oversight body"),
+    "comment": _("Comment"),
+    "count": _("Count"),
+    "digest": _("Content digest"),
+    "expiry": _("Expires"),
+    "file": _("File"),
+    "filters": _("Filters"),
+    "formats": _("Formats"),
+    "implementation_date": _("Implementation date"),
+    "language": _("Language"),
+    "list": _("List"),
+    "note": _("Note"),
+    "open_values": _("Values not yet approved"),
+    "period": _("Period"),
+    "preferences": _("Preferences"),
+    "public": _("Public"),
+    "role": _("Role"),
+    "rows": _("Rows"),
+    "section": _("Section"),
+    "size": _("Size (bytes)"),
+    "status": _("Status"),
+    "target_kind": _("Kind of target"),
+    "token_key": _("Token"),
+    "total": _("Total"),
+    "unchanged": _("Unchanged"),
+    "user": _("User"),
+    "values_changed": _("Values changed"),
+    "year": _("Year"),
+}
+
+
 def field_label(model, name):
-    """A field's verbose name (capitalised), or the name made readable."""
+    """A field's verbose name (capitalised), else the payload key's declared label, else the
+    name made readable."""
     field = _field(model, name)
-    label = getattr(field, "verbose_name", None) or name.replace("_", " ")
-    return capfirst(str(label))
+    label = getattr(field, "verbose_name", None) or PAYLOAD_LABELS.get(name)
+    return capfirst(str(label or name.replace("_", " ")))
 
 
 def value_label(model, name, value):

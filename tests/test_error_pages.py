@@ -10,6 +10,14 @@ from tests.factories import user_with_role
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests in Chinese activate it in this thread; later tests find the language as it was."""
+    with translation.override(None):
+        yield
+
+
 REFUSAL = {
     "en": ("Access denied", "Only reviewers review values."),
     "zh-hans": ("拒绝访问", "只有审核人可以审核数值。"),

@@ -17,6 +17,13 @@ from tests.factories import UserFactory, user_with_role
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests in Chinese activate it in this thread; later tests find the language as it was."""
+    with translation.override(None):
+        yield
+
+
 def _role_label(language):
     with translation.override(language):
         return str(Role.REVIEWER.label)
@@ -138,3 +145,58 @@ def test_audit_page_names_targets_and_reasons_in_the_readers_language(client, un
         assert word in text, word
     for word in foreign:
         assert word not in text, word
+
+
+def _payload_keys_in_the_code():
+    """String keys of every payload={...} dict literal the apps pass to the audit services."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    keys = set()
+    apps = ("entities", "indicators", "oversight", "compacts", "reports", "notifications", "core")
+    for app in apps:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.keyword) and node.arg == "payload":
+                    value = node.value
+                elif isinstance(node, ast.Dict):
+                    pairs = zip(node.keys, node.values, strict=True)
+                    value = next(
+                        (
+                            v
+                            for k, v in pairs
+                            if isinstance(k, ast.Constant) and k.value == "payload"
+                        ),
+                        None,
+                    )
+                else:
+                    continue
+                if isinstance(value, ast.Dict):
+                    keys |= {k.value for k in value.keys if isinstance(k, ast.Constant)}
+    return keys
+
+
+def test_every_payload_key_written_in_the_code_has_a_label():
+    from audit.display import _SKIP, PAYLOAD_LABELS
+
+    keys = _payload_keys_in_the_code()
+    assert {"file", "comment", "note"} <= keys, "the scan found too little"
+    assert keys - _SKIP <= set(PAYLOAD_LABELS), keys - _SKIP - set(PAYLOAD_LABELS)
+
+
+def test_payload_keys_are_named_in_the_readers_language(unops):
+    event = event_record(
+        actor=None,
+        action="entity.updated",
+        target=unops,
+        payload={"file": "a.pdf", "note": "x", "comment": "y", "period": "2025"},
+    )
+    [en] = _described("en", pk=event.pk)
+    [zh] = _described("zh-hans", pk=event.pk)
+    assert {c[0] for c in en.changes} == {"File", "Note", "Comment", "Period"}
+    zh_labels = [c[0] for c in zh.changes]
+    assert not set(zh_labels) & {"File", "Note", "Comment", "Period"}, zh_labels
+    assert all(label.strip() for label in zh_labels)

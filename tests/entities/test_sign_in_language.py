@@ -3,11 +3,20 @@ Django's own language cookie; the switcher, used while signed in, is what choose
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from entities.models import Profile
 from entities.services import profile_language_set
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_left_as_found():
+    """Requests in Chinese activate it in this thread; later tests find the language as it was."""
+    with translation.override(None):
+        yield
+
 
 CREDENTIALS = {"username": "t-officer", "password": "test-password-123"}
 COOKIE = settings.LANGUAGE_COOKIE_NAME
