@@ -108,6 +108,25 @@ class EventAction(models.TextChoices):
     )
 
 
+class SystemReason(models.TextChoices):
+    """Reasons the system itself gives (no person typed them): stored as these codes, shown in
+    the reader's language. Values keep the strings stored before they were declared."""
+
+    ACCOUNT_PAGE = "account page", _("Revoked by its owner on the API tokens page")
+    ADMINISTRATION_SITE = "administration site", _("Revoked in the administration site")
+    PASSWORD_CHANGED = "password changed", _("The password was changed")
+    USER_DEACTIVATED = "user deactivated", _("The account was deactivated")
+
+
+def reason_label(reason):
+    """A recorded reason as the reader sees it: a system reason in the active language, a
+    person's own words as they wrote them."""
+    try:
+        return str(SystemReason(reason).label)
+    except ValueError:
+        return reason
+
+
 def action_label(action):
     """The label of a declared action in the active language (the raw string for one recorded
     before it was declared)."""

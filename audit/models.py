@@ -24,7 +24,12 @@ class Event(models.Model):
     action = models.CharField(_("action"), max_length=80, db_index=True)
     target_type = models.CharField(_("target type"), max_length=80)
     target_id = models.CharField(_("target id"), max_length=64)
+    # The target as named when the event happened (in the site's default language), shown only
+    # when the target no longer exists and its model cannot name it from target_data.
     target_repr = models.CharField(_("target"), max_length=300)
+    # The target's own codes and ids (a model's audit_target_data()), from which its model
+    # names it in the reader's language when the row itself is gone (a revoked role).
+    target_data = models.JSONField(_("target details"), null=True, blank=True)
     entity = models.ForeignKey(
         "entities.Entity",
         on_delete=models.SET_NULL,

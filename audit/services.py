@@ -2,6 +2,9 @@
 event_record (one event) or events_record_many (many, in bulk); no other code creates Event
 rows. Actions are the declared EventAction values; an undeclared one is refused."""
 
+from django.conf import settings
+from django.utils import translation
+
 from .choices import EventAction
 from .models import Event
 
@@ -22,6 +25,20 @@ def _actor(actor):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
 
+def _target_repr(target):
+    """The target's name as a fallback, the same whoever writes: in the site's default language,
+    never the writer's. Pages name targets at display time (audit.display.describe)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(target)
+
+
+def _target_data(target):
+    """Codes and ids from which the target's model names it later in any language (a model
+    that defines audit_target_data()); None for models that need no such record."""
+    data = getattr(target, "audit_target_data", None)
+    return data() if callable(data) else None
+
+
 def _event(*, actor, action, target, entity=None, entity_id=None, reason="", payload=None,
            target_repr=None):  # fmt: skip
     return Event(
@@ -29,7 +46,8 @@ def _event(*, actor, action, target, entity=None, entity_id=None, reason="", pay
         action=_check(action),
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
-        target_repr=(target_repr if target_repr is not None else str(target))[:300],
+        target_repr=(target_repr if target_repr is not None else _target_repr(target))[:300],
+        target_data=_target_data(target),
         entity=entity,
         **({"entity_id": entity_id} if entity is None and entity_id is not None else {}),
         reason=reason,

@@ -53,7 +53,7 @@ class Compact(models.Model):
         ]
 
     def __str__(self):
-        return self.name_en
+        return self.name
 
     @property
     def name(self):

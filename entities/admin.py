@@ -5,6 +5,7 @@ revoked through their services; a role is changed by revoking it and granting an
 from django.contrib import admin
 from knox.models import AuthToken
 
+from audit.choices import SystemReason
 from core.admin_mixins import ReadOnlyAdmin, ServiceAdmin
 
 from . import services
@@ -31,7 +32,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        services.api_token_revoke(token=obj, actor=request.user, reason="administration site")
+        services.api_token_revoke(
+            token=obj, actor=request.user, reason=SystemReason.ADMINISTRATION_SITE
+        )
 
     def delete_queryset(self, request, queryset):
         for token in queryset.select_related("user"):

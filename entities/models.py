@@ -202,8 +202,23 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        where = self.entity.code if self.entity_id else _("all entities")
-        return f"{self.user} — {self.get_role_display()} @ {where}"
+        return self.audit_target_label(self.audit_target_data())
+
+    def audit_target_data(self):
+        """Codes from which the role is named in any language once it is revoked (deleted)."""
+        return {
+            "user": self.user.get_username(),
+            "role": self.role,
+            "entity": self.entity.code if self.entity_id else "",
+        }
+
+    @staticmethod
+    def audit_target_label(data):
+        """ "alice — Reviewer @ UNOPS", in the active language."""
+        role = data.get("role", "")
+        role = Role(role).label if role in Role.values else role
+        where = data.get("entity") or _("all entities")
+        return f"{data.get('user', '')} — {role} @ {where}"
 
     def clean(self):
         from django.core.exceptions import ValidationError

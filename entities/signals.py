@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 
+from audit.choices import SystemReason
+
 _PENDING = "_rf_revoke_tokens_reason"
 
 
@@ -22,9 +24,9 @@ def _note_credential_change(sender, instance, raw=False, update_fields=None, **k
     if before is None:
         return
     if before["password"] != instance.password:
-        setattr(instance, _PENDING, "password changed")
+        setattr(instance, _PENDING, SystemReason.PASSWORD_CHANGED)
     elif before["is_active"] and not instance.is_active:
-        setattr(instance, _PENDING, "user deactivated")
+        setattr(instance, _PENDING, SystemReason.USER_DEACTIVATED)
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="rf_tokens_post_save")

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -6,7 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import permissions, services
+from audit.choices import SystemReason
+
+from . import permissions, selectors, services
 from .filters import EntityFilter
 from .models import ApiToken, BoardSession, Entity, GoverningBody, Membership
 
@@ -71,15 +75,42 @@ def api_tokens(request):
 def api_token_revoke(request, token_key):
     # Only one's own tokens here (token managers use the administration); others' are 404.
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), token_key=token_key)
-    services.api_token_revoke(token=token, actor=request.user, reason="account page")
+    services.api_token_revoke(token=token, actor=request.user, reason=SystemReason.ACCOUNT_PAGE)
     messages.success(request, _("The API token was revoked."))
     return redirect("api-tokens")
 
 
+def _language_cookie(response, language):
+    """Django's language cookie, set as its own set_language view sets it."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in; then the interface speaks the language the user chose (their profile's,
+    set with the language switcher), whatever the browser asks for. A user who chose none keeps
+    the browser's (or the cookie's) language."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        language = selectors.language_chosen(form.get_user())
+        if language:
+            _language_cookie(response, language)
+        return response
+
+
 def set_language(request):
     """Django's language switcher (the cookie, the redirect back), and for a signed-in user
-    their choice remembered: their e-mail is then written in it too."""
-    from django.conf import settings
+    their choice remembered: their e-mail is then written in it too, and their next sign-in
+    opens in it."""
     from django.views.i18n import set_language as django_set_language
 
     response = django_set_language(request)

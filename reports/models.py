@@ -188,7 +188,18 @@ class ReportRun(Job):
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="reports_run_status")]
 
     def __str__(self):
-        return f"{self.report} ({self.get_language_display()}) #{self.pk}"
+        return self.audit_target_label(self.audit_target_data())
+
+    def audit_target_data(self):
+        """Codes from which the run is named in any language once it is deleted."""
+        return {"report": str(self.report), "language": self.language, "id": self.pk}
+
+    @staticmethod
+    def audit_target_label(data):
+        """ "A/79/5 (Simplified Chinese) #12", the language in the active one."""
+        language = data.get("language", "")
+        language = Language(language).label if language in Language.values else language
+        return f"{data.get('report', '')} ({language}) #{data.get('id', '')}"
 
     @property
     def is_issued(self):
@@ -258,7 +269,9 @@ class Publishing(models.Model):
         verbose_name_plural = _("report publishing")
 
     def __str__(self):
-        return f"{self.entity}: {'public' if self.public else 'not public'}"
+        if self.public:
+            return _("%(entity)s: public") % {"entity": self.entity}
+        return _("%(entity)s: not public") % {"entity": self.entity}
 
 
 from .models_exports import ExportRun  # noqa: E402, F401  (exports of lists, kept in the archive)

@@ -68,7 +68,19 @@ class ExportRun(Job):
         ]
 
     def __str__(self):
-        return f"{self.kind} #{self.pk}"
+        return self.audit_target_label(self.audit_target_data())
+
+    def audit_target_data(self):
+        """Codes from which the export is named in any language once it is deleted."""
+        return {"kind": self.kind, "id": self.pk}
+
+    @staticmethod
+    def audit_target_label(data):
+        """The list's title in the active language, and the export's number."""
+        from core.exports import get_kind
+
+        kind = get_kind(data.get("kind", ""))
+        return f"{kind.title if kind else data.get('kind', '')} #{data.get('id', '')}"
 
     def get_absolute_url(self):
         return reverse("reports:export", args=[self.pk])

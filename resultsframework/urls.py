@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from entities.views import api_token_revoke, api_tokens, set_language
+from entities.views import SignInView, api_token_revoke, api_tokens, set_language
 from resultsframework.views import healthz, home
 
 api_v1 = [
@@ -18,7 +18,7 @@ api_v1 = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz/", healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/change/",

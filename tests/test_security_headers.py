@@ -93,7 +93,6 @@ def test_base_template_keeps_htmx_within_the_policy():
     base = (ROOT / "templates" / "base.html").read_text()
     assert '"includeIndicatorStyles": false' in base
     assert '"allowEval": false' in base
-    assert "js/app.js" in base
 
 
 def test_policy_setting_is_what_the_middleware_sends():

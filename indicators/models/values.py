@@ -179,7 +179,7 @@ class Baseline(TypedValue):
         ]
 
     def __str__(self):
-        return f"{self.indicator.code} baseline"
+        return _("%(indicator)s baseline") % {"indicator": self.indicator.code}
 
     def clean(self):
         self.clean_typed(self.indicator)
@@ -210,7 +210,10 @@ class Target(TypedValue):
         ]
 
     def __str__(self):
-        return f"{self.indicator.code} target {self.year}"
+        return _("%(indicator)s target %(year)s") % {
+            "indicator": self.indicator.code,
+            "year": self.year,
+        }
 
     def clean(self):
         self.clean_typed(self.indicator)
@@ -340,7 +343,7 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
 
     def __str__(self):
-        return f"{self.author} on {self.value_id}"
+        return _("%(author)s on value %(value)s") % {"author": self.author, "value": self.value_id}
 
 
 @track_history()

@@ -44,7 +44,13 @@ def small_compact(entities, *, derivation=Derivation.SHARE_YES, report_kind=Valu
         data={"node": node, "name_en": "Share of entities", "value_kind": ValueKind.PERCENT},
     )  # fmt: skip
     compact = services.compact_upsert(
-        code=CODE, plan=plan, actor=None, name_en="Compact", start_year=2019, end_year=2023
+        code=CODE,
+        plan=plan,
+        actor=None,
+        name_en="Compact",
+        name_zh="契约",
+        start_year=2019,
+        end_year=2023,
     )
     group = services.group_upsert(compact=compact, kind=GroupKind.UNSDG, node=node, actor=None)
     commitment = services.commitment_upsert(
