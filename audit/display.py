@@ -44,6 +44,7 @@ def _field(model, name):
 PAYLOAD_LABELS = {
     "as_of": _("As of"),
     "body": _("Oversight body"),
+    "checked_again": _("File checked again at commit"),
     "comment": _("Comment"),
     "count": _("Count"),
     "digest": _("Content digest"),
