@@ -112,16 +112,19 @@ class IndicatorQuerySet(_ByEntity):
     def active(self):
         return self.filter(is_active=True)
 
-    def with_framework(self):
-        """Baseline, targets and their parts in a fixed number of queries."""
+    def with_targets(self):
+        """Baseline, targets and their parts in a fixed number of queries (what a row of the
+        indicators API shows, with its responsible entity's code)."""
         from .models import Target
 
-        return self.select_related(
-            "plan__entity", "node__level", "baseline", "org_unit", "responsible_entity"
-        ).prefetch_related(
+        return self.select_related("baseline", "responsible_entity").prefetch_related(
             "baseline__parts",
             Prefetch("targets", queryset=Target.objects.prefetch_related("parts")),
         )
+
+    def with_framework(self):
+        """with_targets(), and the plan, entity, result, level and unit pages show."""
+        return self.with_targets().select_related("plan__entity", "node__level", "org_unit")
 
     def for_entry(self, period):
         """Everything a data-entry row shows: baseline, targets, this period's value and the

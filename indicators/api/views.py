@@ -164,7 +164,8 @@ class IndicatorViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return Indicator.objects.visible_to(self.request.user).with_framework()
+        # Only what a row shows: each join costs PostgreSQL planning time on every page.
+        return Indicator.objects.visible_to(self.request.user).with_targets()
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
