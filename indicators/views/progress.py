@@ -114,7 +114,7 @@ def entity_dashboard(request, code):
         context.update(selectors_progress.entity_review_status(entity, period, request.user))
         # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
         for name in ("waiting", "missing", "approved"):
-            context[name] = Paginator(context[name], ENTITY_DASHBOARD_PAGE_SIZE).get_page(
-                request.GET.get(f"{name}_page")
-            )
+            paginator = Paginator(context[name], ENTITY_DASHBOARD_PAGE_SIZE)
+            paginator.count = context["sizes"][name]  # known: Paginator need not count again
+            context[name] = paginator.get_page(request.GET.get(f"{name}_page"))
     return render(request, "indicators/progress/entity.html", context)
