@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.cache import cached
 from core.exports import export_response
 from core.files import private_download_response
 
@@ -27,6 +30,7 @@ from .models import (
     RecommendationImport,
     Resolution,
 )
+from .querysets import today, visibility_key
 
 PAGE_SIZE = 50
 
@@ -48,20 +52,43 @@ def _recommendations(request):
 
 @login_required
 def recommendation_list(request):
+    """The recommendations the user reads, filtered. Their count, ageing, rows and pages (the
+    cost of the page) are rendered once per filters, language, readers' visibility, day (the
+    ageing counts days) and change (core.cache); the filter form, its errors and the export
+    form with its CSRF token on every request."""
     _require(permissions.can_view_oversight(request.user))
     filterset = _recommendations(request)
-    qs = filterset.qs
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
+
+    def build():
+        qs = filterset.qs
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
+        table = render_to_string(
+            "oversight/partials/recommendation_table.html",
+            {
+                "request": request,
+                "page": page,
+                "ageing": ageing,
+                "ageing_rows": [
+                    (value, label, ageing.get(value, 0))
+                    for value, label in OverdueBucket.choices
+                    if value != OverdueBucket.NOT_DUE
+                ],
+            },
+        )
+        return {"count": page.paginator.count, "table": table}
+
+    shared = cached(
+        "page:recommendations",
+        build,
+        scopes=("oversight", "entities"),
+        params=(sorted(request.GET.lists()), today().isoformat()),
+        visibility=visibility_key(request.user),
+    )
     context = {
         "filter": filterset,
-        "page": page,
-        "ageing": ageing,
-        "ageing_rows": [
-            (value, label, ageing.get(value, 0))
-            for value, label in OverdueBucket.choices
-            if value != OverdueBucket.NOT_DUE
-        ],
+        "count": shared["count"],
+        "table": mark_safe(shared["table"]),
         "query": request.GET.urlencode(),
     }
     if request.htmx:
