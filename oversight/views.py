@@ -52,10 +52,10 @@ def _recommendations(request):
 
 @login_required
 def recommendation_list(request):
-    """The recommendations the user reads, filtered. Their count, ageing, rows and pages (the
-    cost of the page) are rendered once per filters, language, readers' visibility, day (the
-    ageing counts days) and change (core.cache); the filter form, its errors and the export
-    form with its CSRF token on every request."""
+    """The recommendations the user reads, filtered. Their count, ageing, rows and pages and
+    the filter form with its errors (the cost of the page) are rendered once per filters,
+    language, readers' visibility, day (the ageing counts days) and change (core.cache); the
+    export form with its CSRF token and the page around on every request."""
     _require(permissions.can_view_oversight(request.user))
     filterset = _recommendations(request)
 
@@ -76,21 +76,34 @@ def recommendation_list(request):
                 ],
             },
         )
-        return {"count": page.paginator.count, "table": table}
+        errors = [(field, " ".join(e)) for field, e in filterset.errors.items()]
+        return {"count": page.paginator.count, "table": table, "errors": errors}
 
-    shared = cached(
-        "page:recommendations",
-        build,
-        scopes=("oversight", "entities"),
-        params=(sorted(request.GET.lists()), today().isoformat()),
-        visibility=visibility_key(request.user),
-    )
+    key = {
+        "scopes": ("oversight", "entities"),
+        "params": (sorted(request.GET.lists()), today().isoformat()),
+        "visibility": visibility_key(request.user),
+    }
+    shared = cached("page:recommendations", build, **key)
     context = {
         "filter": filterset,
         "count": shared["count"],
+        "errors": shared["errors"],
         "table": mark_safe(shared["table"]),
         "query": request.GET.urlencode(),
     }
+    if not request.htmx:
+        # The form offers the reader's entities, bodies, reports and units (hundreds of
+        # options): rendered once per filters and visibility too.
+        context["filter_form"] = mark_safe(
+            cached(
+                "page:recommendations-form",
+                lambda: render_to_string(
+                    "oversight/partials/recommendation_filter.html", {"filter": filterset}
+                ),
+                **key,
+            )
+        )
     if request.htmx:
         return render(request, "oversight/partials/recommendation_rows.html", context)
     return render(request, "oversight/recommendation_list.html", context)
