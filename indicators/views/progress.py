@@ -19,6 +19,7 @@ from .. import charts, selectors_progress
 from ..models import Indicator, Node, Plan
 from ..models.progress import OnTrackStatus
 from ..permissions import can_view_entity_dashboard
+from ..querysets import visibility_key
 from ._common import _tree
 
 # Rows in each list of the entity dashboard per page.
@@ -161,10 +162,28 @@ def entity_dashboard(request, code):
         period = (started or periods or [None])[0]
     context = {"entity": entity, "periods": periods, "period": period}
     if period is not None:
-        context.update(selectors_progress.entity_review_status(entity, period, request.user))
-        # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
-        for name in ("waiting", "missing", "approved"):
-            paginator = Paginator(context[name], ENTITY_DASHBOARD_PAGE_SIZE)
-            paginator.count = context["sizes"][name]  # known: Paginator need not count again
-            context[name] = paginator.get_page(request.GET.get(f"{name}_page"))
+        lists = ("waiting", "missing", "approved")
+        pages = {f"{name}_page": request.GET.get(f"{name}_page") for name in lists}
+
+        def build():
+            status = selectors_progress.entity_review_status(entity, period, request.user)
+            # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
+            for name in lists:
+                paginator = Paginator(status[name], ENTITY_DASHBOARD_PAGE_SIZE)
+                paginator.count = status["sizes"][name]  # known: Paginator need not count again
+                status[name] = paginator.get_page(pages[f"{name}_page"])
+            status["request"] = request  # the pages' links keep the other parameters
+            return render_to_string("indicators/progress/entity_status.html", status)
+
+        # The counts and lists are the same for every reader who reads the same indicators:
+        # rendered once per entity, period, pages, language and change (core.cache).
+        context["status"] = mark_safe(
+            cached(
+                "page:entity-dashboard",
+                build,
+                scopes=("indicators", "entities"),
+                params=(entity.pk, period.pk, sorted(request.GET.lists())),
+                visibility=visibility_key(request.user, entity_id=entity.pk),
+            )
+        )
     return render(request, "indicators/progress/entity.html", context)

@@ -294,3 +294,29 @@ def test_the_cached_page_keeps_each_readers_own_csrf_token(client, reviewer, pla
         tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', r.text).group(1))
         assert tokens[-1] in r.text
     assert tokens[0] != tokens[1]
+
+
+def test_entity_dashboard_shows_a_submitted_value_at_once_to_each_reader_their_own(
+    client, unops, officer, reviewer, plan, period
+):
+    unit = OrgUnitFactory(entity=unops, code="A")
+    mine = IndicatorFactory(plan=plan, code="U-1", org_unit=unit)
+    other = IndicatorFactory(plan=plan, code="U-2", org_unit=OrgUnitFactory(entity=unops))
+    unit_reviewer = UserFactory(username="unit-reviewer")
+    MembershipFactory(user=unit_reviewer, entity=unops, org_unit=unit, role=Role.REVIEWER)
+    url = reverse("indicators:entity-dashboard", args=[unops.code])
+
+    def waiting(user):
+        client.force_login(user)
+        r = client.get(url, {"period": period.pk})
+        assert r.status_code == 200
+        return set(re.findall(r'data-waiting="([^"]+)"', r.content.decode())), set(
+            re.findall(r'data-missing="([^"]+)"', r.content.decode())
+        )
+
+    assert waiting(reviewer) == (set(), {"U-1", "U-2"})
+    assert waiting(unit_reviewer) == (set(), {"U-1"})
+    for indicator in (mine, other):
+        value_in(indicator, period, Status.SUBMITTED, officer=officer)
+    assert waiting(reviewer) == ({"U-1", "U-2"}, set())
+    assert waiting(unit_reviewer) == ({"U-1"}, set())
