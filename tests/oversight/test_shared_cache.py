@@ -92,3 +92,13 @@ def test_a_warm_hit_costs_fewer_queries_and_keeps_each_readers_csrf_token(api, r
     with CaptureQueriesContext(connection) as ctx:
         api_rows(api)
     assert len(ctx.captured_queries) <= 4
+
+
+def test_a_refused_filter_shows_its_error_from_the_cache_too(client, rec, reviewer):
+    client.force_login(reviewer)
+    for _time in range(2):  # built, then read from the cache
+        r = client.get(PAGE, {"year": "abc", "critical": "x"})
+        assert r.status_code == 200
+        body = r.content.decode()
+        assert 'class="errorlist"' in body and "year:" in body
+        assert 'id="rec-filter"' in body
