@@ -1,6 +1,12 @@
 """Writing domain events: the one door. Every service that changes something that matters calls
 event_record (one event) or events_record_many (many, in bulk); no other code creates Event
-rows. Actions are the declared EventAction values; an undeclared one is refused."""
+rows. Actions are the declared EventAction values; an undeclared one is refused.
+
+Every write recorded here can change what a page shows, so each also moves the generation of
+the shared cache's scope of its target (core.cache: now and again on commit) — the one point
+where services, bulk imports and jobs alike invalidate cached lists and pages."""
+
+from core.cache import SCOPES, bump_for_write, scope_of
 
 from django.conf import settings
 from django.utils import translation
@@ -62,6 +68,7 @@ def event_record(*, actor, action, target, entity=None, reason="", payload=None)
         actor=actor, action=action, target=target, entity=entity, reason=reason, payload=payload
     )
     event.save()
+    bump_for_write(*scope_of(event.target_type))
     return event
 
 
@@ -72,6 +79,9 @@ def events_record_many(*, actor, events, batch_size=2000):
     written. Returns the number of events written."""
     rows = [_event(actor=actor, **event) for event in events]
     Event.objects.bulk_create(rows, batch_size=batch_size)
+    scopes = {scope for row in rows for scope in scope_of(row.target_type)}
+    if scopes:
+        bump_for_write(*sorted(scopes))
     return len(rows)
 
 
@@ -92,4 +102,7 @@ def events_record_select(*, actor, action, select_sql, params=()):
             f"FROM ({select_sql}) AS chosen({columns})",
             [getattr(actor, "pk", None), _check(action), *params],
         )
-        return cursor.rowcount
+        count = cursor.rowcount
+    # The targets' types are in the caller's SELECT, not here: every scope.
+    bump_for_write(*SCOPES)
+    return count

@@ -4,6 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from core.cache import cached
 
 from . import charts, exporters, permissions, selectors
 from .models import Compact, CompactIndicator
@@ -25,11 +30,26 @@ def compact_list(request):
 def compact_detail(request, code):
     _require(permissions.can_view_compacts(request.user))
     compact = get_object_or_404(Compact.objects.visible_to(request.user), code=code)
-    groups = selectors.compact_tables(compact)
-    for table in groups:
-        table.chart = charts.figure_x(table)
-        table.chart_text = charts.description(table)
-    return render(request, "compacts/compact_detail.html", {"compact": compact, "groups": groups})
+
+    def body():
+        groups = selectors.compact_tables(compact)
+        for table in groups:
+            table.chart = charts.figure_x(table)
+            table.chart_text = charts.description(table)
+        context = {"compact": compact, "groups": groups, "LANGUAGE_CODE": get_language()}
+        return render_to_string("compacts/partials/compact_body.html", context)
+
+    # The tables are the same for every reader: rendered once per compact, language and
+    # change (values approved, targets, system values, the compact itself; core.cache).
+    html = cached(
+        "page:compact",
+        body,
+        scopes=("indicators", "compacts", "entities"),
+        params=(compact.pk,),
+    )
+    return render(
+        request, "compacts/compact_detail.html", {"compact": compact, "body": mark_safe(html)}
+    )
 
 
 @login_required

@@ -40,6 +40,27 @@ def reach(user, roles):
     )
 
 
+def visibility_key(user, roles=None, *, entity_id=None):
+    """What `user` reads through `roles` (default: the read roles), as a cache-key part:
+    users with the same key read the same rows of every visible_to() built on reach(), so a
+    cached list or page is shared by them and never by users who read differently. With
+    `entity_id` (one plan's entity), every reader of the entity whole shares one key."""
+    if roles is None:
+        from .permissions import READ_ROLES
+
+        roles = READ_ROLES
+    r = reach(user, roles)
+    if r.everything or (entity_id is not None and entity_id in r.entity_ids):
+        return "entity" if entity_id is not None else "all"
+    if entity_id is not None:
+        return "units-" + "-".join(str(u) for u in sorted(r.unit_ids))
+
+    def ids(values):
+        return ",".join(str(v) for v in sorted(values))
+
+    return f"e{ids(r.entity_ids)};u{ids(r.unit_ids)};n{ids(r.unit_entity_ids)}"
+
+
 def scope_q(user, roles, *, entity_q, unit_q=None, unit_entity_q=None):
     """A Q for the rows the user reaches through memberships holding one of `roles`; None
     means every row. `entity_q(ids)` selects rows of whole entities. For rows of indicators,
@@ -112,16 +133,19 @@ class IndicatorQuerySet(_ByEntity):
     def active(self):
         return self.filter(is_active=True)
 
-    def with_framework(self):
-        """Baseline, targets and their parts in a fixed number of queries."""
+    def with_targets(self):
+        """Baseline, targets and their parts in a fixed number of queries (what a row of the
+        indicators API shows, with its responsible entity's code)."""
         from .models import Target
 
-        return self.select_related(
-            "plan__entity", "node__level", "baseline", "org_unit", "responsible_entity"
-        ).prefetch_related(
+        return self.select_related("baseline", "responsible_entity").prefetch_related(
             "baseline__parts",
             Prefetch("targets", queryset=Target.objects.prefetch_related("parts")),
         )
+
+    def with_framework(self):
+        """with_targets(), and the plan, entity, result, level and unit pages show."""
+        return self.with_targets().select_related("plan__entity", "node__level", "org_unit")
 
     def for_entry(self, period):
         """Everything a data-entry row shows: baseline, targets, this period's value and the

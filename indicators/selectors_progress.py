@@ -59,17 +59,13 @@ DASHBOARD_CACHE_SECONDS = 3600
 
 
 def dashboard_scope(user, plan):
-    """What of `plan`'s progress `user` reads, as a cache-key part: two users with the same
-    part read the same results and roll-ups (visible_to). A role over the plan's whole entity
-    (or every entity) reads all; a role narrowed to org units reads their indicators (and
-    those no unit owns) and no roll-ups."""
-    from .permissions import READ_ROLES
-    from .querysets import reach
+    """What of `plan`'s progress `user` reads, as a cache-key part (querysets.visibility_key
+    for the plan's entity): a role over the plan's whole entity (or every entity) reads all;
+    a role narrowed to org units reads their indicators (and those no unit owns) and no
+    roll-ups."""
+    from .querysets import visibility_key
 
-    r = reach(user, READ_ROLES)
-    if r.everything or plan.entity_id in r.entity_ids:
-        return "entity"
-    return "units-" + "-".join(str(u) for u in sorted(r.unit_ids))
+    return visibility_key(user, entity_id=plan.entity_id)
 
 
 def plan_summary(plan, user, snapshot):
@@ -202,6 +198,12 @@ def entity_review_status(entity, period, user):
         "waiting": waiting,
         "missing": missing,
         "approved": approved,
+        # Each list's length, known from the counts: no COUNT query again to page them.
+        "sizes": {
+            "waiting": total - counts["missing"] - counts[Status.APPROVED],
+            "missing": counts["missing"],
+            "approved": counts[Status.APPROVED],
+        },
     }
 
 

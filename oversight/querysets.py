@@ -25,6 +25,15 @@ def _scope(user):
     return False, member_entity_ids(user), auditor_body_ids(user)
 
 
+def visibility_key(user):
+    """What of oversight `user` reads (visible_to below), as a cache-key part: users with the
+    same key read the same recommendations and reports (core.cache)."""
+    everything, entity_ids, body_ids = _scope(user)
+    if everything:
+        return "all"
+    return f"e{','.join(map(str, sorted(entity_ids)))};b{','.join(map(str, sorted(body_ids)))}"
+
+
 # CJK punctuation, ideographs and full-width forms.
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 

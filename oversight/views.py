@@ -7,10 +7,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.cache import cached
 from core.exports import export_response
 from core.files import private_download_response
 
@@ -27,6 +30,7 @@ from .models import (
     RecommendationImport,
     Resolution,
 )
+from .querysets import today, visibility_key
 
 PAGE_SIZE = 50
 
@@ -48,22 +52,58 @@ def _recommendations(request):
 
 @login_required
 def recommendation_list(request):
+    """The recommendations the user reads, filtered. Their count, ageing, rows and pages and
+    the filter form with its errors (the cost of the page) are rendered once per filters,
+    language, readers' visibility, day (the ageing counts days) and change (core.cache); the
+    export form with its CSRF token and the page around on every request."""
     _require(permissions.can_view_oversight(request.user))
     filterset = _recommendations(request)
-    qs = filterset.qs
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
+
+    def build():
+        qs = filterset.qs
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
+        table = render_to_string(
+            "oversight/partials/recommendation_table.html",
+            {
+                "request": request,
+                "page": page,
+                "ageing": ageing,
+                "ageing_rows": [
+                    (value, label, ageing.get(value, 0))
+                    for value, label in OverdueBucket.choices
+                    if value != OverdueBucket.NOT_DUE
+                ],
+            },
+        )
+        errors = [(field, " ".join(e)) for field, e in filterset.errors.items()]
+        return {"count": page.paginator.count, "table": table, "errors": errors}
+
+    key = {
+        "scopes": ("oversight", "entities"),
+        "params": (sorted(request.GET.lists()), today().isoformat()),
+        "visibility": visibility_key(request.user),
+    }
+    shared = cached("page:recommendations", build, **key)
     context = {
         "filter": filterset,
-        "page": page,
-        "ageing": ageing,
-        "ageing_rows": [
-            (value, label, ageing.get(value, 0))
-            for value, label in OverdueBucket.choices
-            if value != OverdueBucket.NOT_DUE
-        ],
+        "count": shared["count"],
+        "errors": shared["errors"],
+        "table": mark_safe(shared["table"]),
         "query": request.GET.urlencode(),
     }
+    if not request.htmx:
+        # The form offers the reader's entities, bodies, reports and units (hundreds of
+        # options): rendered once per filters and visibility too.
+        context["filter_form"] = mark_safe(
+            cached(
+                "page:recommendations-form",
+                lambda: render_to_string(
+                    "oversight/partials/recommendation_filter.html", {"filter": filterset}
+                ),
+                **key,
+            )
+        )
     if request.htmx:
         return render(request, "oversight/partials/recommendation_rows.html", context)
     return render(request, "oversight/recommendation_list.html", context)

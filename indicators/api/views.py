@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.cache import CachedListMixin
 from core.exports import api_export_action
 from core.files import private_download_response
 from core.serializers import private_files_action
@@ -39,6 +40,7 @@ from ..models import (
     Target,
     Value,
 )
+from ..querysets import visibility_key
 from .serializers import (
     ApproveSerializer,
     BaselineSerializer,
@@ -151,6 +153,7 @@ class PeriodViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class IndicatorViewSet(
+    CachedListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -161,9 +164,16 @@ class IndicatorViewSet(
 
     filterset_class = IndicatorFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Pages of the list are shared by readers who see the same indicators (core.cache).
+    cache_name = "api:indicators"
+    cache_scopes = ("indicators", "entities")
+
+    def cache_visibility(self):
+        return visibility_key(self.request.user)
 
     def get_queryset(self):
-        return Indicator.objects.visible_to(self.request.user).with_framework()
+        # Only what a row shows: each join costs PostgreSQL planning time on every page.
+        return Indicator.objects.visible_to(self.request.user).with_targets()
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
@@ -282,6 +292,7 @@ class TargetViewSet(_FrameworkValueViewSet):
 
 @extend_schema(responses={200: ValueSerializer, 409: ConflictSerializer})
 class ValueViewSet(
+    CachedListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -295,6 +306,13 @@ class ValueViewSet(
 
     filterset_class = ValueFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Pages of the list are shared by readers who see the same values (core.cache).
+    cache_name = "api:values"
+    cache_scopes = ("indicators", "entities")
+    cache_personal_params = ("needs_action",)
+
+    def cache_visibility(self):
+        return visibility_key(self.request.user)
 
     def get_queryset(self):
         return Value.objects.visible_to(self.request.user).with_related()

@@ -260,6 +260,9 @@ class Indicator(models.Model):
         ordering = ["plan", "order", "code"]
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
+        # A framework's indicators in list order: the lists of one framework (indicators,
+        # values) walk it and stop at the page instead of sorting every row.
+        indexes = [models.Index(fields=["plan", "order", "code"], name="indicator_plan_order")]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="indicator_code_unique_in_plan"),
             models.CheckConstraint(

@@ -4,17 +4,22 @@ for reviewers. Thin: authorise through the visibility querysets, call a selector
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.cache import cached
 from entities.models import Entity
 
 from .. import charts, selectors_progress
 from ..models import Indicator, Node, Plan
 from ..models.progress import OnTrackStatus
 from ..permissions import can_view_entity_dashboard
+from ..querysets import visibility_key
 from ._common import _tree
 
 # Rows in each list of the entity dashboard per page.
@@ -34,29 +39,63 @@ def _visible_plan(request, pk):
     return get_object_or_404(Plan.objects.visible_to(request.user).select_related("entity"), pk=pk)
 
 
+def _progress_scopes():
+    # What the dashboard shows: indicators and their values, computed progress, entities.
+    return ("indicators", "progress", "entities")
+
+
 @login_required
 def plan_progress(request, pk):
     """Per pillar, goal and principle: counts per status and the share progressing. Each
     node's indicators (a bullet chart, baseline → latest → target, and a trend mark each) load
     as their section scrolls into view (plan_progress_section); without JavaScript a link
-    shows one node's indicators in the page (?node=)."""
+    shows one node's indicators in the page (?node=).
+
+    The tree (the cost of the page) is rendered once per plan, ?node=, language, readers'
+    visibility (selectors_progress.dashboard_scope) and change (core.cache); the page around
+    it — links that depend on the reader, the export form with its CSRF token — on every
+    request."""
     plan = _visible_plan(request, pk)
     node = request.GET.get("node", "")
-    data = selectors_progress.plan_dashboard(
-        plan, request.user, node_ids=[int(node)] if node.isdigit() else []
+    node_ids = [int(node)] if node.isdigit() else []
+
+    def build():
+        data = selectors_progress.plan_dashboard(plan, request.user, node_ids=node_ids)
+        _with_charts(data["nodes"])
+        snapshot = data["snapshot"]
+        tree = render_to_string(
+            "indicators/progress/tree.html",
+            {
+                "plan": plan,
+                "nodes": _tree(data["nodes"]),
+                "plan_rollup": data["plan_rollup"],
+                "status_colours": [
+                    (value, label, charts.STATUS_COLOURS[value])
+                    for value, label in OnTrackStatus.choices
+                ],
+            },
+        )
+        return {
+            "has_snapshot": snapshot is not None,
+            "finished_at": snapshot.finished_at if snapshot else None,
+            "year": data["year"],
+            "tree": tree,
+        }
+
+    shared = cached(
+        "page:plan-progress",
+        build,
+        scopes=_progress_scopes(),
+        params=(plan.pk, tuple(node_ids)),
+        visibility=selectors_progress.dashboard_scope(request.user, plan),
     )
-    _with_charts(data["nodes"])
     return render(
         request,
         "indicators/progress/plan.html",
         {
-            **data,
+            **shared,
+            "tree": mark_safe(shared["tree"]),
             "plan": plan,
-            "nodes": _tree(data["nodes"]),
-            "status_colours": [
-                (value, label, charts.STATUS_COLOURS[value])
-                for value, label in OnTrackStatus.choices
-            ],
             "can_see_entity_dashboard": can_view_entity_dashboard(request.user, plan.entity),
         },
     )
@@ -65,16 +104,28 @@ def plan_progress(request, pk):
 @login_required
 def plan_progress_section(request, pk, node_id):
     """One node's indicators on the plan dashboard (an htmx fragment); a browser that asks
-    for it as a page is sent to the dashboard with that node's indicators shown."""
+    for it as a page is sent to the dashboard with that node's indicators shown. The
+    fragment is shared like the dashboard's tree (core.cache)."""
     plan = _visible_plan(request, pk)
     node = get_object_or_404(Node.objects.filter(plan=plan), pk=node_id)
     if not request.htmx:
         url = reverse("indicators:plan-progress", args=[plan.pk])
         return redirect(f"{url}?node={node.pk}#node-{node.pk}")
-    data = selectors_progress.plan_dashboard(plan, request.user, node_ids=[node.pk])
-    shown = next(n for n in data["nodes"] if n.pk == node.pk)
-    _with_charts([shown])
-    return render(request, "indicators/progress/section.html", {"node": shown, "plan": plan})
+
+    def build():
+        data = selectors_progress.plan_dashboard(plan, request.user, node_ids=[node.pk])
+        shown = next(n for n in data["nodes"] if n.pk == node.pk)
+        _with_charts([shown])
+        return render_to_string("indicators/progress/section.html", {"node": shown, "plan": plan})
+
+    html = cached(
+        "page:plan-progress-section",
+        build,
+        scopes=_progress_scopes(),
+        params=(plan.pk, node.pk),
+        visibility=selectors_progress.dashboard_scope(request.user, plan),
+    )
+    return HttpResponse(html)
 
 
 @login_required
@@ -111,10 +162,28 @@ def entity_dashboard(request, code):
         period = (started or periods or [None])[0]
     context = {"entity": entity, "periods": periods, "period": period}
     if period is not None:
-        context.update(selectors_progress.entity_review_status(entity, period, request.user))
-        # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
-        for name in ("waiting", "missing", "approved"):
-            context[name] = Paginator(context[name], ENTITY_DASHBOARD_PAGE_SIZE).get_page(
-                request.GET.get(f"{name}_page")
+        lists = ("waiting", "missing", "approved")
+        pages = {f"{name}_page": request.GET.get(f"{name}_page") for name in lists}
+
+        def build():
+            status = selectors_progress.entity_review_status(entity, period, request.user)
+            # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
+            for name in lists:
+                paginator = Paginator(status[name], ENTITY_DASHBOARD_PAGE_SIZE)
+                paginator.count = status["sizes"][name]  # known: Paginator need not count again
+                status[name] = paginator.get_page(pages[f"{name}_page"])
+            status["request"] = request  # the pages' links keep the other parameters
+            return render_to_string("indicators/progress/entity_status.html", status)
+
+        # The counts and lists are the same for every reader who reads the same indicators:
+        # rendered once per entity, period, pages, language and change (core.cache).
+        context["status"] = mark_safe(
+            cached(
+                "page:entity-dashboard",
+                build,
+                scopes=("indicators", "entities"),
+                params=(entity.pk, period.pk, sorted(request.GET.lists())),
+                visibility=visibility_key(request.user, entity_id=entity.pk),
             )
+        )
     return render(request, "indicators/progress/entity.html", context)

@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.cache import CachedListMixin
 from core.exports import api_export_action
 from core.serializers import private_files_action
 
@@ -29,6 +30,7 @@ from ..models import (
     RecommendationImport,
     Resolution,
 )
+from ..querysets import today, visibility_key
 from ..views import evidence_response
 from .serializers import (
     AcceptClosureSerializer,
@@ -85,6 +87,7 @@ class ReportViewSet(
 
 
 class RecommendationViewSet(
+    CachedListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -98,6 +101,16 @@ class RecommendationViewSet(
 
     filterset_class = RecommendationFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
+    # Pages of the list are shared by readers who see the same recommendations (core.cache);
+    # their ageing counts days, so a new day is a new entry.
+    cache_name = "api:recommendations"
+    cache_scopes = ("oversight", "entities")
+
+    def cache_visibility(self):
+        return visibility_key(self.request.user)
+
+    def cache_params(self):
+        return (*super().cache_params(), today().isoformat())
 
     def get_queryset(self):
         qs = (

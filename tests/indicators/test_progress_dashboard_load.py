@@ -117,3 +117,34 @@ def test_entity_dashboard_lists_come_in_pages(
     assert second.count("data-waiting=") == 3 and 'data-waiting="W052"' in second
     # The period chosen is kept when paging.
     assert f"period={period.pk}" in second
+
+
+def test_entity_dashboard_queries_do_not_grow_and_each_list_pages_by_its_count(
+    client, plan, period, officer, reviewer, django_assert_max_num_queries
+):
+    """The lists' lengths come from the counts (no COUNT each): with more rows of every kind
+    no more queries, and each list has as many pages as its count says."""
+    url = f"/indicators/entities/UNOPS/dashboard/?period={period.pk}"
+    client.force_login(reviewer)
+
+    def rows(start, n):
+        for i in range(start, start + n):
+            IndicatorFactory(plan=plan, code=f"M{i:03d}", order=i)  # missing
+            waiting = IndicatorFactory(plan=plan, code=f"W{i:03d}", order=i)
+            value_in(waiting, period, Status.SUBMITTED, officer=officer)
+            done = IndicatorFactory(plan=plan, code=f"A{i:03d}", order=i)
+            value_in(done, period, Status.APPROVED, officer=officer, reviewer=reviewer)
+
+    rows(0, 2)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(url).status_code == 200
+    rows(2, 50)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("waiting", "missing", "approved"):  # 52 rows each: 50, then 2
+        assert html.count(f"data-{name}=") == 50 and f"{name}_page=2" in html, name
+        last = client.get(f"{url}&{name}_page=2")
+        assert last.status_code == 200
+        assert last.content.decode().count(f"data-{name}=") == 2, name

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from core.cache import bump
 from oversight.choices import ReviewState, Status
 from oversight.models import Comment, Evidence, Recommendation
 from tests.oversight.conftest import PDF
@@ -48,10 +49,13 @@ def test_list_page_query_count(client, auditor, oios, unops, django_assert_max_n
     with django_assert_max_num_queries(20) as few:
         assert client.get("/oversight/recommendations/").status_code == 200
     RecommendationFactory.create_batch(60, report=report, entity=unops)
+    # Factories write without a service: move the shared cache on as a service would, so
+    # that the page is built again (the count of a build must not grow with the rows).
+    bump()
     with django_assert_max_num_queries(len(few.captured_queries)):
         r = client.get("/oversight/recommendations/")
     assert r.status_code == 200
-    assert r.context["page"].paginator.count == 63
+    assert r.context["count"] == 63
 
 
 def test_detail_page_query_count(client, auditor, rec, reviewer, django_assert_max_num_queries):

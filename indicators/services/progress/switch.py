@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import event_record
 from core import phases
+from core.cache import bump_for_write
 from core.copy import BINARY_HEADER, BINARY_TRAILER
 from core.jobs import job_claim
 
@@ -134,6 +135,8 @@ def _fold_in(snapshot, indicator_ids):
     snapshot.updated_at = timezone.now()
     snapshot.result_count = ProgressResult.objects.filter(snapshot=snapshot).count()
     snapshot.save(update_fields=["updated_at", "result_count"])
+    # Not an audited write: pages showing progress read the change at once (core.cache).
+    bump_for_write("progress")
 
 
 # One full run at a time, and none beside an incremental one: a full run holds this advisory
@@ -272,6 +275,7 @@ def progress_compute_full(*, actor=None, as_of=None, tolerance=None, snapshot=No
             snapshot.result_count = count
             snapshot.finished_at = timezone.now()
             snapshot.save()
+            bump_for_write("progress")
         phases.stop("attach, fold in, switch, commit")
     except Exception as exc:
         if writer is not None:
