@@ -25,8 +25,8 @@ from entities import services as entity_services
 from entities.choices import EntityType, Role
 from entities.models import Entity
 from indicators import services as indicator_services
-from indicators.choices import Direction, PlanKind, TargetKind, ValueKind
-from indicators.models import Value
+from indicators.choices import Direction, PlanKind, Status, TargetKind, ValueKind
+from indicators.demo import enter_new_values
 
 from . import parser, services
 from .choices import Derivation, GroupKind
@@ -144,15 +144,10 @@ def _period(plan, year, actor=None):
     )
 
 
-def _approved(indicator, period, data, officer, reviewer):
-    """Enter, submit and approve a value (skipped when it is already there)."""
-    if Value.objects.filter(indicator=indicator, period=period).exists():
-        return
-    value = indicator_services.value_save(
-        indicator=indicator, period=period, data=data, actor=officer
-    )
-    value = indicator_services.value_submit(value=value, actor=officer)
-    indicator_services.value_approve(value=value, actor=reviewer)
+def _approved(indicator, period, data):
+    """A value to enter, submit and approve (indicators.demo.enter_new_values skips those
+    already there)."""
+    return {"indicator": indicator, "period": period, "data": data, "status": Status.APPROVED}
 
 
 @transaction.atomic
@@ -207,7 +202,7 @@ def load_funding_compact():
         illustrative_note_en=ILLUSTRATIVE_EN,
         illustrative_note_zh=ILLUSTRATIVE_ZH,
     )
-    groups, commitments = {}, {}
+    groups, commitments, value_rows = {}, {}, []
     for order, (kind, (prefix, en, zh, published)) in enumerate(GROUPS.items()):
         node = indicator_services.node_upsert(
             plan=plan,
@@ -250,7 +245,13 @@ def load_funding_compact():
                 table_label_zh=table_zh,
             )
         commitment = commitments[(group.kind, number)]
-        _load_indicator(plan, commitment, item, order, periods, officer, reviewer)
+        row = _load_indicator(plan, commitment, item, order, periods)
+        if row:
+            value_rows.append(row)
+    # Every published value and every entity report, entered and approved at once (the
+    # published periods are open until the next step closes them).
+    value_rows += _entity_reports(compact)
+    enter_new_values(value_rows, officer, reviewer)
     # The published figures are a closed record: the compact's own periods take no entries,
     # so a derived value can never be typed in beside the one computed from entity reports
     # (the indicators services refuse entries in a closed period).
@@ -261,12 +262,13 @@ def load_funding_compact():
             actor=reviewer,
             reason="Published figures: entries closed after loading",
         )
-    _load_entity_reports(compact, officer, reviewer)
     services.compact_aggregate(compact=compact)
     return compact
 
 
-def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
+def _load_indicator(plan, commitment, item, order, periods):
+    """The indicator, its baseline, target and compact row; returns its latest value's row
+    (None when the value is derived from the entity reports)."""
     kind = _kind(item["baseline"])
     parsed = {f: parser.parse(item[f]["raw"]) for f in ("baseline", "target", "latest")}
     for f in ("baseline", "target"):
@@ -327,14 +329,14 @@ def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
         is_illustrative=derivation != Derivation.NONE,
     )
     if derivation != Derivation.NONE:
-        return  # its latest value is derived from the entity reports, never typed in
+        return None  # its latest value is derived from the entity reports, never typed in
     latest = parsed["latest"]
     data = typed(latest, indicator)
     notes = [f"{f['marker']}: {f['en']}" for f in footnotes if f.get("applies_to") == "latest"]
     if notes:
         data["footnote"] = " ".join(notes)
     year = latest.year or max(periods)  # "2020 年推出方法 a" carries no year: the report's
-    _approved(indicator, periods[year], data, officer, reviewer)
+    return _approved(indicator, periods[year], data)
 
 
 def _check_transcription(item, figure, published):
@@ -398,7 +400,9 @@ def _report_plan(entity, source_code, value_kind):
     return indicator, periods
 
 
-def _load_entity_reports(compact, officer, reviewer):
+def _entity_reports(compact):
+    """The entity reports' plans, and the rows of their values."""
+    rows = []
     entities = table1_entities()
     # UN 6.1: yes/no per entity and year.
     reporters = entities[:UN61_REPORTERS]
@@ -406,20 +410,20 @@ def _load_entity_reports(compact, officer, reviewer):
     for entity in reporters:
         indicator, periods = _report_plan(entity, "UN 6.1", ValueKind.YES_NO)
         if entity.code == "UNOPS":
-            _approved(
-                indicator,
-                periods[2018],
-                {
-                    "is_missing": True,
-                    "footnote": "No Executive Board session on funding in 2018 (illustrative).",
-                },
-                officer,
-                reviewer,
+            rows.append(
+                _approved(
+                    indicator,
+                    periods[2018],
+                    {
+                        "is_missing": True,
+                        "footnote": "No Executive Board session on funding in 2018 (illustrative).",
+                    },
+                )
             )
             continue
         rank = others.index(entity)
         for year, yes in UN61_YES.items():
-            _approved(indicator, periods[year], {"bool_value": rank < yes}, officer, reviewer)
+            rows.append(_approved(indicator, periods[year], {"bool_value": rank < yes}))
     # UN 3.1: counts of core contributors; entity i increases in 2017 iff i < 26, in 2018 iff
     # i >= 12 (27 of 39), else it stays level.
     for i, entity in enumerate(entities):
@@ -429,9 +433,8 @@ def _load_entity_reports(compact, officer, reviewer):
         up_2018 = i >= len(entities) - UN31_INCREASES[2018]
         counts[2018] = counts[2017] + (2 if up_2018 else 0)
         for year, count in counts.items():
-            _approved(
-                indicator, periods[year], {"numeric_value": Decimal(count)}, officer, reviewer
-            )
+            rows.append(_approved(indicator, periods[year], {"numeric_value": Decimal(count)}))
+    return rows
 
 
 # The demo loader (load_demo) runs each app's demo.load() after those it names here.

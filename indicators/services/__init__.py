@@ -41,6 +41,7 @@ from .values import (
     value_save,
     value_submit,
     values_bulk_transition,
+    values_enter_through_workflow,
     values_save,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "value_check",
     "values_save",
     "values_bulk_transition",
+    "values_enter_through_workflow",
     "BULK_LIMIT",
     "indicator_kinds_have_parts",
     "value_save",
