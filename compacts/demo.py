@@ -396,44 +396,53 @@ def _report_plan(entity, source_code, value_kind):
             "is_illustrative": True,
         },
     )
-    periods = {year: _period(plan, year) for year in YEARS}
-    return indicator, periods
+    return indicator
 
 
 def _entity_reports(compact):
-    """The entity reports' plans, and the rows of their values."""
-    rows = []
+    """The entity reports' plans (their periods written at once), and the rows of their
+    values."""
     entities = table1_entities()
-    # UN 6.1: yes/no per entity and year.
-    reporters = entities[:UN61_REPORTERS]
-    others = [e for e in reporters if e.code != "UNOPS"]
-    for entity in reporters:
-        indicator, periods = _report_plan(entity, "UN 6.1", ValueKind.YES_NO)
+    # UN 6.1: yes/no per entity and year, by the first 22 entities.
+    un61 = [(e, _report_plan(e, "UN 6.1", ValueKind.YES_NO)) for e in entities[:UN61_REPORTERS]]
+    un31 = [(e, _report_plan(e, "UN 3.1", ValueKind.NUMBER)) for e in entities]
+    plans = {i.plan_id: i.plan for _e, i in un61 + un31}
+    periods = indicator_services.periods_upsert_many(
+        rows=[
+            {
+                "plan": plan,
+                "label": str(year),
+                "start_date": date(year, 1, 1),
+                "end_date": date(year, 12, 31),
+            }
+            for plan in plans.values()
+            for year in YEARS
+        ],
+        actor=None,
+    )
+
+    def approved(indicator, year, data):
+        return _approved(indicator, periods[(indicator.plan_id, str(year))], data)
+
+    rows = []
+    others = [e for e, _i in un61 if e.code != "UNOPS"]
+    for entity, indicator in un61:
         if entity.code == "UNOPS":
-            rows.append(
-                _approved(
-                    indicator,
-                    periods[2018],
-                    {
-                        "is_missing": True,
-                        "footnote": "No Executive Board session on funding in 2018 (illustrative).",
-                    },
-                )
-            )
+            footnote = "No Executive Board session on funding in 2018 (illustrative)."
+            rows.append(approved(indicator, 2018, {"is_missing": True, "footnote": footnote}))
             continue
         rank = others.index(entity)
         for year, yes in UN61_YES.items():
-            rows.append(_approved(indicator, periods[year], {"bool_value": rank < yes}))
+            rows.append(approved(indicator, year, {"bool_value": rank < yes}))
     # UN 3.1: counts of core contributors; entity i increases in 2017 iff i < 26, in 2018 iff
     # i >= 12 (27 of 39), else it stays level.
-    for i, entity in enumerate(entities):
-        indicator, periods = _report_plan(entity, "UN 3.1", ValueKind.NUMBER)
+    for i, (_entity, indicator) in enumerate(un31):
         counts = {2016: 20 + i}
         counts[2017] = counts[2016] + (1 + i % 3 if i < UN31_INCREASES[2017] else 0)
         up_2018 = i >= len(entities) - UN31_INCREASES[2018]
         counts[2018] = counts[2017] + (2 if up_2018 else 0)
         for year, count in counts.items():
-            rows.append(_approved(indicator, periods[year], {"numeric_value": Decimal(count)}))
+            rows.append(approved(indicator, year, {"numeric_value": Decimal(count)}))
     return rows
 
 

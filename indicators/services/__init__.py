@@ -19,6 +19,7 @@ from .framework import (
     node_upsert,
     period_set_closed,
     period_upsert,
+    periods_upsert_many,
     plan_upsert,
     target_set,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "level_upsert",
     "node_upsert",
     "period_upsert",
+    "periods_upsert_many",
     "period_set_closed",
     "indicator_save",
     "baseline_set",

@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import event_record
+from audit.services import event_record, events_record_many
+from core.bulk import history_context
 
 from .. import permissions
 from ..choices import Status, TargetKind
@@ -123,6 +124,42 @@ def period_upsert(*, plan, label, actor, **fields):
             payload={k: str(v) for k, v in changed.items()},
         )
     return period
+
+
+@transaction.atomic
+def periods_upsert_many(*, rows, actor):
+    """period_upsert for many periods of many frameworks at once (the demo's entity reports):
+    rows [{"plan", "label", **fields}]. New periods are written with one INSERT and one
+    audit event each (their dates are checked by the database's constraints); an existing
+    period whose fields changed goes through period_upsert; an unchanged one is not written.
+    Returns {(plan id, label): period}."""
+    plans = {row["plan"].pk: row["plan"] for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    found = {(p.plan_id, p.label): p for p in ReportingPeriod.objects.filter(plan__in=plans)}
+    result, created = {}, []
+    for row in rows:
+        fields = dict(row)
+        plan, label = fields.pop("plan"), fields.pop("label")
+        key = (plan.pk, label)
+        period = found.get(key) or result.get(key)
+        if period is None:
+            period = ReportingPeriod(plan=plan, label=label, **fields)
+            period.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
+            created.append(period)
+        elif _changed(period, fields):
+            period = period_upsert(plan=plan, label=label, actor=actor, **fields)
+        result[key] = period
+    history_context(user=getattr(actor, "pk", None), service=True)
+    ReportingPeriod.objects.bulk_create(created, batch_size=2000)
+    events_record_many(
+        actor=actor,
+        events=(
+            {"action": "period.created", "target": p, "entity_id": p.plan.entity_id}
+            for p in created
+        ),
+    )
+    return result
 
 
 @transaction.atomic
