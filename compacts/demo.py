@@ -202,7 +202,7 @@ def load_funding_compact():
         illustrative_note_en=ILLUSTRATIVE_EN,
         illustrative_note_zh=ILLUSTRATIVE_ZH,
     )
-    groups, commitments, value_rows = {}, {}, []
+    groups, commitments, value_rows, targets = {}, {}, [], []
     for order, (kind, (prefix, en, zh, published)) in enumerate(GROUPS.items()):
         node = indicator_services.node_upsert(
             plan=plan,
@@ -245,9 +245,10 @@ def load_funding_compact():
                 table_label_zh=table_zh,
             )
         commitment = commitments[(group.kind, number)]
-        row = _load_indicator(plan, commitment, item, order, periods)
+        row = _load_indicator(plan, commitment, item, order, periods, targets)
         if row:
             value_rows.append(row)
+    indicator_services.targets_set_many(rows=targets, actor=None)
     # Every published value and every entity report, entered and approved at once (the
     # published periods are open until the next step closes them).
     value_rows += _entity_reports(compact)
@@ -266,9 +267,10 @@ def load_funding_compact():
     return compact
 
 
-def _load_indicator(plan, commitment, item, order, periods):
-    """The indicator, its baseline, target and compact row; returns its latest value's row
-    (None when the value is derived from the entity reports)."""
+def _load_indicator(plan, commitment, item, order, periods, targets):
+    """The indicator, its baseline and compact row (its end target added to `targets`);
+    returns its latest value's row (None when the value is derived from the entity
+    reports)."""
     kind = _kind(item["baseline"])
     parsed = {f: parser.parse(item[f]["raw"]) for f in ("baseline", "target", "latest")}
     for f in ("baseline", "target"):
@@ -305,12 +307,13 @@ def _load_indicator(plan, commitment, item, order, periods):
             "period_end": date(baseline.year, 12, 31),
         },
     )
-    indicator_services.target_set(
-        indicator=indicator,
-        year=parsed["target"].year,
-        actor=None,
-        data=typed(parsed["target"], indicator),
-        target_kind=TargetKind.END,
+    targets.append(
+        {
+            "indicator": indicator,
+            "year": parsed["target"].year,
+            "data": typed(parsed["target"], indicator),
+            "target_kind": TargetKind.END,
+        }
     )
     footnotes = item.get("footnotes", [])
     services.compact_indicator_upsert(

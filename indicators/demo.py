@@ -163,7 +163,7 @@ def load_unops_plan():
         for goal in goals_by_pillar[pillar["code"]]
         for principle in goal["principles"]
     }
-    value_rows = []
+    value_rows, target_rows = [], []
     for i, item in enumerate(annex["indicators"], start=1):
         kind = item["kind"]
         indicator = services.indicator_save(
@@ -210,21 +210,24 @@ def load_unops_plan():
         for year in (2026, 2027, 2028):
             raw = _milestone(kind, item["baseline_2025"], item["target_2029"], (year - 2025) / 4)
             if raw is not None:
-                services.target_set(
-                    indicator=indicator,
-                    year=year,
-                    actor=None,
-                    data=_typed(kind, raw, decimals, currency),
+                target_rows.append(
+                    {
+                        "indicator": indicator,
+                        "year": year,
+                        "data": _typed(kind, raw, decimals, currency),
+                    }
                 )
-        services.target_set(
-            indicator=indicator,
-            year=2029,
-            actor=None,
-            target_kind=TargetKind.END,
-            data=_typed(kind, item["target_2029"], decimals, currency),
+        target_rows.append(
+            {
+                "indicator": indicator,
+                "year": 2029,
+                "target_kind": TargetKind.END,
+                "data": _typed(kind, item["target_2029"], decimals, currency),
+            }
         )
         if officer and reviewer:
             value_rows.append(_demo_value(indicator, p2026, item, reviewer))
+    services.targets_set_many(rows=target_rows, actor=None)
     enter_new_values(value_rows, officer, reviewer)
     return plan
 

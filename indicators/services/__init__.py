@@ -22,6 +22,7 @@ from .framework import (
     periods_upsert_many,
     plan_upsert,
     target_set,
+    targets_set_many,
 )
 from .imports import (
     import_commit,
@@ -57,6 +58,7 @@ __all__ = [
     "indicator_save",
     "baseline_set",
     "target_set",
+    "targets_set_many",
     "INDICATOR_FIELDS",
     "value_check",
     "values_save",

@@ -29,6 +29,7 @@ from ._common import (
     _save,
     _write_parts,
     recompute_progress_after_commit,
+    recompute_progress_after_commit_many,
 )
 
 # --- the framework ----------------------------------------------------------------------------
@@ -300,3 +301,72 @@ def target_set(*, indicator, year, actor, data, target_kind=TargetKind.MILESTONE
     recompute_progress_after_commit(indicator.pk)
     send_values_changed_on_commit([indicator.pk])
     return target
+
+
+@transaction.atomic
+def targets_set_many(*, rows, actor):
+    """target_set for many targets of many indicators at once (the demo frameworks): rows
+    [{"indicator", "year", "data", "target_kind" (a milestone without one)}]. New targets are
+    written with one INSERT (their parts with another) and one audit event each, their
+    columns checked by the database's constraints; an existing target goes through
+    target_set (which writes it only when it changed). Returns the targets, in row order."""
+    plans = {row["indicator"].plan_id: row["indicator"].plan for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    indicator_ids = {row["indicator"].pk for row in rows}
+    found = {
+        (t.indicator_id, t.year): t for t in Target.objects.filter(indicator_id__in=indicator_ids)
+    }
+    ends = {i for (i, _y), t in found.items() if t.target_kind == TargetKind.END}
+    result, created = [], []
+    for row in rows:
+        indicator, year = row["indicator"], row["year"]
+        target_kind = row.get("target_kind", TargetKind.MILESTONE)
+        if (indicator.pk, year) in found:
+            result.append(
+                target_set(
+                    indicator=indicator,
+                    year=year,
+                    actor=actor,
+                    data=row["data"],
+                    target_kind=target_kind,
+                )
+            )
+            continue
+        if target_kind == TargetKind.END:
+            if indicator.pk in ends:
+                raise ValidationError(
+                    {"target_kind": _("The indicator already has an end target.")}
+                )
+            ends.add(indicator.pk)
+        target = Target(indicator=indicator, year=year, target_kind=target_kind)
+        parts = _apply_typed(target, indicator, row["data"])
+        target._prepared_parts = parts
+        target.full_clean(exclude=["indicator"], validate_unique=False, validate_constraints=False)
+        found[(indicator.pk, year)] = target
+        created.append((target, parts))
+        result.append(target)
+    history_context(user=getattr(actor, "pk", None), service=True)
+    Target.objects.bulk_create([t for t, _p in created], batch_size=2000)
+    _write_parts("target", [(t, p) for t, p in created if p])
+    events_record_many(
+        actor=actor,
+        events=(
+            {
+                "action": "target.set",
+                "target": t,
+                "entity_id": t.indicator.plan.entity_id,
+                "payload": {
+                    "old": None,
+                    "new": snapshot(t, p),
+                    "year": t.year,
+                    "target_kind": t.target_kind,
+                },
+            }
+            for t, p in created
+        ),
+    )
+    changed = sorted({t.indicator_id for t, _p in created})
+    recompute_progress_after_commit_many(changed)
+    send_values_changed_on_commit(changed)
+    return result

@@ -28,6 +28,7 @@ from ._common import (
     _save,
     _write_parts,
     recompute_progress_after_commit,
+    recompute_progress_after_commit_many,
 )
 
 # --- values -----------------------------------------------------------------------------------
@@ -426,16 +427,9 @@ def values_enter_through_workflow(*, rows, officer, reviewer):
             for v in deciding:
                 v.return_reason = _require_reason(wanted[v.pk].get("reason"))
         _step(deciding, status, reviewer, entity_of, reviewed_by=reviewer)
-    approved = [v.indicator_id for v in values if v.status == Status.APPROVED]
-    if approved:
-        from ..tasks import recompute_indicator_progress
-        from .progress.switch import progress_mark
-
-        progress_mark(approved)
-        for indicator_id in sorted(set(approved)):
-            transaction.on_commit(
-                lambda i=indicator_id: recompute_indicator_progress.delay(i), robust=True
-            )
+    recompute_progress_after_commit_many(
+        v.indicator_id for v in values if v.status == Status.APPROVED
+    )
     decided = [v.indicator_id for v in values if v.status in (Status.APPROVED, Status.RETURNED)]
     if decided:
         send_values_changed_on_commit(decided)
