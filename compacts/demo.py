@@ -202,7 +202,7 @@ def load_funding_compact():
         illustrative_note_en=ILLUSTRATIVE_EN,
         illustrative_note_zh=ILLUSTRATIVE_ZH,
     )
-    groups, commitments, value_rows, targets = {}, {}, [], []
+    groups, commitments, value_rows, baselines, targets = {}, {}, [], [], []
     for order, (kind, (prefix, en, zh, published)) in enumerate(GROUPS.items()):
         node = indicator_services.node_upsert(
             plan=plan,
@@ -245,9 +245,10 @@ def load_funding_compact():
                 table_label_zh=table_zh,
             )
         commitment = commitments[(group.kind, number)]
-        row = _load_indicator(plan, commitment, item, order, periods, targets)
+        row = _load_indicator(plan, commitment, item, order, periods, baselines, targets)
         if row:
             value_rows.append(row)
+    indicator_services.baselines_set_many(rows=baselines, actor=None)
     indicator_services.targets_set_many(rows=targets, actor=None)
     # Every published value and every entity report, entered and approved at once (the
     # published periods are open until the next step closes them).
@@ -267,10 +268,10 @@ def load_funding_compact():
     return compact
 
 
-def _load_indicator(plan, commitment, item, order, periods, targets):
-    """The indicator, its baseline and compact row (its end target added to `targets`);
-    returns its latest value's row (None when the value is derived from the entity
-    reports)."""
+def _load_indicator(plan, commitment, item, order, periods, baselines, targets):
+    """The indicator and its compact row (its baseline and end target added to `baselines`
+    and `targets`); returns its latest value's row (None when the value is derived from the
+    entity reports)."""
     kind = _kind(item["baseline"])
     parsed = {f: parser.parse(item[f]["raw"]) for f in ("baseline", "target", "latest")}
     for f in ("baseline", "target"):
@@ -298,14 +299,15 @@ def _load_indicator(plan, commitment, item, order, periods, targets):
         },
     )
     baseline = parsed["baseline"]
-    indicator_services.baseline_set(
-        indicator=indicator,
-        actor=None,
-        data={
-            **typed(baseline, indicator),
-            "period_start": date(baseline.year, 1, 1),
-            "period_end": date(baseline.year, 12, 31),
-        },
+    baselines.append(
+        {
+            "indicator": indicator,
+            "data": {
+                **typed(baseline, indicator),
+                "period_start": date(baseline.year, 1, 1),
+                "period_end": date(baseline.year, 12, 31),
+            },
+        }
     )
     targets.append(
         {

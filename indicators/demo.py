@@ -163,7 +163,7 @@ def load_unops_plan():
         for goal in goals_by_pillar[pillar["code"]]
         for principle in goal["principles"]
     }
-    value_rows, target_rows = [], []
+    value_rows, target_rows, baseline_rows = [], [], []
     for i, item in enumerate(annex["indicators"], start=1):
         kind = item["kind"]
         indicator = services.indicator_save(
@@ -197,15 +197,16 @@ def load_unops_plan():
             },
         )
         decimals, currency = indicator.decimals, indicator.currency
-        services.baseline_set(
-            indicator=indicator,
-            actor=None,
-            data={
-                **_typed(kind, item["baseline_2025"], decimals, currency),
-                "period_start": date(2025, 1, 1),
-                "period_end": date(2025, 12, 31),
-                "source": "Illustrative",
-            },
+        baseline_rows.append(
+            {
+                "indicator": indicator,
+                "data": {
+                    **_typed(kind, item["baseline_2025"], decimals, currency),
+                    "period_start": date(2025, 1, 1),
+                    "period_end": date(2025, 12, 31),
+                    "source": "Illustrative",
+                },
+            }
         )
         for year in (2026, 2027, 2028):
             raw = _milestone(kind, item["baseline_2025"], item["target_2029"], (year - 2025) / 4)
@@ -227,6 +228,7 @@ def load_unops_plan():
         )
         if officer and reviewer:
             value_rows.append(_demo_value(indicator, p2026, item, reviewer))
+    services.baselines_set_many(rows=baseline_rows, actor=None)
     services.targets_set_many(rows=target_rows, actor=None)
     enter_new_values(value_rows, officer, reviewer)
     return plan

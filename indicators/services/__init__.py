@@ -14,6 +14,7 @@ from .evidence import (
 from .framework import (
     INDICATOR_FIELDS,
     baseline_set,
+    baselines_set_many,
     indicator_save,
     level_upsert,
     node_upsert,
@@ -57,6 +58,7 @@ __all__ = [
     "period_set_closed",
     "indicator_save",
     "baseline_set",
+    "baselines_set_many",
     "target_set",
     "targets_set_many",
     "INDICATOR_FIELDS",

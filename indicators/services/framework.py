@@ -370,3 +370,54 @@ def targets_set_many(*, rows, actor):
     recompute_progress_after_commit_many(changed)
     send_values_changed_on_commit(changed)
     return result
+
+
+@transaction.atomic
+def baselines_set_many(*, rows, actor):
+    """baseline_set for many indicators at once (the demo frameworks): rows [{"indicator",
+    "data"}]. New baselines are written with one INSERT (their parts with another) and one
+    audit event each, their columns checked by the database's constraints; an indicator that
+    has one goes through baseline_set (which writes it only when it changed). Returns the
+    baselines, in row order."""
+    plans = {row["indicator"].plan_id: row["indicator"].plan for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    ids = [row["indicator"].pk for row in rows]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("An indicator appears twice."))
+    has = set(Baseline.objects.filter(indicator_id__in=ids).values_list("indicator", flat=True))
+    result, created = [], []
+    for row in rows:
+        indicator, data = row["indicator"], row["data"]
+        if indicator.pk in has:
+            result.append(baseline_set(indicator=indicator, actor=actor, data=data))
+            continue
+        baseline = Baseline(indicator=indicator)
+        parts = _apply_typed(baseline, indicator, data)
+        baseline.period_start = data.get("period_start")
+        baseline.period_end = data.get("period_end")
+        baseline._prepared_parts = parts
+        baseline.full_clean(
+            exclude=["indicator"], validate_unique=False, validate_constraints=False
+        )
+        created.append((baseline, parts))
+        result.append(baseline)
+    history_context(user=getattr(actor, "pk", None), service=True)
+    Baseline.objects.bulk_create([b for b, _p in created], batch_size=2000)
+    _write_parts("baseline", [(b, p) for b, p in created if p])
+    events_record_many(
+        actor=actor,
+        events=(
+            {
+                "action": "baseline.set",
+                "target": b,
+                "entity_id": b.indicator.plan.entity_id,
+                "payload": {"old": None, "new": snapshot(b, p), "period": [str(b.period_start)]},
+            }
+            for b, p in created
+        ),
+    )
+    changed = sorted({b.indicator_id for b, _p in created})
+    recompute_progress_after_commit_many(changed)
+    send_values_changed_on_commit(changed)
+    return result
