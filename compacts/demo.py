@@ -25,8 +25,8 @@ from entities import services as entity_services
 from entities.choices import EntityType, Role
 from entities.models import Entity
 from indicators import services as indicator_services
-from indicators.choices import Direction, PlanKind, TargetKind, ValueKind
-from indicators.models import Value
+from indicators.choices import Direction, PlanKind, Status, TargetKind, ValueKind
+from indicators.demo import enter_new_values
 
 from . import parser, services
 from .choices import Derivation, GroupKind
@@ -144,15 +144,10 @@ def _period(plan, year, actor=None):
     )
 
 
-def _approved(indicator, period, data, officer, reviewer):
-    """Enter, submit and approve a value (skipped when it is already there)."""
-    if Value.objects.filter(indicator=indicator, period=period).exists():
-        return
-    value = indicator_services.value_save(
-        indicator=indicator, period=period, data=data, actor=officer
-    )
-    value = indicator_services.value_submit(value=value, actor=officer)
-    indicator_services.value_approve(value=value, actor=reviewer)
+def _approved(indicator, period, data):
+    """A value to enter, submit and approve (indicators.demo.enter_new_values skips those
+    already there)."""
+    return {"indicator": indicator, "period": period, "data": data, "status": Status.APPROVED}
 
 
 @transaction.atomic
@@ -207,7 +202,7 @@ def load_funding_compact():
         illustrative_note_en=ILLUSTRATIVE_EN,
         illustrative_note_zh=ILLUSTRATIVE_ZH,
     )
-    groups, commitments = {}, {}
+    groups, commitments, value_rows, baselines, targets = {}, {}, [], [], []
     for order, (kind, (prefix, en, zh, published)) in enumerate(GROUPS.items()):
         node = indicator_services.node_upsert(
             plan=plan,
@@ -250,7 +245,15 @@ def load_funding_compact():
                 table_label_zh=table_zh,
             )
         commitment = commitments[(group.kind, number)]
-        _load_indicator(plan, commitment, item, order, periods, officer, reviewer)
+        row = _load_indicator(plan, commitment, item, order, periods, baselines, targets)
+        if row:
+            value_rows.append(row)
+    indicator_services.baselines_set_many(rows=baselines, actor=None)
+    indicator_services.targets_set_many(rows=targets, actor=None)
+    # Every published value and every entity report, entered and approved at once (the
+    # published periods are open until the next step closes them).
+    value_rows += _entity_reports(compact)
+    enter_new_values(value_rows, officer, reviewer)
     # The published figures are a closed record: the compact's own periods take no entries,
     # so a derived value can never be typed in beside the one computed from entity reports
     # (the indicators services refuse entries in a closed period).
@@ -261,12 +264,14 @@ def load_funding_compact():
             actor=reviewer,
             reason="Published figures: entries closed after loading",
         )
-    _load_entity_reports(compact, officer, reviewer)
     services.compact_aggregate(compact=compact)
     return compact
 
 
-def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
+def _load_indicator(plan, commitment, item, order, periods, baselines, targets):
+    """The indicator and its compact row (its baseline and end target added to `baselines`
+    and `targets`); returns its latest value's row (None when the value is derived from the
+    entity reports)."""
     kind = _kind(item["baseline"])
     parsed = {f: parser.parse(item[f]["raw"]) for f in ("baseline", "target", "latest")}
     for f in ("baseline", "target"):
@@ -294,21 +299,23 @@ def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
         },
     )
     baseline = parsed["baseline"]
-    indicator_services.baseline_set(
-        indicator=indicator,
-        actor=None,
-        data={
-            **typed(baseline, indicator),
-            "period_start": date(baseline.year, 1, 1),
-            "period_end": date(baseline.year, 12, 31),
-        },
+    baselines.append(
+        {
+            "indicator": indicator,
+            "data": {
+                **typed(baseline, indicator),
+                "period_start": date(baseline.year, 1, 1),
+                "period_end": date(baseline.year, 12, 31),
+            },
+        }
     )
-    indicator_services.target_set(
-        indicator=indicator,
-        year=parsed["target"].year,
-        actor=None,
-        data=typed(parsed["target"], indicator),
-        target_kind=TargetKind.END,
+    targets.append(
+        {
+            "indicator": indicator,
+            "year": parsed["target"].year,
+            "data": typed(parsed["target"], indicator),
+            "target_kind": TargetKind.END,
+        }
     )
     footnotes = item.get("footnotes", [])
     services.compact_indicator_upsert(
@@ -327,14 +334,14 @@ def _load_indicator(plan, commitment, item, order, periods, officer, reviewer):
         is_illustrative=derivation != Derivation.NONE,
     )
     if derivation != Derivation.NONE:
-        return  # its latest value is derived from the entity reports, never typed in
+        return None  # its latest value is derived from the entity reports, never typed in
     latest = parsed["latest"]
     data = typed(latest, indicator)
     notes = [f"{f['marker']}: {f['en']}" for f in footnotes if f.get("applies_to") == "latest"]
     if notes:
         data["footnote"] = " ".join(notes)
     year = latest.year or max(periods)  # "2020 年推出方法 a" carries no year: the report's
-    _approved(indicator, periods[year], data, officer, reviewer)
+    return _approved(indicator, periods[year], data)
 
 
 def _check_transcription(item, figure, published):
@@ -394,44 +401,54 @@ def _report_plan(entity, source_code, value_kind):
             "is_illustrative": True,
         },
     )
-    periods = {year: _period(plan, year) for year in YEARS}
-    return indicator, periods
+    return indicator
 
 
-def _load_entity_reports(compact, officer, reviewer):
+def _entity_reports(compact):
+    """The entity reports' plans (their periods written at once), and the rows of their
+    values."""
     entities = table1_entities()
-    # UN 6.1: yes/no per entity and year.
-    reporters = entities[:UN61_REPORTERS]
-    others = [e for e in reporters if e.code != "UNOPS"]
-    for entity in reporters:
-        indicator, periods = _report_plan(entity, "UN 6.1", ValueKind.YES_NO)
+    # UN 6.1: yes/no per entity and year, by the first 22 entities.
+    un61 = [(e, _report_plan(e, "UN 6.1", ValueKind.YES_NO)) for e in entities[:UN61_REPORTERS]]
+    un31 = [(e, _report_plan(e, "UN 3.1", ValueKind.NUMBER)) for e in entities]
+    plans = {i.plan_id: i.plan for _e, i in un61 + un31}
+    periods = indicator_services.periods_upsert_many(
+        rows=[
+            {
+                "plan": plan,
+                "label": str(year),
+                "start_date": date(year, 1, 1),
+                "end_date": date(year, 12, 31),
+            }
+            for plan in plans.values()
+            for year in YEARS
+        ],
+        actor=None,
+    )
+
+    def approved(indicator, year, data):
+        return _approved(indicator, periods[(indicator.plan_id, str(year))], data)
+
+    rows = []
+    others = [e for e, _i in un61 if e.code != "UNOPS"]
+    for entity, indicator in un61:
         if entity.code == "UNOPS":
-            _approved(
-                indicator,
-                periods[2018],
-                {
-                    "is_missing": True,
-                    "footnote": "No Executive Board session on funding in 2018 (illustrative).",
-                },
-                officer,
-                reviewer,
-            )
+            footnote = "No Executive Board session on funding in 2018 (illustrative)."
+            rows.append(approved(indicator, 2018, {"is_missing": True, "footnote": footnote}))
             continue
         rank = others.index(entity)
         for year, yes in UN61_YES.items():
-            _approved(indicator, periods[year], {"bool_value": rank < yes}, officer, reviewer)
+            rows.append(approved(indicator, year, {"bool_value": rank < yes}))
     # UN 3.1: counts of core contributors; entity i increases in 2017 iff i < 26, in 2018 iff
     # i >= 12 (27 of 39), else it stays level.
-    for i, entity in enumerate(entities):
-        indicator, periods = _report_plan(entity, "UN 3.1", ValueKind.NUMBER)
+    for i, (_entity, indicator) in enumerate(un31):
         counts = {2016: 20 + i}
         counts[2017] = counts[2016] + (1 + i % 3 if i < UN31_INCREASES[2017] else 0)
         up_2018 = i >= len(entities) - UN31_INCREASES[2018]
         counts[2018] = counts[2017] + (2 if up_2018 else 0)
         for year, count in counts.items():
-            _approved(
-                indicator, periods[year], {"numeric_value": Decimal(count)}, officer, reviewer
-            )
+            rows.append(approved(indicator, year, {"numeric_value": Decimal(count)}))
+    return rows
 
 
 # The demo loader (load_demo) runs each app's demo.load() after those it names here.

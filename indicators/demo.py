@@ -163,6 +163,7 @@ def load_unops_plan():
         for goal in goals_by_pillar[pillar["code"]]
         for principle in goal["principles"]
     }
+    value_rows, target_rows, baseline_rows = [], [], []
     for i, item in enumerate(annex["indicators"], start=1):
         kind = item["kind"]
         indicator = services.indicator_save(
@@ -196,58 +197,72 @@ def load_unops_plan():
             },
         )
         decimals, currency = indicator.decimals, indicator.currency
-        services.baseline_set(
-            indicator=indicator,
-            actor=None,
-            data={
-                **_typed(kind, item["baseline_2025"], decimals, currency),
-                "period_start": date(2025, 1, 1),
-                "period_end": date(2025, 12, 31),
-                "source": "Illustrative",
-            },
+        baseline_rows.append(
+            {
+                "indicator": indicator,
+                "data": {
+                    **_typed(kind, item["baseline_2025"], decimals, currency),
+                    "period_start": date(2025, 1, 1),
+                    "period_end": date(2025, 12, 31),
+                    "source": "Illustrative",
+                },
+            }
         )
         for year in (2026, 2027, 2028):
             raw = _milestone(kind, item["baseline_2025"], item["target_2029"], (year - 2025) / 4)
             if raw is not None:
-                services.target_set(
-                    indicator=indicator,
-                    year=year,
-                    actor=None,
-                    data=_typed(kind, raw, decimals, currency),
+                target_rows.append(
+                    {
+                        "indicator": indicator,
+                        "year": year,
+                        "data": _typed(kind, raw, decimals, currency),
+                    }
                 )
-        services.target_set(
-            indicator=indicator,
-            year=2029,
-            actor=None,
-            target_kind=TargetKind.END,
-            data=_typed(kind, item["target_2029"], decimals, currency),
+        target_rows.append(
+            {
+                "indicator": indicator,
+                "year": 2029,
+                "target_kind": TargetKind.END,
+                "data": _typed(kind, item["target_2029"], decimals, currency),
+            }
         )
         if officer and reviewer:
-            _demo_value(indicator, p2026, item, officer, reviewer)
+            value_rows.append(_demo_value(indicator, p2026, item, reviewer))
+    services.baselines_set_many(rows=baseline_rows, actor=None)
+    services.targets_set_many(rows=target_rows, actor=None)
+    enter_new_values(value_rows, officer, reviewer)
     return plan
 
 
-def _demo_value(indicator, period, item, officer, reviewer):
-    """The 2026 value, brought through the workflow to the state the data file names — once."""
-    if Value.objects.filter(indicator=indicator, period=period).exists():
-        return
+def _demo_value(indicator, period, item, reviewer):
+    """The 2026 value's row for values_enter_through_workflow: entered, then brought through
+    the workflow to the state the data file names."""
     kind = indicator.value_kind
     data = _typed(kind, item["value_2026"], indicator.decimals, indicator.currency)
     if data is None:
         data = {"is_missing": True, "footnote": item["footnote_2026"]}
     data["source"] = "Illustrative"
-    value = services.value_save(indicator=indicator, period=period, data=data, actor=officer)
     state = item["state_2026"]
-    if state == Status.DRAFT:
-        return
-    value = services.value_submit(value=value, actor=officer)
+    row = {"indicator": indicator, "period": period, "data": data, "status": state}
     if state == Status.RETURNED:
-        services.value_return(
-            value=value, actor=reviewer, reason="Please attach the source report for this figure."
-        )
-    elif state == Status.APPROVED:
-        rating = "on_track" if kind == ValueKind.TEXT and not value.is_missing else ""
-        services.value_approve(value=value, actor=reviewer, rating=rating)
+        row["reason"] = "Please attach the source report for this figure."
+    elif state == Status.APPROVED and kind == ValueKind.TEXT and not data.get("is_missing"):
+        row["rating"] = "on_track"
+    return row
+
+
+def enter_new_values(rows, officer, reviewer):
+    """Enter the rows whose value does not exist yet (a second run enters nothing), all at
+    once through the values services' set-based path."""
+    if not rows:
+        return []
+    there = set(
+        Value.objects.filter(
+            indicator__in={r["indicator"] for r in rows}, period__in={r["period"] for r in rows}
+        ).values_list("indicator_id", "period_id")
+    )
+    new = [r for r in rows if (r["indicator"].pk, r["period"].pk) not in there]
+    return services.values_enter_through_workflow(rows=new, officer=officer, reviewer=reviewer)
 
 
 # --- Secretariat programme plan 2016-2017 -----------------------------------------------------

@@ -14,13 +14,16 @@ from .evidence import (
 from .framework import (
     INDICATOR_FIELDS,
     baseline_set,
+    baselines_set_many,
     indicator_save,
     level_upsert,
     node_upsert,
     period_set_closed,
     period_upsert,
+    periods_upsert_many,
     plan_upsert,
     target_set,
+    targets_set_many,
 )
 from .imports import (
     import_commit,
@@ -41,6 +44,7 @@ from .values import (
     value_save,
     value_submit,
     values_bulk_transition,
+    values_enter_through_workflow,
     values_save,
 )
 
@@ -50,14 +54,18 @@ __all__ = [
     "level_upsert",
     "node_upsert",
     "period_upsert",
+    "periods_upsert_many",
     "period_set_closed",
     "indicator_save",
     "baseline_set",
+    "baselines_set_many",
     "target_set",
+    "targets_set_many",
     "INDICATOR_FIELDS",
     "value_check",
     "values_save",
     "values_bulk_transition",
+    "values_enter_through_workflow",
     "BULK_LIMIT",
     "indicator_kinds_have_parts",
     "value_save",

@@ -120,6 +120,21 @@ def _write_parts(owner_field, owners_parts):
     )
 
 
+def recompute_progress_after_commit_many(indicator_ids):
+    """recompute_progress_after_commit for many indicators: one mark for all of them."""
+    from ..tasks import recompute_indicator_progress
+    from .progress.switch import progress_mark
+
+    ids = sorted({int(i) for i in indicator_ids})
+    if not ids:
+        return
+    progress_mark(ids)
+    for indicator_id in ids:
+        transaction.on_commit(
+            lambda i=indicator_id: recompute_indicator_progress.delay(i), robust=True
+        )
+
+
 def recompute_progress_after_commit(indicator_id):
     """Progress changes when an approved value appears or goes, and when what it is judged
     against changes (baseline, targets, direction, method): mark the indicator in this

@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import event_record
+from audit.services import event_record, events_record_many
+from core.bulk import history_context
 
 from .. import permissions
 from ..choices import Status, TargetKind
@@ -28,6 +29,7 @@ from ._common import (
     _save,
     _write_parts,
     recompute_progress_after_commit,
+    recompute_progress_after_commit_many,
 )
 
 # --- the framework ----------------------------------------------------------------------------
@@ -123,6 +125,42 @@ def period_upsert(*, plan, label, actor, **fields):
             payload={k: str(v) for k, v in changed.items()},
         )
     return period
+
+
+@transaction.atomic
+def periods_upsert_many(*, rows, actor):
+    """period_upsert for many periods of many frameworks at once (the demo's entity reports):
+    rows [{"plan", "label", **fields}]. New periods are written with one INSERT and one
+    audit event each (their dates are checked by the database's constraints); an existing
+    period whose fields changed goes through period_upsert; an unchanged one is not written.
+    Returns {(plan id, label): period}."""
+    plans = {row["plan"].pk: row["plan"] for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    found = {(p.plan_id, p.label): p for p in ReportingPeriod.objects.filter(plan__in=plans)}
+    result, created = {}, []
+    for row in rows:
+        fields = dict(row)
+        plan, label = fields.pop("plan"), fields.pop("label")
+        key = (plan.pk, label)
+        period = found.get(key) or result.get(key)
+        if period is None:
+            period = ReportingPeriod(plan=plan, label=label, **fields)
+            period.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
+            created.append(period)
+        elif _changed(period, fields):
+            period = period_upsert(plan=plan, label=label, actor=actor, **fields)
+        result[key] = period
+    history_context(user=getattr(actor, "pk", None), service=True)
+    ReportingPeriod.objects.bulk_create(created, batch_size=2000)
+    events_record_many(
+        actor=actor,
+        events=(
+            {"action": "period.created", "target": p, "entity_id": p.plan.entity_id}
+            for p in created
+        ),
+    )
+    return result
 
 
 @transaction.atomic
@@ -263,3 +301,123 @@ def target_set(*, indicator, year, actor, data, target_kind=TargetKind.MILESTONE
     recompute_progress_after_commit(indicator.pk)
     send_values_changed_on_commit([indicator.pk])
     return target
+
+
+@transaction.atomic
+def targets_set_many(*, rows, actor):
+    """target_set for many targets of many indicators at once (the demo frameworks): rows
+    [{"indicator", "year", "data", "target_kind" (a milestone without one)}]. New targets are
+    written with one INSERT (their parts with another) and one audit event each, their
+    columns checked by the database's constraints; an existing target goes through
+    target_set (which writes it only when it changed). Returns the targets, in row order."""
+    plans = {row["indicator"].plan_id: row["indicator"].plan for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    indicator_ids = {row["indicator"].pk for row in rows}
+    found = {
+        (t.indicator_id, t.year): t for t in Target.objects.filter(indicator_id__in=indicator_ids)
+    }
+    ends = {i for (i, _y), t in found.items() if t.target_kind == TargetKind.END}
+    result, created = [], []
+    for row in rows:
+        indicator, year = row["indicator"], row["year"]
+        target_kind = row.get("target_kind", TargetKind.MILESTONE)
+        if (indicator.pk, year) in found:
+            result.append(
+                target_set(
+                    indicator=indicator,
+                    year=year,
+                    actor=actor,
+                    data=row["data"],
+                    target_kind=target_kind,
+                )
+            )
+            continue
+        if target_kind == TargetKind.END:
+            if indicator.pk in ends:
+                raise ValidationError(
+                    {"target_kind": _("The indicator already has an end target.")}
+                )
+            ends.add(indicator.pk)
+        target = Target(indicator=indicator, year=year, target_kind=target_kind)
+        parts = _apply_typed(target, indicator, row["data"])
+        target._prepared_parts = parts
+        target.full_clean(exclude=["indicator"], validate_unique=False, validate_constraints=False)
+        found[(indicator.pk, year)] = target
+        created.append((target, parts))
+        result.append(target)
+    history_context(user=getattr(actor, "pk", None), service=True)
+    Target.objects.bulk_create([t for t, _p in created], batch_size=2000)
+    _write_parts("target", [(t, p) for t, p in created if p])
+    events_record_many(
+        actor=actor,
+        events=(
+            {
+                "action": "target.set",
+                "target": t,
+                "entity_id": t.indicator.plan.entity_id,
+                "payload": {
+                    "old": None,
+                    "new": snapshot(t, p),
+                    "year": t.year,
+                    "target_kind": t.target_kind,
+                },
+            }
+            for t, p in created
+        ),
+    )
+    changed = sorted({t.indicator_id for t, _p in created})
+    recompute_progress_after_commit_many(changed)
+    send_values_changed_on_commit(changed)
+    return result
+
+
+@transaction.atomic
+def baselines_set_many(*, rows, actor):
+    """baseline_set for many indicators at once (the demo frameworks): rows [{"indicator",
+    "data"}]. New baselines are written with one INSERT (their parts with another) and one
+    audit event each, their columns checked by the database's constraints; an indicator that
+    has one goes through baseline_set (which writes it only when it changed). Returns the
+    baselines, in row order."""
+    plans = {row["indicator"].plan_id: row["indicator"].plan for row in rows}
+    for plan in plans.values():
+        _check_maintainer(actor, plan)
+    ids = [row["indicator"].pk for row in rows]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("An indicator appears twice."))
+    has = set(Baseline.objects.filter(indicator_id__in=ids).values_list("indicator", flat=True))
+    result, created = [], []
+    for row in rows:
+        indicator, data = row["indicator"], row["data"]
+        if indicator.pk in has:
+            result.append(baseline_set(indicator=indicator, actor=actor, data=data))
+            continue
+        baseline = Baseline(indicator=indicator)
+        parts = _apply_typed(baseline, indicator, data)
+        baseline.period_start = data.get("period_start")
+        baseline.period_end = data.get("period_end")
+        baseline._prepared_parts = parts
+        baseline.full_clean(
+            exclude=["indicator"], validate_unique=False, validate_constraints=False
+        )
+        created.append((baseline, parts))
+        result.append(baseline)
+    history_context(user=getattr(actor, "pk", None), service=True)
+    Baseline.objects.bulk_create([b for b, _p in created], batch_size=2000)
+    _write_parts("baseline", [(b, p) for b, p in created if p])
+    events_record_many(
+        actor=actor,
+        events=(
+            {
+                "action": "baseline.set",
+                "target": b,
+                "entity_id": b.indicator.plan.entity_id,
+                "payload": {"old": None, "new": snapshot(b, p), "period": [str(b.period_start)]},
+            }
+            for b, p in created
+        ),
+    )
+    changed = sorted({b.indicator_id for b, _p in created})
+    recompute_progress_after_commit_many(changed)
+    send_values_changed_on_commit(changed)
+    return result
