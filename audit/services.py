@@ -6,10 +6,10 @@ Every write recorded here can change what a page shows, so each also moves the g
 the shared cache's scope of its target (core.cache: now and again on commit) — the one point
 where services, bulk imports and jobs alike invalidate cached lists and pages."""
 
-from core.cache import SCOPES, bump_for_write, scope_of
-
 from django.conf import settings
 from django.utils import translation
+
+from core.cache import SCOPES, bump_for_write, scope_of
 
 from .choices import EventAction
 from .models import Event
