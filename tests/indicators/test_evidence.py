@@ -230,4 +230,8 @@ def test_an_uploaded_workbook_is_private_and_removed_on_rollback(
             period=period, upload=SimpleUploadedFile("again.xlsx", content), actor=officer
         )
     assert ImportJob.objects.count() == 1
-    assert private_files(settings) == [settings.MEDIA_ROOT / "private" / job.file.name]
+    # Only the first job's files remain: its workbook and, once previewed, the rows its preview
+    # checked (kept beside it for the commit); nothing of the rolled-back upload.
+    kept = settings.MEDIA_ROOT / "private" / job.file.name
+    assert set(private_files(settings)) <= {kept, kept.with_name(kept.name + ".checked.csv")}
+    assert kept in private_files(settings)

@@ -11,6 +11,7 @@ from indicators.demo import load_unops_plan
 from indicators.models import Plan
 from indicators.services.progress import progress_compute_full
 from reports import services
+from tests.callbacks import tasks_sent
 from tests.factories import user_with_role
 from tests.once import rolled_back_at_end
 
@@ -95,7 +96,7 @@ def issue_now(django_capture_on_commit_callbacks):
     def issue(run, actor):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.report_run_issue(actor=actor, run=run)
-        assert len(callbacks) == 1  # the task is sent after commit
+        assert len(tasks_sent(callbacks)) == 1  # the task is sent after commit
         return services.report_run_execute(run_id=run.pk)
 
     return issue
