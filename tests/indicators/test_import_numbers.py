@@ -120,3 +120,52 @@ def test_numbers_refused_and_rounded_in_one_column_keep_their_rows():
     assert notes[0] == ROUNDED % {"value": "1234.567", "rounded": "1234.57", "decimals": 2}
     assert notes[4] == ROUNDED % {"value": "-0.005", "rounded": "-0.01", "decimals": 2}
     assert notes[2] == notes[5] == ""
+
+
+@pytest.mark.django_db
+def test_a_workbook_of_boundary_numbers_is_checked_and_written_as_the_form_would(
+    officer, period, plan, settings
+):
+    """Through the whole import: a number cell past 28 digits is refused as too large (it made
+    the preview fail before), spaces, thousands separators, a percent sign and an exponent are
+    read, and a blank value with a footnote is a missing value."""
+    from indicators import services
+    from indicators.choices import ImportStatus, ValueKind
+    from indicators.models import Value
+    from tests.indicators.factories import IndicatorFactory
+    from tests.indicators.test_excel import upload
+
+    from .test_import_bulk import rows_workbook
+
+    settings.INDICATORS_IMPORT_INLINE_MAX_BYTES = 10**9
+    settings.INDICATORS_IMPORT_INLINE_ROWS = 10**9
+    for code, kind in [("N1", ValueKind.NUMBER), ("N2", ValueKind.NUMBER),
+                       ("N3", ValueKind.NUMBER), ("P1", ValueKind.PERCENT),
+                       ("N4", ValueKind.NUMBER)]:  # fmt: skip
+        IndicatorFactory(plan=plan, code=code, value_kind=kind, decimals=2)
+    rows = [("N1", 1e30, ""), ("N2", "1\u00a0234,5", ""), ("N3", "NaN", "")]
+    job = services.import_job_create(
+        period=period, upload=upload(rows_workbook(rows)), actor=officer
+    )
+    assert job.status == ImportStatus.INVALID
+    assert [(e["row"], e["message"]) for e in job.errors] == [
+        (2, "The number is too large (at most 18 digits before the point)."),
+        (3, "“1\u00a0234,5” is not a number (use a point for decimals)."),
+        (4, "“NaN” is not a number."),
+    ]
+    rows = [("N1", " -1,234.565 ", ""), ("N2", "2.5E1", ""), ("N3", "   ", "not yet"),
+            ("P1", "12.5 %", ""), ("N4", 7.0, "")]  # fmt: skip
+    job = services.import_job_create(
+        period=period, upload=upload(rows_workbook(rows)), actor=officer
+    )
+    assert job.status == ImportStatus.READY, job.errors
+    assert job.changes[0]["note"] == (
+        "-1234.565 rounded to -1234.57 (the indicator declares 2 decimals)."
+    )
+    services.import_commit(job=job, actor=officer)
+    stored = {v.indicator.code: v for v in Value.objects.select_related("indicator")}
+    assert stored["N1"].numeric_value == Decimal("-1234.57")
+    assert stored["N2"].numeric_value == Decimal("25")
+    assert stored["N3"].is_missing and stored["N3"].footnote == "not yet"
+    assert stored["P1"].numeric_value == Decimal("12.5")
+    assert stored["N4"].numeric_value == Decimal("7")
