@@ -46,10 +46,6 @@ def _code(raw):
     return str(raw).strip()
 
 
-def _strip(raw):
-    return raw.strip() if isinstance(raw, str) else raw
-
-
 def _empty_cells(column):
     """Element by element: True where a cell is empty (None, NaN or empty text; read_frame has
     stripped the text, so a cell of spaces is empty too)."""
@@ -108,7 +104,12 @@ def read_frame(path, *, checked=False):
         rows = [(r[:width] if len(r) >= width else [*r, *[""] * (width - len(r))]) for r in rows]
     frame = pd.DataFrame(rows, columns=COLUMNS, dtype=object)
     for key in ("code", "value", "footnote"):
-        frame[key] = frame[key].map(_strip)
+        # Only the text cells (most number cells are floats, left as they are).
+        cells = frame[key].to_numpy(dtype=object, copy=True)
+        text = np.array([type(c) is str for c in cells], dtype=bool)
+        if text.any():
+            cells[text] = [c.strip() for c in cells[text]]
+            frame[key] = pd.Series(cells, index=frame.index, dtype=object)
     frame.insert(0, "row", np.arange(2, len(frame) + 2, dtype=np.int64))
     return period_label, frame
 
@@ -560,10 +561,14 @@ def check_workbook(job, on_progress=None, *, path=None, checked=False):
         ("footnote", "old_footnote"),
     ):
         changed |= _differs(frame[new], frame[old])
-    changed |= np.array(
+    # Parts: compared where either side has some (a row of another kind has none).
+    has_parts = frame.parts.notna().to_numpy() | np.array(
+        [isinstance(q, dict) and bool(q) for q in frame.old_parts], dtype=bool
+    )
+    changed[has_parts] |= np.array(
         [
             {c: plain(v) for c, v in (p or {}).items()} != (q if isinstance(q, dict) else {})
-            for p, q in zip(frame.parts, frame.old_parts, strict=True)
+            for p, q in zip(frame.parts[has_parts], frame.old_parts[has_parts], strict=True)
         ],
         dtype=bool,
     )
