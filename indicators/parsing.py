@@ -30,7 +30,10 @@ def parse_number(raw, *, percent=False, currency=""):
             raise ValidationError(_("“%(value)s” is not a number.") % {"value": raw})
         # repr() gives the shortest string that round-trips: 45.5, not 45.49999...
         number = Decimal(repr(raw))
-        return number.quantize(Decimal(1)) if number == number.to_integral() else number
+        # A whole number is written without decimals; one past the context's 28 digits (1e30,
+        # far beyond a value's 24) cannot be quantized and stays as it is, for the range check.
+        whole = number == number.to_integral() and number.adjusted() < 28
+        return number.quantize(Decimal(1)) if whole else number
     text = str(raw).strip()
     cleaned = _SPACES.sub("", text)
     if "," in cleaned:
