@@ -126,7 +126,7 @@ class Node(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.code} {self.title_en[:80]}"
+        return f"{self.code} {self.title[:80]}"
 
     @property
     def title(self):

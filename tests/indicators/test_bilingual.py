@@ -79,6 +79,18 @@ def test_model_properties_follow_the_active_language(plan):
         assert localized(ind, "definition") == ind.definition
 
 
+def test_a_result_is_named_in_the_readers_language(plan):
+    node = bilingual_indicator(plan).node
+    node.title_en, node.title_zh = "Sustainable infrastructure", "可持续基础设施"
+    with translation.override(ZH):
+        assert str(node) == f"{node.code} 可持续基础设施"
+    with translation.override(EN):
+        assert str(node) == f"{node.code} Sustainable infrastructure"
+    node.title_zh = ""
+    with translation.override(ZH):
+        assert str(node) == f"{node.code} Sustainable infrastructure"
+
+
 @pytest.mark.parametrize(
     ("en", "zh", "language", "shown"),
     [
