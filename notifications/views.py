@@ -47,7 +47,10 @@ def preferences(request):
     )
     if request.method == "POST" and form.is_valid():
         services.preferences_save(user=request.user, choices=form.choices(), actor=request.user)
-        if form.cleaned_data["language"]:
+        # Stored only when the reader changed it: saving the other choices must not turn the
+        # language shown by default into a choice (it would then win over the browser's at
+        # sign-in).
+        if form.cleaned_data["language"] and "language" in form.changed_data:
             profile_language_set(
                 user=request.user, language=form.cleaned_data["language"], actor=request.user
             )

@@ -89,13 +89,16 @@ def test_preferences_page_saves_the_choices(client, officer):
 
 def test_the_settings_page_and_the_language_switcher_remember_the_email_language(client, officer):
     from entities.models import Profile
-    from entities.selectors import language_for
+    from entities.selectors import language_chosen, language_for
 
     client.force_login(officer)
     assert language_for(officer) == "en"  # no choice yet: the site's language
     page = client.get("/notifications/preferences/")
     assert 'name="language"' in page.content.decode()
     data = {f"{kind}__in_app": "on" for kind in Kind.values}
+    # Saving the other choices with the language as shown stores no language.
+    assert client.post("/notifications/preferences/", {**data, "language": "en"}).status_code == 302
+    assert not language_chosen(officer)
     assert (
         client.post("/notifications/preferences/", {**data, "language": "zh-hans"}).status_code
         == 302
