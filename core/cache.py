@@ -114,7 +114,10 @@ class CachedListMixin:
     cache_personal_params = ()
 
     def cache_visibility(self):
-        raise NotImplementedError
+        """The reader's visibility signature. By default the reader themself (an entry is never
+        shared between two users); a view whose rows depend only on a coarser rule (the roles a
+        reader holds) returns that rule's signature so that readers alike share an entry."""
+        return ("user", self.request.user.pk)
 
     def cache_params(self):
         request = self.request

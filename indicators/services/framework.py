@@ -346,29 +346,14 @@ def targets_set_many(*, rows, actor):
         found[(indicator.pk, year)] = target
         created.append((target, parts))
         result.append(target)
-    history_context(user=getattr(actor, "pk", None), service=True)
-    Target.objects.bulk_create([t for t, _p in created], batch_size=2000)
-    _write_parts("target", [(t, p) for t, p in created if p])
-    events_record_many(
-        actor=actor,
-        events=(
-            {
-                "action": "target.set",
-                "target": t,
-                "entity_id": t.indicator.plan.entity_id,
-                "payload": {
-                    "old": None,
-                    "new": snapshot(t, p),
-                    "year": t.year,
-                    "target_kind": t.target_kind,
-                },
-            }
-            for t, p in created
-        ),
+    _write_new_typed(
+        Target,
+        "target",
+        created,
+        actor,
+        "target.set",
+        lambda t: {"year": t.year, "target_kind": t.target_kind},
     )
-    changed = sorted({t.indicator_id for t, _p in created})
-    recompute_progress_after_commit_many(changed)
-    send_values_changed_on_commit(changed)
     return result
 
 
@@ -402,22 +387,36 @@ def baselines_set_many(*, rows, actor):
         )
         created.append((baseline, parts))
         result.append(baseline)
+    _write_new_typed(
+        Baseline,
+        "baseline",
+        created,
+        actor,
+        "baseline.set",
+        lambda b: {"period": [str(b.period_start)]},
+    )
+    return result
+
+
+def _write_new_typed(model, owner, created, actor, action, payload):
+    """The write shared by targets_set_many and baselines_set_many: the new rows (checked,
+    with their prepared parts) in one INSERT, their parts in another, one audit event each
+    (`payload(row)` adds to old/new), then progress and the values-changed signal once."""
     history_context(user=getattr(actor, "pk", None), service=True)
-    Baseline.objects.bulk_create([b for b, _p in created], batch_size=2000)
-    _write_parts("baseline", [(b, p) for b, p in created if p])
+    model.objects.bulk_create([row for row, _p in created], batch_size=2000)
+    _write_parts(owner, [(row, p) for row, p in created if p])
     events_record_many(
         actor=actor,
         events=(
             {
-                "action": "baseline.set",
-                "target": b,
-                "entity_id": b.indicator.plan.entity_id,
-                "payload": {"old": None, "new": snapshot(b, p), "period": [str(b.period_start)]},
+                "action": action,
+                "target": row,
+                "entity_id": row.indicator.plan.entity_id,
+                "payload": {"old": None, "new": snapshot(row, p), **payload(row)},
             }
-            for b, p in created
+            for row, p in created
         ),
     )
-    changed = sorted({b.indicator_id for b, _p in created})
+    changed = sorted({row.indicator_id for row, _p in created})
     recompute_progress_after_commit_many(changed)
     send_values_changed_on_commit(changed)
-    return result
