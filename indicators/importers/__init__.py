@@ -278,7 +278,7 @@ def old_snapshot(row):
 
 def _other_kinds(frame, indicators, problems):
     """Yes/no, text and parts rows, parsed one by one (each has its own words)."""
-    from .services._common import _check_parts
+    from ..services._common import _check_parts
 
     bools, texts, parts, ok = [], [], [], []
     for row, indicator_id, kind, raw, footnote in zip(
