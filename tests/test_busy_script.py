@@ -10,12 +10,23 @@ ROOT = Path(__file__).resolve().parent.parent
 BUSY = [sys.executable, str(ROOT / "scripts" / "busy.py")]
 
 # The command sees its parent's other children (the spinners) and reports how many are running.
-COUNT_SPINNERS = (
-    "import os, sys, time; time.sleep(0.3); ppid = os.getppid(); "
-    "kids = [p for p in os.listdir('/proc') if p.isdigit() and p != str(os.getpid()) "
-    "and open(f'/proc/{p}/stat').read().split(') ')[1].split()[1] == str(ppid)]; "
-    "print(len(kids)); sys.exit(7)"
-)
+# Other processes of the machine come and go while it looks (the suite's own workers start and
+# end theirs): one gone between the listing and the read is not a child, not an error.
+COUNT_SPINNERS = """
+import os, sys, time
+time.sleep(0.3)
+ppid = str(os.getppid())
+def parent_of(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(") ", 1)[1].split()[1]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+kids = [p for p in os.listdir("/proc") if p.isdigit() and p != str(os.getpid())
+        and parent_of(p) == ppid]
+print(len(kids))
+sys.exit(7)
+"""
 
 
 def alive(pid):
