@@ -9,21 +9,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUSY = [sys.executable, str(ROOT / "scripts" / "busy.py")]
 
-# The command sees its parent's other children (the spinners) and reports how many are running.
-# Other processes of the machine come and go while it looks (the suite's own workers start and
-# end theirs): one gone between the listing and the read is not a child, not an error.
+# The command reads its parent's children (the spinners and itself) from the parent's own list, as
+# tests/indicators/test_worker.py does: scanning every process of /proc raced with processes that
+# ended between the listing and the read (a CI failure).
 COUNT_SPINNERS = """
 import os, sys, time
 time.sleep(0.3)
-ppid = str(os.getppid())
-def parent_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(") ", 1)[1].split()[1]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return None
-kids = [p for p in os.listdir("/proc") if p.isdigit() and p != str(os.getpid())
-        and parent_of(p) == ppid]
+ppid = os.getppid()
+with open(f"/proc/{ppid}/task/{ppid}/children") as f:
+    kids = [p for p in f.read().split() if p != str(os.getpid())]
 print(len(kids))
 sys.exit(7)
 """
