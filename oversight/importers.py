@@ -21,7 +21,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from core.excel import MB, Limits, csv_rows, sheet_rows, xlsx_check
+from core.excel import MB, Limits, csv_frame, rows_frame, sheet_rows, xlsx_check
 from entities.models import Entity, OrgUnit
 
 from . import permissions as perms
@@ -123,19 +123,19 @@ def read_frame(upload):
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises its own error types for corrupt workbooks
             raise ValidationError(_("The file cannot be read as an Excel workbook.")) from exc
-        table = sheet_rows(book, 0, limits=bounds)
+        table = rows_frame(sheet_rows(book, 0, limits=bounds))
     elif name.endswith(".csv"):
-        table = csv_rows(data, limits=bounds)
+        table = csv_frame(data, limits=bounds)  # pandas' C reader (core.excel)
     else:
         raise ValidationError(_("Upload an .xlsx or .csv file."))
-    if not table:
+    if table.empty:
         raise ValidationError(_("The file is empty."))
-    header = [_cell(h).lower() for h in table[0]]
+    header = [_cell(h).lower() for h in table.iloc[0]]
     missing = [c for c, (required, _d) in COLUMNS.items() if required and c not in header]
     if missing:
         raise ValidationError(_("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)})
-    width = max(len(r) for r in table)
-    raw = pd.DataFrame(table[1:], dtype=object).reindex(columns=range(width)).fillna("")
+    width = table.shape[1]
+    raw = table.iloc[1:]
     columns = [_texts(raw[i].to_numpy(dtype=object)) for i in range(width)]
     filled = np.zeros(len(raw), dtype=bool)
     for values in columns:
