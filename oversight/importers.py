@@ -4,8 +4,9 @@ The columns (first row, any order, case-insensitive) are listed in oversight/col
 the README section. read_frame() reads the file after core.excel's bounded checks into one
 pandas frame of texts (indexed by the row number in the file); check() runs every rule over
 whole columns at once (a fixed number of queries, whatever the rows) and returns every
-problem by row and column, the resolved values to write, and what would change (old → new).
-Nothing is written here: services_imports writes a clean result in one transaction.
+problem by row and column, the resolved values to write, and what would change (old → new),
+compared in the database (_compare_staged), which keeps a clean file's rows for the write.
+No recommendation is written here: services_imports writes a clean result in one transaction.
 """
 
 import datetime
