@@ -4,8 +4,9 @@ The columns (first row, any order, case-insensitive) are listed in oversight/col
 the README section. read_frame() reads the file after core.excel's bounded checks into one
 pandas frame of texts (indexed by the row number in the file); check() runs every rule over
 whole columns at once (a fixed number of queries, whatever the rows) and returns every
-problem by row and column, the resolved values to write, and what would change (old → new).
-Nothing is written here: services_imports writes a clean result in one transaction.
+problem by row and column, the resolved values to write, and what would change (old → new),
+compared in the database (_compare_staged), which keeps a clean file's rows for the write.
+No recommendation is written here: services_imports writes a clean result in one transaction.
 """
 
 import datetime
@@ -17,11 +18,11 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
-from core.excel import MB, Limits, csv_rows, sheet_rows, xlsx_check
+from core.excel import MB, Limits, csv_frame, rows_frame, sheet_rows, xlsx_check
 from entities.models import Entity, OrgUnit
 
 from . import permissions as perms
@@ -53,8 +54,32 @@ WRITTEN = (
     "implementation_date",
     "management_response",
 )
-# The version of a recommendation row as the preview read it (see _existing).
+# The version of a recommendation row as the preview read it (see _compare_staged).
 SEEN = "r.xmin::text || ':' || r.ctid::text"
+# The checked rows as staged for the preview's comparison and the write (services_imports), one
+# column per value, with its SQL type.
+STAGING = {
+    "row": "integer",
+    "body_id": "bigint",
+    "reference": "text",
+    "report": "text",
+    "report_title": "text",
+    "report_date": "date",
+    "volume": "text",
+    "report_id": "bigint",
+    "entity_id": "bigint",
+    "org_unit_id": "bigint",
+    "text_en": "text",
+    "text_zh": "text",
+    "is_critical": "boolean",
+    "priority": "text",
+    "issued_on": "date",
+    "target_date": "date",
+    "acceptance": "text",
+    "status": "text",
+    "implementation_date": "date",
+    "management_response": "text",
+}
 DATES = ("issued_on", "target_date", "report_date", "implementation_date")
 # Longest texts, checked here so that the database never refuses a clean file.
 LENGTHS = {"reference": 80, "priority": 40, "report": 80, "report_title": 500, "volume": 20}
@@ -123,19 +148,19 @@ def read_frame(upload):
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except Exception as exc:  # calamine raises its own error types for corrupt workbooks
             raise ValidationError(_("The file cannot be read as an Excel workbook.")) from exc
-        table = sheet_rows(book, 0, limits=bounds)
+        table = rows_frame(sheet_rows(book, 0, limits=bounds))
     elif name.endswith(".csv"):
-        table = csv_rows(data, limits=bounds)
+        table = csv_frame(data, limits=bounds)  # pandas' C reader (core.excel)
     else:
         raise ValidationError(_("Upload an .xlsx or .csv file."))
-    if not table:
+    if table.empty:
         raise ValidationError(_("The file is empty."))
-    header = [_cell(h).lower() for h in table[0]]
+    header = [_cell(h).lower() for h in table.iloc[0]]
     missing = [c for c, (required, _d) in COLUMNS.items() if required and c not in header]
     if missing:
         raise ValidationError(_("Missing columns: %(cols)s.") % {"cols": ", ".join(missing)})
-    width = max(len(r) for r in table)
-    raw = pd.DataFrame(table[1:], dtype=object).reindex(columns=range(width)).fillna("")
+    width = table.shape[1]
+    raw = table.iloc[1:]
     columns = [_texts(raw[i].to_numpy(dtype=object)) for i in range(width)]
     filled = np.zeros(len(raw), dtype=bool)
     for values in columns:
@@ -242,11 +267,13 @@ def _length_message(limit, length):
     return MaxLengthValidator(limit).message % {"limit_value": limit, "show_value": length}
 
 
-def check(frame, actor, *, preview=True):
+def check(frame, actor, *, preview=True, keep=None):
     """Every rule over the whole file at once (see the module docstring). Queries: bodies,
-    visible entities, their units, the reports named, and (``preview``) the recommendations
-    the file matches, to say what changes — a fixed number, whatever the rows. The write
-    checks again without the preview: its merge decides what changes by itself."""
+    visible entities, their units, the reports named, and (``preview``) one COPY of the
+    checked rows and a comparison with the recommendations they name in SQL, to say what
+    changes (_compare_staged) — a fixed number, whatever the rows. ``keep``: the name of the
+    UNLOGGED table in which a clean file's compared rows stay for its write. The write checks
+    again without the preview: its merge decides what changes by itself."""
     index = frame.index
     problems = _Problems(index)
     col = {c: frame[c] for c in COLUMNS}
@@ -395,101 +422,104 @@ def check(frame, actor, *, preview=True):
     if not preview:
         result.rows = None if result.errors else rows
         return result
-    old = _existing(rows[body_known & (col["reference"] != "")])
-    action, changes = _compare(rows, old)
-    seen = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
-    rows["seen"] = _key(rows["body_id"], rows["reference"]).map(seen["seen"])
-    result.summary = {
-        "create": int((action == "create").sum()),
-        "update": int((action == "update").sum()),
-        "unchanged": int((action == "unchanged").sum()),
-    }
-    result.preview = _preview(frame, rows, action, changes, old, result.errors, entities)
+    shown_rows = sorted({e["row"] for e in result.errors})[:PREVIEW_ROWS]
+    result.summary, shown = _compare_staged(
+        rows, keep=None if result.errors else keep, errors=shown_rows
+    )
+    result.preview = _preview(frame, rows, shown, result.errors, entities)
     if not result.errors:
         result.rows = rows
     return result
 
 
-def _existing(rows):
-    """The recommendations the file names (body, reference) with the values an import sets,
-    in one query (the references as one array parameter)."""
-    columns = ["id", "body_id", "reference", *WRITTEN, "review_state"]
-    if rows.empty:
-        return pd.DataFrame(columns=[*columns, "seen"])
-    with connection.cursor() as cursor:
-        # A join with the references unnested: one index probe per reference. "seen" names
-        # the row version read (any later write of the row makes a new one): the write
-        # compares it to tell whether the recommendations changed since this preview.
+def _new_values():
+    """{column: the SQL of the value the write gives it} from a staged row ``s``: an empty
+    text arrives as NULL and is written as ""; a report the file creates has no id yet."""
+    return {c: f"COALESCE(s.{c}, '')" if STAGING[c] == "text" else f"s.{c}" for c in WRITTEN}
+
+
+def _compare_staged(rows, *, keep=None, errors=()):
+    """Compare the checked rows with the recommendations they name, in the database: one
+    COPY of the rows into a temporary table, then one statement that joins them with the
+    recommendations by (body, reference) and writes, per row, the recommendation's id, the
+    row version read ("seen": the write compares it to tell whether anything changed since),
+    the action (c create, u update, n unchanged) and a mask of the WRITTEN columns that
+    change — into ``keep`` (an UNLOGGED table kept for the write) or a temporary table. Then
+    the counts, and the rows to show with their old values: the rows ``errors`` (their
+    numbers) of a file with problems, else the first PREVIEW_ROWS that change. Five queries,
+    whatever the rows; no Python per row.
+
+    Returns (summary {"create", "update", "unchanged"}, a frame of the shown rows indexed by
+    row: "action", "changed" (mask), the old WRITTEN values)."""
+    from core.bulk import staging_table
+    from core.copy import copy_in
+
+    closed = ", ".join(f"'{s}'" for s in CLOSED)  # choice values, not user input
+    new = _new_values()
+    # The review state an import leaves (services_imports.recommendations_merge): closed when
+    # the body records the recommendation closed, reopened when it no longer does.
+    review = (
+        f"CASE WHEN s.status IN ({closed}) THEN 'closed' "
+        "WHEN r.review_state = 'closed' THEN 'open' ELSE r.review_state END"
+    )
+    differs = [f"({new[c]} IS DISTINCT FROM r.{c})" for c in WRITTEN]
+    status = WRITTEN.index("status")
+    differs[status] = f"({differs[status]} OR {review} IS DISTINCT FROM r.review_state)"
+    mask = " | ".join(f"(CASE WHEN {d} THEN {1 << k} ELSE 0 END)" for k, d in enumerate(differs))
+    target = keep or "ovs_import_compared"
+    create = (
+        f"DROP TABLE IF EXISTS {keep}; CREATE UNLOGGED TABLE {keep}"
+        if keep
+        else f"DROP TABLE IF EXISTS pg_temp.{target}; CREATE TEMPORARY TABLE {target} "
+        "ON COMMIT DROP"
+    )
+    staged = "ovs_import_check"
+    with transaction.atomic(), connection.cursor() as cursor:
+        staging_table(staged, STAGING)
+        # core.copy's CSV: an empty cell arrives as NULL, as the write wants it.
+        copy_in(staged, list(STAGING), rows.reindex(columns=list(STAGING)))
         cursor.execute(
-            f"SELECT {', '.join('r.' + c for c in columns)}, {SEEN} "
-            "FROM oversight_recommendation r "
-            "JOIN unnest(%s::bigint[], %s::text[]) AS f(body_id, reference) "
-            "ON r.body_id = f.body_id AND r.reference = f.reference",
-            [[int(b) for b in rows["body_id"]], list(rows["reference"])],
+            f"{create} AS SELECT s.*, r.id AS recommendation_id, {SEEN} AS seen, "
+            f"CASE WHEN r.id IS NULL THEN 'c' WHEN ({mask}) <> 0 THEN 'u' ELSE 'n' END "
+            f"AS action, CASE WHEN r.id IS NULL THEN 0 ELSE {mask} END AS changed "
+            f"FROM {staged} s LEFT JOIN oversight_recommendation r "
+            "ON r.body_id = s.body_id AND r.reference = s.reference"
         )
-        old = pd.DataFrame(cursor.fetchall(), columns=[*columns, "seen"])
-    return old.drop_duplicates("id")  # a reference given twice (reported) is one row
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE action = 'c'), count(*) FILTER (WHERE action = 'u'), "
+            f"count(*) FILTER (WHERE action = 'n') FROM {target}"
+        )
+        created, updated, unchanged = cursor.fetchone()
+        which = "t.row = ANY(%s)" if errors else "t.action <> 'n'"
+        cursor.execute(
+            f"SELECT t.row, t.action, t.changed, {', '.join(f'r.{c}' for c in WRITTEN)} "
+            f"FROM {target} t LEFT JOIN oversight_recommendation r ON r.id = t.recommendation_id "
+            f"WHERE {which} ORDER BY t.row LIMIT {PREVIEW_ROWS}",
+            [list(errors)] if errors else [],
+        )
+        shown = pd.DataFrame(cursor.fetchall(), columns=["row", "action", "changed", *WRITTEN])
+    summary = {"create": created, "update": updated, "unchanged": unchanged}
+    return summary, shown.set_index("row")
 
 
-def _comparable(column, name):
-    """Values of one WRITTEN column as texts, the same for the file and the database."""
-    if name.endswith("_id"):
-        ids = column.astype("Int64")
-        return ids.astype(str).where(ids.notna(), "")
-    if name == "is_critical":
-        return column.astype(bool).map({True: "1", False: "0"})
-    if name in DATES:
-        return column.map(lambda d: d.isoformat() if isinstance(d, datetime.date) else (d or ""))
-    return column.fillna("").astype(str)
-
-
-def _compare(rows, old):
-    """Per file row: "create", "update" or "unchanged", and for updates the changed columns
-    (a frame of booleans, one column per WRITTEN field)."""
-    key = _key(rows["body_id"], rows["reference"])
-    matched = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
-    found = key.isin(matched.index)
-    changes = pd.DataFrame(False, index=rows.index, columns=list(WRITTEN))
-    if found.any():
-        before = matched.loc[key[found].to_numpy()]
-        before.index = rows.index[found.to_numpy()]
-        for name in WRITTEN:
-            new = _comparable(rows.loc[found, name], name)
-            was = _comparable(before[name], name)
-            changes.loc[found, name] = (new != was).to_numpy()
-        # The import closes what the body records as closed, and opens what it reopens.
-        closing = rows.loc[found, "status"].isin(CLOSED).to_numpy()
-        state = before["review_state"].to_numpy()
-        after = np.where(closing, "closed", np.where(state == "closed", "open", state))
-        changes.loc[found, "status"] = changes.loc[found, "status"].to_numpy() | (after != state)
-    action = pd.Series("create", index=rows.index, dtype=object)
-    action[found] = np.where(changes[found].any(axis=1), "update", "unchanged")
-    return action, changes
-
-
-def _preview(frame, rows, action, changes, old, errors, entities):
-    """The rows worth showing (a problem or a change), the first PREVIEW_ROWS of them, each
-    with its problems and, for an update, its changed columns old → new."""
+def _preview(frame, rows, shown, errors, entities):
+    """The rows worth showing (``shown``, from _compare_staged: a problem, or else a change),
+    each with its problems and, for an update, its changed columns old → new."""
     by_row = {}
     for e in errors:
         by_row.setdefault(e["row"], {}).setdefault(e["column"], e["message"])
-    # A file with problems: its problems (changes are moot until it is clean).
-    show = rows.index.isin(list(by_row)) if by_row else (action != "unchanged").to_numpy()
-    picked = rows.index[show][:PREVIEW_ROWS]
+    picked = shown.index
     if not len(picked):
         return []
-    shown = rows.loc[picked]
-    names = _names(shown, old, entities)
-    key = _key(shown["body_id"], shown["reference"]).to_numpy()
-    olds = old.set_index(_key(old["body_id"].astype("Int64"), old["reference"]).to_numpy())
-    # Only the rows shown (at most PREVIEW_ROWS): the whole file's would cost seconds.
-    olds = olds.loc[olds.index.isin(key), list(WRITTEN)].to_dict("index") if len(olds) else {}
-    labels = {"create": _("create"), "update": _("update"), "unchanged": _("unchanged")}
+    new_rows = rows.loc[picked]
+    names = _names(new_rows, shown, entities)
+    labels = {"c": _("create"), "u": _("update"), "n": _("unchanged")}
     cells = frame.loc[picked, ["reference", "body", "entity"]].to_dict("records")
-    news = shown[list(WRITTEN)].to_dict("records")
-    changed = changes.loc[picked].to_dict("records")
-    acts = action[picked].to_numpy()
-    statuses = shown["status"].to_numpy()
+    news = new_rows[list(WRITTEN)].to_dict("records")
+    olds = shown[list(WRITTEN)].to_dict("records")
+    acts = shown["action"].to_numpy()
+    masks = shown["changed"].to_numpy()
+    statuses = new_rows["status"].to_numpy()
     out = []
     for i, row in enumerate(picked):
         entry = {
@@ -500,13 +530,12 @@ def _preview(frame, rows, action, changes, old, errors, entities):
             "errors": by_row.get(int(row), {}),
             "changes": {},
         }
-        if acts[i] == "update":
-            was = olds[key[i]]
-            for name in WRITTEN:
-                if changed[i][name]:
+        if acts[i] == "u":
+            for k, name in enumerate(WRITTEN):
+                if int(masks[i]) & (1 << k):
                     entry["changes"][name.removesuffix("_id")] = [
-                        names(name, was[name]),
-                        names(name, news[i][name], symbol=shown.at[row, "report"]),
+                        names(name, olds[i][name]),
+                        names(name, news[i][name], symbol=new_rows.at[row, "report"]),
                     ]
         out.append(entry)
     return out

@@ -177,11 +177,13 @@ class StatisticsPeriod(models.Model):
 
 @track_history()
 class Recommendation(models.Model):
+    # No index of its own: (body, reference) and (body, status) begin with it (migration 0009).
     body = models.ForeignKey(
         OversightBody,
         on_delete=models.PROTECT,
         related_name="recommendations",
         verbose_name=_("body"),
+        db_index=False,
     )
     report = models.ForeignKey(
         OversightReport,
@@ -189,11 +191,13 @@ class Recommendation(models.Model):
         related_name="recommendations",
         verbose_name=_("report"),
     )
+    # No index of its own: (entity, status) begins with it (migration 0009).
     entity = models.ForeignKey(
         "entities.Entity",
         on_delete=models.PROTECT,
         related_name="oversight_recommendations",
         verbose_name=_("entity"),
+        db_index=False,
     )
     org_unit = models.ForeignKey(
         "entities.OrgUnit",

@@ -331,7 +331,10 @@ def statistics(bodies=None, recommendations=None):
 
 def recommendation_history(rec):
     """Row history of the recommendation, its evidence and comments (pghistory), newest first,
-    with the acting user where the request recorded one."""
+    with the acting user where the request recorded one. Events of one transaction share its
+    time (pghistory records NOW()): among them, each table's events go by their id, newest
+    first, so that an import or a request that changes a recommendation twice lists its last
+    change first."""
     from django.apps import apps
     from django.contrib.auth import get_user_model
 
@@ -375,6 +378,7 @@ def recommendation_history(rec):
                     for name, (before, after) in changes.items()
                 ],
                 "user": _context_user(ev),
+                "order": ev.pgh_id,
             }
         )
         previous = ev
@@ -389,9 +393,10 @@ def recommendation_history(rec):
                     "changes": {},
                     "changes_text": [],
                     "user": _context_user(ev),
+                    "order": ev.pgh_id,
                 }
             )
-    rows.sort(key=lambda r: r["when"], reverse=True)
+    rows.sort(key=lambda r: (r["when"], r["order"]), reverse=True)
     user_ids = {r["user"] for r in rows if r["user"]}
     names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     for r in rows:

@@ -25,48 +25,23 @@ from core.bulk import (
     history_context,
     history_rows,
     stage,
-    staging_table,
     triggers_off,
     triggers_on,
 )
-from core.copy import copy_in
 from core.excel import MB, file_errors
 from core.jobs import job_beat, job_queued
 
 from . import permissions as perms
 from .choices import ImportStatus
-from .importers import CLOSED, SEEN, WRITTEN
+from .importers import CLOSED, SEEN, STAGING, WRITTEN
 from .models import OversightBody, Recommendation, RecommendationImport
 
 log = logging.getLogger(__name__)
 
 # Progress of each step, in percent of the job's current step.
 READ, CHECKED, DONE = 30, 60, 100
-STAGING = {
-    "row": "integer",
-    "body_id": "bigint",
-    "reference": "text",
-    "report": "text",
-    "report_title": "text",
-    "report_date": "date",
-    "volume": "text",
-    "report_id": "bigint",
-    "entity_id": "bigint",
-    "org_unit_id": "bigint",
-    "text_en": "text",
-    "text_zh": "text",
-    "is_critical": "boolean",
-    "priority": "text",
-    "issued_on": "date",
-    "target_date": "date",
-    "acceptance": "text",
-    "status": "text",
-    "implementation_date": "date",
-    "management_response": "text",
-}
-# The preview keeps its checked rows for the write (see _keep), with the version of each
-# recommendation it compared them to ("seen", importers._existing; NULL: none yet).
-KEPT = {**STAGING, "seen": "text"}
+# The preview keeps a clean file's checked rows for the write (importers._compare_staged), in
+# an UNLOGGED table of its own with the version of each recommendation it compared them to.
 KEPT_PREFIX = "oversight_import_rows_"
 # How long a previewed file's rows stay kept for its write; later the write reads the file again.
 KEPT_FOR = timedelta(days=7)
@@ -136,12 +111,14 @@ def recommendation_import_create(*, upload, actor, in_background=None):
 
 
 def _read_and_check(job, *, preview=True):
-    """The file read and checked (importers.check), with progress on the job."""
+    """The file read and checked (importers.check), with progress on the job; a clean
+    file's rows kept for the write when ``preview``."""
     from . import importers
 
     frame = importers.read_frame(_stored(job))
     _progress(job.pk, READ)
-    checked = importers.check(frame, job.created_by, preview=preview)
+    keep = _kept_table(job.pk) if preview else None
+    checked = importers.check(frame, job.created_by, preview=preview, keep=keep)
     _progress(job.pk, CHECKED)
     return checked
 
@@ -156,10 +133,8 @@ def recommendation_import_preview(*, job_id):
     _update(job_id, status=ImportStatus.PARSING, progress=0)
     try:
         _prune_kept()
-        checked = _read_and_check(job)
-        if checked.is_clean:
-            _keep(job_id, checked.rows)
-        else:
+        checked = _read_and_check(job)  # a clean file's rows kept (importers._compare_staged)
+        if not checked.is_clean:
             _drop_kept(job_id)
     except ValidationError as exc:
         _update(job_id, status=ImportStatus.INVALID, errors=file_errors(exc), progress=DONE)
@@ -227,15 +202,6 @@ def _staging_frame(rows, columns):
     return frame
 
 
-def _keep(job_id, rows):
-    """Keep a clean preview's checked rows for the write, in one COPY into an UNLOGGED table
-    of the import's own (no WAL; dropped by the write, by a new preview, or when the job ends
-    otherwise; PostgreSQL empties it after a crash, and the write then reads the file again)."""
-    table = staging_table(_kept_table(job_id), KEPT, unlogged=True)
-    # core.copy's CSV: an empty cell arrives as NULL, as the merge wants it (_staging_frame).
-    copy_in(table, list(KEPT), rows.reindex(columns=list(KEPT)))
-
-
 def _prune_kept():
     """Drop the kept rows of imports no longer waiting to be written, or previewed more than
     KEPT_FOR ago and left (always safe: their write reads the file again). Two queries and a
@@ -274,7 +240,12 @@ def _kept_and_current(job):
     None, and the write reads and checks the file again."""
     table = _kept_table(job.pk)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+        # A table kept before the preview said what changes (no "action") is read again.
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attname = 'action')",
+            [table],
+        )
         if not cursor.fetchone()[0]:
             return None
         # The references by their distinct values (a few hundred ids, not one probe a row).
@@ -397,15 +368,16 @@ def recommendation_import_fail(job, reason):
 
 def recommendations_merge(*, rows=None, staged=None, actor, job):
     """Write checked rows (importers.check) set-based, inside the caller's transaction: the
-    rows a preview kept (``staged``, a table of KEPT columns) or ``rows`` COPied into a
-    staging table, one INSERT of the reports the file names first, one INSERT ... ON CONFLICT
-    (body, reference) DO UPDATE of the recommendations that skips rows holding the same
-    values, writing the history row of each recommendation it inserts or changes (with the
-    user and the import as context) in the same statement. The body's status decides the
-    review state (closed when it records the recommendation closed, reopened when it no
-    longer does). The deferred constraints are checked at its end, so that a refusal is
-    raised here (an IntegrityError), not at the caller's COMMIT. A fixed number of queries
-    whatever the rows; returns {"created", "updated", "unchanged", "reports_created"}."""
+    rows a preview kept (``staged``, importers._compare_staged; those it found unchanged are
+    left out) or ``rows`` COPied into a staging table, one INSERT of the reports the file
+    names first, one INSERT ... ON CONFLICT (body, reference) DO UPDATE of the
+    recommendations that skips rows holding the same values, writing the history row of each
+    recommendation it inserts or changes (with the user and the import as context) in the
+    same statement. The body's status decides the review state (closed when it records the
+    recommendation closed, reopened when it no longer does). The deferred constraints are
+    checked at its end, so that a refusal is raised here (an IntegrityError), not at the
+    caller's COMMIT. A fixed number of queries whatever the rows; returns {"created",
+    "updated", "unchanged", "reports_created"}."""
     if staged is None:
         staged = "ovs_import_stage"
         stage(staged, STAGING, _staging_frame(rows, STAGING))
@@ -450,6 +422,8 @@ def recommendations_merge(*, rows=None, staged=None, actor, job):
             source="merged",
             label="CASE WHEN pgh_created THEN 'insert' ELSE 'update' END",
         )
+        # Rows the preview found unchanged, with nothing written since (_kept_and_current).
+        skip = "WHERE s.action <> 'n' " if rows is None else ""
         triggers_off(Recommendation)
         cursor.execute(
             "WITH merged AS ("
@@ -461,6 +435,7 @@ def recommendations_merge(*, rows=None, staged=None, actor, job):
             "statement_timestamp(), statement_timestamp() "
             f"FROM {staged} s LEFT JOIN oversight_oversightreport p "
             "ON s.report_id IS NULL AND p.body_id = s.body_id AND p.symbol = s.report "
+            f"{skip}"
             "ORDER BY s.row "
             "ON CONFLICT (body_id, reference) DO UPDATE SET "
             f"{assignments}, review_state = {review}, updated_at = EXCLUDED.updated_at "

@@ -122,3 +122,56 @@ def test_sheet_rows_past_the_column_limit_gives_the_same_rows_cut():
     assert rows == [row[:4] for row in FROM_A1]
     with pytest.raises(ValidationError, match="at most 3 rows"):
         sheet_rows(_calamine(OFF_A1), 0, limits=Limits(max_rows=3, max_columns=4))
+
+
+CSV_SAMPLES = {
+    "plain": b"a,b,c\n1,2,3\n",
+    "bom, semicolons, crlf": "\ufeffa;b;c\r\n1;2;3\r\n".encode(),
+    "tabs": b"a\tb\tc\nx\ty\tz\n",
+    "quotes, commas and newlines inside": b'a,b,c\n"x, y","say ""hi""","two\nlines"\n4,5,6\n',
+    "short rows and blank lines": b"a,b,c\n1\n\n2,3\n\n\n4,5,6\n",
+    "spaces kept": b"a,b\n  x  , y\n",
+    "Chinese": "机构,编号\n联合国,甲\n".encode(),
+    "text that pandas would read as a number or NA": b"a,b,c\n007,NA,1e3\nnull,,N/A\n",
+}
+
+
+@pytest.mark.parametrize("data", CSV_SAMPLES.values(), ids=CSV_SAMPLES)
+def test_csv_frame_reads_what_csv_rows_reads(data):
+    from core.excel import csv_frame, csv_rows
+
+    limits = Limits(max_rows=100, max_columns=8)
+    rows = csv_rows(data, limits=limits)
+    width = max(len(r) for r in rows)
+    expected = [r + [""] * (width - len(r)) for r in rows]
+    assert csv_frame(data, limits=limits).values.tolist() == expected
+
+
+def test_csv_frame_reads_a_row_wider_than_the_first_as_csv_rows_does():
+    from core.excel import csv_frame
+
+    frame = csv_frame(b"a,b\n1,2,3\n4\n", limits=Limits(max_rows=10, max_columns=8))
+    assert frame.values.tolist() == [["a", "b", ""], ["1", "2", "3"], ["4", "", ""]]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"a\n" + b"1\n" * 4, "at most 3 rows"),
+        (b"a,b,c,d,e\n1,2,3,4,5\n", "E1"),
+        (b"a\x00b\n", "NUL"),
+        ("a\nü\n".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_csv_frame_refuses_what_csv_rows_refuses(data, message):
+    from core.excel import csv_frame
+
+    with pytest.raises(ValidationError, match=message):
+        csv_frame(data, limits=Limits(max_rows=3, max_columns=4))
+
+
+def test_csv_frame_takes_the_header_and_the_maximum_of_rows():
+    from core.excel import csv_frame
+
+    frame = csv_frame(b"a\n" + b"1\n" * 3, limits=Limits(max_rows=3, max_columns=4))
+    assert len(frame) == 4

@@ -22,3 +22,28 @@ def test_benchmark_query_counts_do_not_grow_with_rows():
     after = {label: count_queries(client, url, params) for label, url, params in SCENARIOS}
     assert after == before
     assert Recommendation.objects.count() == 160
+
+
+def test_import_benchmark_floors_leave_nothing_and_its_phases_are_timed(oios, unops, oios_auditor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from benchmarks._oversight_import import Phases, _db_floor, _import_floor, import_csv
+    from oversight import importers, services
+
+    data = import_csv(20, n_reports=4)
+    _import_floor(data)
+    _db_floor(data, oios_auditor)  # writes the real tables, then rolls back
+    assert Recommendation.objects.count() == 0 and OversightReport.objects.count() == 0
+    read_frame = importers.read_frame
+    with Phases() as phases:
+        job = services.recommendation_import_create(
+            upload=SimpleUploadedFile("b.csv", data), actor=oios_auditor, in_background=False
+        )
+        job = services.recommendation_import_commit(
+            job=job, actor=oios_auditor, in_background=False
+        )
+    assert job.created_count == 20
+    assert {"preview: read the file", "preview: compare (SQL)", "commit: merge"} <= set(
+        phases.times
+    )
+    assert importers.read_frame is read_frame  # the timed wrappers are gone again

@@ -184,3 +184,19 @@ def test_rows_kept_longer_than_a_week_are_dropped_and_the_write_reads_the_file_a
     job = _commit(old, oios_auditor)
     assert (job.status, job.created_count) == (ImportStatus.COMMITTED, 3)
     assert _committed_payload()["checked_again"] is True
+
+
+def test_rows_kept_before_the_preview_said_what_changes_are_checked_again(
+    oios, unops, oios_auditor
+):
+    """A job previewed by the version before (its kept table has no "action" column) and
+    committed after an upgrade: the commit reads the file again instead of failing."""
+    _commit(_preview(import_csv(3), oios_auditor), oios_auditor)
+    job = _preview(import_csv(4, text="Tighten"), oios_auditor)
+    with connection.cursor() as cursor:
+        table = f"{KEPT_PREFIX}{job.pk}"
+        cursor.execute(f"ALTER TABLE {table} DROP COLUMN action, DROP COLUMN changed")
+    job = _commit(job, oios_auditor)
+    assert (job.status, job.created_count, job.updated_count) == (ImportStatus.COMMITTED, 1, 3)
+    last = Event.objects.filter(action="oversight.import.committed").latest("id")
+    assert last.payload["checked_again"] is True
