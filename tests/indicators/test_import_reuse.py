@@ -168,6 +168,9 @@ def test_an_imported_change_shows_in_the_value_history_and_the_audit_trail(
     assert not Event.objects.filter(action="value.saved", payload__new__numeric_value="12.5")
     trail = client.get("/audit/?action=import.committed").content.decode()
     assert "values.xlsx" in trail and officer.username in trail
+    # Auditors filtering the trail by saved values are told where imported ones are.
+    assert "data-import-note" in client.get("/audit/?action=value.saved").content.decode()
+    assert "data-import-note" not in trail
     row = Value.pgh_event_model.objects.filter(pgh_obj_id=value.pk).latest("pgh_id")
     assert row.numeric_value == Decimal("12.5")
     assert row.pgh_context.metadata == {"user": officer.pk, "service": "import", "import": job.pk}
