@@ -9,7 +9,7 @@ where services, bulk imports and jobs alike invalidate cached lists and pages.""
 from django.conf import settings
 from django.utils import translation
 
-from core.cache import SCOPES, bump_for_write, scope_of
+from core.cache import bump_for_write, scope_of
 
 from .choices import EventAction
 from .models import Event
@@ -83,26 +83,3 @@ def events_record_many(*, actor, events, batch_size=2000):
     if scopes:
         bump_for_write(*sorted(scopes))
     return len(rows)
-
-
-def events_record_select(*, actor, action, select_sql, params=()):
-    """Record many events by one actor with one INSERT ... SELECT (an import of 50,000 values):
-    `select_sql` yields, per event, target_type, target_id, target_repr, entity_id, reason
-    and payload (jsonb), in that order. The action is checked like every other. Returns the
-    number of events written."""
-    from django.db import connection
-
-    columns = "target_type, target_id, target_repr, entity_id, reason, payload"
-    actor = _actor(actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # No user text in the statement: our table and columns, the caller's SELECT.
-            f"INSERT INTO {Event._meta.db_table} (created_at, actor_id, action, {columns}) "
-            f"SELECT statement_timestamp(), %s, %s, {columns} "
-            f"FROM ({select_sql}) AS chosen({columns})",
-            [getattr(actor, "pk", None), _check(action), *params],
-        )
-        count = cursor.rowcount
-    # The targets' types are in the caller's SELECT, not here: every scope.
-    bump_for_write(*SCOPES)
-    return count

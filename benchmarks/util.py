@@ -39,11 +39,12 @@ def report(label, seconds, floor_seconds=None, floor_label="floor", extra=""):
     print(line, flush=True)
 
 
-def _postgres_cpu():
-    """CPU seconds used so far by the PostgreSQL processes of this machine (None when there
-    are none to read: a server elsewhere, or no /proc)."""
+def _postgres_cpu(pids=None):
+    """CPU seconds used so far by the PostgreSQL processes of this machine, or by those of
+    `pids` (None when there are none to read: a server elsewhere, or no /proc)."""
     total, found = 0, False
-    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+    listed = os.listdir("/proc") if os.path.isdir("/proc") else []
+    for pid in listed if pids is None else [str(p) for p in pids if str(p) in listed]:
         try:
             with open(f"/proc/{pid}/comm") as f:
                 if f.read().strip() not in ("postgres", "postmaster"):
@@ -106,3 +107,31 @@ def plan_tree(plan, years):
         for y in years
     )
     return principles
+
+
+def step_cpu(fn):
+    """(result, wall seconds, CPU seconds of this process, CPU seconds of this connection's
+    PostgreSQL backend or None) of one call of fn: what a step costs each side, apart from
+    waiting for the other one or for the machine (the backend alone, not the server's other
+    sessions, which on a shared machine run other people's work)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    mine = resource.getrusage(resource.RUSAGE_SELF)
+    server = _postgres_cpu([backend])
+    started = time.perf_counter()
+    result = fn()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    server_after = _postgres_cpu([backend])
+    python = (after.ru_utime - mine.ru_utime) + (after.ru_stime - mine.ru_stime)
+    postgres = server_after - server if server is not None and server_after is not None else None
+    return result, wall, python, postgres
+
+
+def cpu_words(python, postgres):
+    """The CPU of a step in words, for a report line."""
+    server = "n/a" if postgres is None else f"{postgres:.2f} s"
+    return f"CPU: Python {python:.2f} s, PostgreSQL {server}"

@@ -6,8 +6,10 @@ calamine hands back (``iter_rows``, ``nrows``) does not bound what it loads, so
 :func:`xlsx_check` opens the file as a zip first and refuses it, with a message that names the
 limit, unless every member is of a sane size and ratio (zip bombs, huge shared strings) and
 every worksheet's declared ``<dimension>`` and its real cells lie within the rows and columns
-the import allows. The scan is a regex over a bounded, streamed read of the XML (no parser, so
-deep nesting or entity tricks cost nothing); only then is calamine called.
+the import allows. The scan is one regex over a bounded, streamed read of the XML (no parser, so
+deep nesting or entity tricks cost nothing); a tag written in any form but the usual one (a tab
+or line break before its ``r``, other quotes, another attribute first, a namespace prefix) is
+walked tag by tag, as calamine reads it; only then is calamine called.
 
 Writing: :func:`append_row` (and :func:`text_cell`) write every text as text, so a name such as
 ``=1+1`` or ``@SUM(A1)`` is never a live formula in a file we hand out.
@@ -57,11 +59,14 @@ def file_errors(exc):
 # --- reading ----------------------------------------------------------------------------------
 
 _CHUNK = 1 * MB
-_DIMENSION = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref="([^"]*)"')
+# XML allows white space around "=" and either quote around a value (calamine reads them all).
+_DIMENSION = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\bref\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
 # A <row> or <c> start tag (any namespace prefix) and its attributes.
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:row|c)[\s/>]")
-_REF = re.compile(rb'\br="\$?([A-Za-z]{0,3})\$?(\d*)"')
+# Its ``r`` attribute: column letters and row digits (either may be empty), in either quote.
+_REF = re.compile(rb"""\br\s*=\s*(?:"\$?([A-Za-z]{0,3})\$?(\d*)"|'\$?([A-Za-z]{0,3})\$?(\d*)')""")
 _CELL = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
 _RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b([^>]*)>")
 _WORKSHEET_TYPE = re.compile(rb'\bType="[^"]*/worksheet"')
@@ -96,6 +101,19 @@ def _too_far(limits, row, column, where):
             )
             % {"cell": where, "limit": limits.max_rows + 1, "rows": limits.max_rows}
         )
+
+
+def _ref(match):
+    """(column letters, row digits) of a _REF match, as text (either may be empty)."""
+    letters, digits = (
+        (match.group(1), match.group(2))
+        if match.group(1) is not None
+        else (
+            match.group(3),
+            match.group(4),
+        )
+    )
+    return letters.decode(), digits.decode()
 
 
 def _check_dimension(ref, limits):
@@ -148,26 +166,48 @@ def _beyond(max_rows, max_columns):
     )
 
 
+@functools.cache
+def _scan_regex(max_rows, max_columns):
+    """The one regex of _scan_fast. At a <c> or <row> start tag in the form we write (``<c
+    r="B7"``, ``<row r="7"``): one whose ``r`` lies beyond the limits, or names row 0 or a row
+    with a leading 0 (group ``far_cell`` or ``far_row``). Any other form of the tag (the match
+    has neither group): ``r`` not the
+    first attribute or after another space than one blank (a tab, a line break), other quotes,
+    spaces around "=", letters in lower case, no ``r`` at all, a namespace prefix. Written as
+    one tree from "<" so that the usual tags fail after a few characters (about 40% faster
+    than the eight counts and two searches it replaces, on a 50,000-row sheet)."""
+    row = _greater(str(max_rows + 1), "0123456789")
+    column = _greater(get_column_letter(max_columns), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return re.compile(
+        (
+            r'<(?:c(?: r="(?:(?P<far_cell>'
+            + rf'{column}[0-9]|[A-Z]{{1,3}}(?:{row}|0)[0-9]*")'
+            + r'|(?![A-Z]{1,3}[1-9][0-9]*"))| (?!r=")|[\t\r\n/>])'
+            + rf'|row(?: r="(?:(?P<far_row>{row}|0)|(?![1-9][0-9]*"))| (?!r=")|[\t\r\n/>])'
+            + r"|[A-Za-z_][\w.-]*:(?:row|c)[\s/>])"
+        ).encode()
+    )
+
+
 def _scan_fast(data, cut, limits):
-    """For a chunk whose every <row> and <c> starts with an ``r`` attribute and no namespace
-    prefix (what Excel, LibreOffice and openpyxl write): refuse the first tag beyond the limits,
-    at C speed. False if the chunk must be walked tag by tag instead."""
-    view = data[:cut]
-    cells = view.count(b"<c ") + view.count(b"<c>") + view.count(b"<c/>")
-    rows = view.count(b"<row ") + view.count(b"<row>") + view.count(b"<row/>")
-    if view.count(b'<c r="') != cells or view.count(b'<row r="') != rows or _PREFIXED.search(view):
-        return False
-    bad = _beyond(limits.max_rows, limits.max_columns).search(view)
-    if bad:
-        tag = data[bad.start() : data.find(b">", bad.start()) + 1]
-        ref = _REF.search(tag)
-        if tag.startswith(b"<row"):  # name its first cell, as the user sees it in Excel
-            ref = _REF.search(data, bad.end(), bad.end() + 4096) or ref
-        letters, digits = (ref.group(1).decode(), ref.group(2).decode()) if ref else ("", "0")
-        column = _column_number(letters) if letters else 1
-        _too_far(limits, int(digits or 0), column, f"{letters or 'A'}{digits}")
-        _refuse(_("The workbook's sheet is malformed."))  # a row number such as 0 or 007
-    return True
+    """For a chunk whose every <row> and <c> starts with an ``r`` attribute in the form Excel,
+    LibreOffice and openpyxl write it: refuse the first tag beyond the limits, in one pass of
+    one regex at C speed. False if the chunk must be walked tag by tag instead (a tag in any
+    other form: calamine reads those too, e.g. a tab or a line break before ``r``)."""
+    found = _scan_regex(limits.max_rows, limits.max_columns).search(data, 0, cut)
+    if found is None:
+        return True
+    if found.group("far_cell") is None and found.group("far_row") is None:
+        return False  # a tag in another form
+    tag = data[found.start() : data.find(b">", found.start()) + 1]
+    ref = _REF.search(tag)
+    if tag.startswith(b"<row"):  # name its first cell, as the user sees it in Excel
+        ref = _REF.search(data, found.end(), found.end() + 4096) or ref
+    letters, digits = _ref(ref) if ref else ("", "0")
+    letters = letters.upper()
+    column = _column_number(letters) if letters else 1
+    _too_far(limits, int(digits or 0), column, f"{letters or 'A'}{digits}")
+    _refuse(_("The workbook's sheet is malformed."))  # a row number such as 0 or 007
 
 
 def _scan_sheet(zf, info, limits):
@@ -182,7 +222,7 @@ def _scan_sheet(zf, info, limits):
         if first:
             found = _DIMENSION.search(data)  # it comes before the cells
             if found:
-                _check_dimension(found.group(1), limits)
+                _check_dimension(found.group(1) or found.group(2) or b"", limits)
             first = False
         # Scan up to the last complete tag; keep the rest for the next chunk.
         cut = data.rfind(b"<")
@@ -193,14 +233,15 @@ def _scan_sheet(zf, info, limits):
         else:
             for match in _TAG.finditer(data, 0, cut):
                 name, attrs = match.groups()
-                ref = _REF.search(attrs)
+                found = _REF.search(attrs)
+                letters, digits = _ref(found) if found else ("", "")
                 if name == b"row":
-                    row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                    row = int(digits) if digits else row + 1
                     column = 0
-                elif ref and ref.group(1):
-                    column = _column_number(ref.group(1).decode())
-                    if ref.group(2):
-                        row = int(ref.group(2))
+                elif letters:
+                    column = _column_number(letters)
+                    if digits:
+                        row = int(digits)
                 else:
                     column += 1
                 if row > limits.max_rows + 1 or column > limits.max_columns:

@@ -290,10 +290,20 @@ class ConflictSerializer(serializers.Serializer):
 
 
 class HistoryEntrySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    """One change of a value (selectors.value_history): an audit event of its services, or its
+    part of an import (action "imported", with the import's id and file)."""
+
+    id = serializers.IntegerField(
+        allow_null=True,
+        help_text="The audit event: the value's own, or the import's import.committed event "
+        "(null for an imported change whose import event is gone).",
+    )
     time = serializers.DateTimeField()
     actor = serializers.CharField()
-    action = serializers.CharField()
+    action = serializers.CharField(
+        help_text="saved, submitted, approved, returned, reopened, commented, "
+        "evidence_attached, or imported (the value was written by the import import_id)."
+    )
     status = serializers.CharField()
     old = serializers.CharField()
     new = serializers.CharField()
@@ -302,6 +312,9 @@ class HistoryEntrySerializer(serializers.Serializer):
     reason = serializers.CharField()
     comment = serializers.CharField()
     file = serializers.CharField()
+    import_id = serializers.IntegerField(
+        allow_null=True, help_text="The import (imports/{id}/) that wrote this change, if any."
+    )
 
 
 class ImportChangeSerializer(serializers.Serializer):

@@ -1,8 +1,11 @@
 """Writing the checked changes of a workbook at database speed: COPY into a staging table,
-one merge into the values (INSERT ... ON CONFLICT DO UPDATE), the parts replaced, one audit
-event per value written by one INSERT ... SELECT. The number of statements does not grow with
-the rows. Row history is written by one statement from what the merge wrote, attributed to the
-actor and the import through the transaction's history context (core.bulk).
+one merge into the values (INSERT ... ON CONFLICT DO UPDATE), the parts replaced. The number of
+statements does not grow with the rows. Row history is written by one statement from what the
+merge wrote, attributed to the actor and the import through the transaction's history context
+(core.bulk); that history is the import's per-value record: no audit event per value (the
+import has its one ``import.committed`` event, written by services.imports, and a value's
+history page reads both, selectors.value_history). A per-value event cost about a quarter of a
+50,000-value commit, with its indexes and keys, and said nothing the history rows do not.
 
 The preview keeps what it checked (checked_csv(): the staging rows, with what each was checked
 against — the value's version and status, the indicator's kind, decimals, currency, unit and
@@ -18,7 +21,6 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import events_record_select
 from core.bulk import bulk_settings, frame_csv, stage_csv
 
 from .. import permissions
@@ -152,17 +154,6 @@ def staged_problems(*, period, actor):
     return reasons
 
 
-def _snapshot_sql(alias, parts_sql):
-    """formatting.snapshot() of a value row, in SQL (numbers as plain text)."""
-    return (
-        f"jsonb_build_object('kind', {alias}.kind, "
-        f"'numeric_value', trim_scale({alias}.numeric_value)::text, "
-        f"'currency', {alias}.currency, 'bool_value', {alias}.bool_value, "
-        f"'text_value', {alias}.text_value, 'is_missing', {alias}.is_missing, "
-        f"'footnote', {alias}.footnote, 'parts', {parts_sql})"
-    )
-
-
 def values_write_staged(*, period, rows, actor):
     """Write the `rows` staged rows (stage_checked(), compared by staged_problems()) for
     `period`, in the caller's transaction, whose history context (core.bulk.history_context)
@@ -180,26 +171,17 @@ def values_write_staged(*, period, rows, actor):
     # 145 µs a value, most of the commit, and even a no-op one 15 µs).
     bulk_settings()
     typed = ", ".join(TYPED)
-    old_parts = (
-        f"CASE WHEN v.kind = '{ValueKind.PARTS}' THEN (SELECT coalesce(jsonb_object_agg("
-        f"p.code, trim_scale(p.numeric_value)::text), '{{}}'::jsonb) FROM {part_table} p "
-        "WHERE p.value_id = v.id) ELSE '{}'::jsonb END"
-    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"DROP TABLE IF EXISTS pg_temp.{WRITTEN}; "
-            f"CREATE TEMP TABLE {WRITTEN} (value_id bigint, indicator_id bigint, status text, "
-            "inserted boolean, old jsonb) ON COMMIT DROP"
+            f"CREATE TEMP TABLE {WRITTEN} (value_id bigint, indicator_id bigint, inserted boolean) "
+            "ON COMMIT DROP"
         )
-        # One statement: the stored snapshot (before), the merge, what was written. A value
-        # whose version moved since the check is not updated, and the count tells.
+        # One statement: the merge and what it wrote. A value whose version moved since the
+        # check is not updated, and the count tells.
         cursor.execute(
             f"""
-            WITH old AS (
-                SELECT v.indicator_id, {_snapshot_sql("v", old_parts)} AS snap
-                FROM {value_table} v JOIN {STAGE} s USING (indicator_id)
-                WHERE v.period_id = %(period)s
-            ), merged AS (
+            WITH merged AS (
                 INSERT INTO {value_table} AS v (
                     indicator_id, period_id, {typed}, source, status, rating, return_reason,
                     version, entered_by_id, created_at, updated_at
@@ -215,11 +197,10 @@ def values_write_staged(*, period, rows, actor):
                     updated_at = EXCLUDED.updated_at,
                     version = EXCLUDED.version
                 WHERE v.version = EXCLUDED.version - 1
-                RETURNING v.id, v.indicator_id, v.status, v.xmax = 0 AS inserted
+                RETURNING v.id, v.indicator_id, v.xmax = 0 AS inserted
             )
-            INSERT INTO {WRITTEN} (value_id, indicator_id, status, inserted, old)
-            SELECT m.id, m.indicator_id, m.status, m.inserted, old.snap
-            FROM merged m LEFT JOIN old USING (indicator_id)
+            INSERT INTO {WRITTEN} (value_id, indicator_id, inserted)
+            SELECT id, indicator_id, inserted FROM merged
             """,
             {"period": period.pk, "draft": Status.DRAFT, "user": entered_by, "now": now},
         )
@@ -248,19 +229,4 @@ def values_write_staged(*, period, rows, actor):
             """,
             [ValueKind.PARTS],
         )
-    new_parts = (
-        f"CASE WHEN s.kind = '{ValueKind.PARTS}' THEN (SELECT coalesce(jsonb_object_agg("
-        "e->>0, e->1), '{}'::jsonb) FROM jsonb_array_elements(s.parts) e) ELSE '{}'::jsonb END"
-    )
-    events_record_select(
-        actor=actor,
-        action="value.saved",
-        select_sql=(
-            f"SELECT %s, w.value_id::text, left(s.code || ' ' || %s, 300), %s::bigint, '', "
-            f"jsonb_build_object('old', w.old, 'new', {_snapshot_sql('s', new_parts)}, "
-            f"'status', w.status) "
-            f"FROM {WRITTEN} w JOIN {STAGE} s USING (indicator_id) ORDER BY s.indicator_id"
-        ),
-        params=[Value._meta.label_lower, period.label, period.plan.entity_id],
-    )
     return written

@@ -64,6 +64,50 @@ def test_check_refuses_just_past_the_limits(ref, ok):
             xlsx_check(io.BytesIO(data), limits=limits)
 
 
+# A cell or row written in a form other than ours, each of which calamine reads (the tag of
+# the far cell, then of a row; the "{r}" is its reference).
+FORMS = {
+    "tab before r": '<c\tr="{r}"><v>1</v></c>',
+    "line break before r": '<c\nr="{r}"><v>1</v></c>',
+    "CR LF before r": '<c\r\nr="{r}"><v>1</v></c>',
+    "single quotes": "<c r='{r}'><v>1</v></c>",
+    "spaces around =": '<c r = "{r}"><v>1</v></c>',
+    "lower case": '<c r="{r_lower}"><v>1</v></c>',
+    "another attribute first": '<c s="0" r="{r}"><v>1</v></c>',
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("ref", "ok"), [("H101", True), ("Z5000", False), ("B5000", False)])
+def test_check_reads_every_form_of_a_cell_as_calamine_does(form, ref, ok):
+    """A tab or a line break before ``r`` once passed the check unseen (the fast scan took
+    the chunk for ours and its regex did not match), and calamine placed the cell anyway."""
+    from python_calamine import CalamineWorkbook
+
+    tag = FORMS[form].format(r=ref, r_lower=ref.lower())
+    # In row 1: only the cell's own reference says how far it lies.
+    data = xlsx(sheet_xml(f'<row r="1">{cell("A1", 1)}{tag}</row>'))
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+    column = ord(ref[0]) - ord("A")
+    assert sheet.end == (int(ref[1:]) - 1, column)  # where calamine puts it
+    limits = Limits(max_rows=100, max_columns=8)
+    if ok:
+        xlsx_check(io.BytesIO(data), limits=limits)
+    else:
+        with pytest.raises(ValidationError, match=ref):
+            xlsx_check(io.BytesIO(data), limits=limits)
+
+
+def test_a_dimension_in_single_quotes_is_checked():
+    data = xlsx(
+        sheet_xml(f'<row r="1">{cell("A1", 1)}</row>').replace(
+            "<sheetData>", "<dimension ref = 'A1:C5000'/><sheetData>"
+        )
+    )
+    with pytest.raises(ValidationError, match="C5000"):
+        xlsx_check(io.BytesIO(data), limits=Limits(max_rows=100, max_columns=8))
+
+
 def test_member_larger_than_its_header_says_is_refused():
     data = with_lying_size(xlsx(sheet_xml(f'<row r="1">{cell("A1", "x" * 5000)}</row>')))
     with pytest.raises(ValidationError, match="cannot be read"):

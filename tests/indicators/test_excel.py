@@ -85,11 +85,15 @@ def test_clean_file_previews_then_commits_through_the_service(officer, period, k
         "pooled": Decimal("59"),
         "thematic": Decimal("27"),
     }
-    assert Event.objects.filter(action="value.saved").count() == 6
+    # One audit event for the import, none per value: each value has its history row.
+    assert not Event.objects.filter(action="value.saved").exists()
     assert Event.objects.filter(action="import.committed").count() == 1
+    history = Value.pgh_event_model.objects
+    assert history.filter(pgh_context__metadata__import=job.pk).count() == 6
     # Committing twice writes nothing more.
     services.import_commit(job=job, actor=officer)
-    assert Event.objects.filter(action="value.saved").count() == 6
+    assert Event.objects.filter(action="import.committed").count() == 1
+    assert history.count() == 6
 
 
 def test_missing_value_with_footnote(officer, period, kinds):

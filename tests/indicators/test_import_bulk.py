@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from audit.models import Event
-from indicators import exporters, services
+from indicators import exporters, selectors, services
 from indicators.choices import ImportStatus, Status, ValueKind
 from indicators.exporters import COLUMNS, column_titles
 from indicators.models import Indicator, Value
@@ -183,7 +183,11 @@ def test_bad_rows_first_last_and_at_row_10000_are_all_reported_and_nothing_writt
     assert not Value.objects.exists()
 
 
-def test_history_of_a_10000_row_import_has_every_changed_value(officer, period, plan):
+def test_history_of_a_10000_row_import_has_every_changed_value(
+    client, api, officer, auditor, period, plan
+):
+    """Every value the import changes has its history row, with the user and the import, and
+    shows the import on its history page and in the API; the import has one audit event."""
     many_indicators(plan, 10_000)
     # 4,000 values stored before: the first 2,000 the file repeats, the next 2,000 it changes.
     indicators = list(Indicator.objects.filter(plan=plan).order_by("order"))
@@ -206,6 +210,7 @@ def test_history_of_a_10000_row_import_has_every_changed_value(officer, period, 
         period=period, upload=upload(rows_workbook(rows)), actor=officer
     )
     assert (job.status, job.rows_to_write, job.unchanged_rows) == (ImportStatus.READY, 8000, 2000)
+    events = Event.objects.count()
     job = services.import_commit(job=job, actor=officer)
     assert job.status == ImportStatus.COMMITTED and job.written_rows == 8000
     imported = history.filter(pgh_context__metadata__import=job.pk)
@@ -217,7 +222,8 @@ def test_history_of_a_10000_row_import_has_every_changed_value(officer, period, 
     assert set(imported.values_list("pgh_obj_id", flat=True)) == set(
         changed.values_list("id", flat=True)
     )
-    assert Event.objects.filter(action="value.saved").count() == 8000
+    # One audit event for the whole import: the file, the counts and the user.
+    assert Event.objects.count() == events + 1
     event = Event.objects.get(action="import.committed")
     assert event.actor == officer
     assert event.payload == {
@@ -226,6 +232,28 @@ def test_history_of_a_10000_row_import_has_every_changed_value(officer, period, 
         "unchanged": 2000,
         "total": 10_000,
     }
+    # Each changed value shows the import in its history (a sample through the API, spread
+    # over the updated and the inserted ones); the unchanged ones do not.
+    values = dict(Value.objects.filter(period=period).values_list("indicator__order", "id"))
+    api.force_authenticate(auditor)
+    for order in [*range(2000, 10_000, 400), 3999, 4000, 9999]:
+        rows = api.get(f"/api/v1/values/{values[order]}/history/").json()
+        assert [(r["action"], r["actor"], r["import_id"], r["id"]) for r in rows] == [
+            ("imported", officer.username, job.pk, event.pk)
+        ], order
+        old = "" if order >= 4000 else f"{order:,}.0"
+        assert (rows[0]["old"], rows[0]["new"]) == (old, f"{order + 0.5:,.1f}"), order
+        assert rows[0]["file"] == "values.xlsx" and rows[0]["status"] == Status.DRAFT
+    for order in (0, 1999):
+        assert api.get(f"/api/v1/values/{values[order]}/history/").json() == []
+    client.force_login(auditor)
+    page = client.get(f"/indicators/values/{values[2000]}/").content.decode()
+    history_table = page[
+        page.index("data-history") : page.index("</table>", page.index("data-history"))
+    ]
+    assert "Imported from values.xlsx" in history_table
+    assert "2,000.0" in history_table and "2,000.5" in history_table
+    assert officer.username in history_table
 
 
 def _commit_queries(officer, period, codes, value):
@@ -286,10 +314,15 @@ def test_parts_are_replaced_and_the_value_history_names_the_import(officer, peri
         ("pooled", Decimal("60")),
         ("thematic", Decimal("27")),
     ]
-    event = Event.objects.filter(action="value.saved").latest("id")
-    assert event.target_id == str(value.pk)
-    assert event.payload["old"]["parts"] == {"pooled": "59", "thematic": "27"}
-    assert event.payload["new"]["parts"] == {"pooled": "60", "thematic": "27"}
+    # The import's entry in the value's history: old and new parts from the parts' history.
+    entry = selectors.value_history(value)[-1]
+    assert (entry["action"], entry["import_id"], entry["actor"]) == (
+        "imported",
+        job.pk,
+        officer.username,
+    )
+    assert entry["old_data"]["parts"] == {"pooled": "59", "thematic": "27"}
+    assert entry["new_data"]["parts"] == {"pooled": "60", "thematic": "27"}
     latest = Value.pgh_event_model.objects.filter(pgh_obj_id=value.pk).latest("pgh_id")
     assert latest.pgh_label == "update" and latest.version == 2
     assert latest.pgh_context.metadata["import"] == job.pk

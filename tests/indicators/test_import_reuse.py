@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import translation
 
 from audit.models import Event
 from entities.models import Membership
-from indicators import services
+from indicators import selectors, services
 from indicators.choices import ImportStatus
+from indicators.formatting import snapshot
 from indicators.models import Indicator, Value
 from indicators.services.imports import _checked_name
 from tests.indicators.test_excel import upload, workbook
@@ -141,8 +143,10 @@ def test_unchanged_rows_stay_as_they_are_without_refusing(officer, period, kinds
 
 
 def test_an_imported_change_shows_in_the_value_history_and_the_audit_trail(
-    client, officer, auditor, period, kinds
+    client, api, officer, auditor, period, kinds
 ):
+    """No audit event per value: the value's history shows the import from its history row
+    (user, import) and the import's one event (file), between the value's own events."""
     services.value_save(
         indicator=kinds["number"], period=period, data={"numeric_value": 10}, actor=officer
     )
@@ -153,12 +157,60 @@ def test_an_imported_change_shows_in_the_value_history_and_the_audit_trail(
     page = client.get(f"/indicators/values/{value.pk}/").content.decode()
     history = page[page.index("data-history") :]
     history = history[: history.index("</table>")]
-    assert "10.0" in history and "12.5" in history and officer.username in history
-    trail = client.get("/audit/?action=value.saved").content.decode()
-    assert f"K-number {period.label}" in trail and "12.5" in trail
+    saved, imported = history.split("</tr>")[1:3]
+    assert "Value saved" in saved and "10.0" in saved
+    assert "Imported from values.xlsx" in imported and officer.username in imported
+    assert "10.0" in imported and "12.5" in imported
+    api.force_authenticate(auditor)
+    rows = api.get(f"/api/v1/values/{value.pk}/history/").json()
+    assert [(r["action"], r["import_id"]) for r in rows] == [("saved", None), ("imported", job.pk)]
+    assert (rows[1]["old"], rows[1]["new"], rows[1]["file"]) == ("10.0", "12.5", "values.xlsx")
+    assert not Event.objects.filter(action="value.saved", payload__new__numeric_value="12.5")
+    trail = client.get("/audit/?action=import.committed").content.decode()
+    assert "values.xlsx" in trail and officer.username in trail
+    # Auditors filtering the trail by saved values are told where imported ones are.
+    assert "data-import-note" in client.get("/audit/?action=value.saved").content.decode()
+    assert "data-import-note" not in trail
     row = Value.pgh_event_model.objects.filter(pgh_obj_id=value.pk).latest("pgh_id")
     assert row.numeric_value == Decimal("12.5")
     assert row.pgh_context.metadata == {"user": officer.pk, "service": "import", "import": job.pk}
+
+
+def test_a_value_history_names_the_workbook_even_when_its_file_is_unknown(officer, period, kinds):
+    job = _previewed(officer, period, {"K-number": (12.5, None)})
+    services.import_commit(job=job, actor=officer)
+    Event.objects.filter(action="import.committed").update(payload={})
+    value = Value.objects.get(indicator=kinds["number"])
+    (entry,) = selectors.value_history(value)
+    assert (entry["action_label"], entry["actor"], entry["old"], entry["new"]) == (
+        "Imported from a workbook",
+        officer.username,
+        "",
+        "12.5",
+    )
+    with translation.override("zh-hans"):
+        assert selectors.value_history(value)[0]["action_label"] == "从工作簿导入"
+
+
+def test_an_import_recorded_per_value_before_shows_once(officer, period, kinds):
+    """An import committed while imports still wrote a value.saved event per value: its
+    history row is not shown a second time."""
+    job = _previewed(officer, period, {"K-number": (12.5, None)})
+    services.import_commit(job=job, actor=officer)
+    value = Value.objects.get(indicator=kinds["number"])
+    row = Value.pgh_event_model.objects.get(pgh_obj_id=value.pk)
+    committed = Event.objects.get(action="import.committed")
+    legacy = Event.objects.create(
+        actor=officer,
+        action="value.saved",
+        target_type="indicators.value",
+        target_id=str(value.pk),
+        target_repr=str(value),
+        payload={"old": None, "new": snapshot(row, {}), "status": "draft"},
+    )
+    Event.objects.filter(pk=legacy.pk).update(created_at=row.pgh_created_at)
+    assert [e["action"] for e in selectors.value_history(value)] == ["saved"]
+    assert committed.created_at >= row.pgh_created_at
 
 
 @pytest.mark.django_db(transaction=True)

@@ -133,7 +133,7 @@ def _waiting_on_lock(table):
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND query ILIKE %s AND pid <> pg_backend_pid()",
-            [f"%INSERT INTO {table}%"],
+            [f'%INSERT INTO "{table}"%'],  # Django's statements quote the table
         )
         return cursor.fetchone()[0]
 
@@ -161,7 +161,8 @@ def test_an_import_killed_mid_commit_writes_nothing_and_is_swept_failed(
         job = wait_for(job.pk, {ImportStatus.READY, ImportStatus.INVALID, ImportStatus.FAILED})
         assert job.status == ImportStatus.READY, job.errors
         # Another session holds the audit table: the commit's transaction merges the values
-        # and their history, then waits there for its events, mid-commit, until it is killed.
+        # and their history, then waits there for the import's event, mid-commit, until it is
+        # killed.
         other.execute("BEGIN")
         other.execute("LOCK TABLE audit_event IN EXCLUSIVE MODE")
         services.import_commit(job=job, actor=officer)
@@ -177,11 +178,14 @@ def test_an_import_killed_mid_commit_writes_nothing_and_is_swept_failed(
             os.kill(pid, signal.SIGKILL)
         proc.wait(30)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(30)
-        other.execute("ROLLBACK")
-        other.close()
+        try:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(30)
+        finally:
+            # Always released: else the test database's teardown waits for it for ever.
+            other.execute("ROLLBACK")
+            other.close()
     # The dead worker's transaction is rolled back by PostgreSQL once its client is gone.
     deadline = time.monotonic() + 30
     while _waiting_on_lock("audit_event") or _running("indicators_value"):
