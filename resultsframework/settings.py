@@ -129,6 +129,11 @@ CACHES = {
     }
 }
 
+# Sessions are read from Redis and written through to PostgreSQL (a signed-in page asks the
+# database nothing to know who is signed in); a session evicted from Redis is read back from
+# the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
