@@ -144,7 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out username is refused before the password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with the signed-in user and their memberships read from the cache.
+    "entities.backends.CachedModelBackend",
 ]
 
 LOGIN_URL = "login"
