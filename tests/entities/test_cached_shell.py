@@ -100,3 +100,55 @@ def test_a_deactivated_user_in_the_cache_is_refused_by_the_backend(officer):
     officer.refresh_from_db()
     officer.save()  # any save moves the user's entry on
     assert CachedModelBackend().get_user(officer.pk) is None
+
+
+# --- the rest of the shell: navigation, unread count, oversight bodies --------------------------
+
+
+def test_the_shell_of_a_warm_page_costs_no_query(client, officer, django_assert_num_queries):
+    """Navigation (which items the user may use), the unread count and the user's oversight
+    bodies come from the cache once warm: the shell's queries are gone from a page whose own
+    content is one cached list."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, "t-officer")
+    client.get("/entities/")
+    with CaptureQueriesContext(connection) as warm:
+        client.get("/entities/")
+    tables = ("notifications_notification", "oversight_oversightbodymember", "indicators_plan")
+    assert [q["sql"] for q in warm if any(f'"{t}"' in q["sql"] for t in tables)] == []
+
+
+def test_the_unread_count_follows_each_new_and_read_notification(client, officer):
+    from notifications.models import Notification
+    from notifications.services import notifications_mark_read
+
+    sign_in(client, "t-officer")
+    assert b'id="unread-count"' not in client.get("/entities/").content
+    Notification.objects.create(recipient=officer, kind="value_returned", key="k1")
+    assert b'id="unread-count"' in client.get("/entities/").content
+    notifications_mark_read(actor=officer)
+    assert b'id="unread-count"' not in client.get("/entities/").content
+    Notification.objects.create(recipient=officer, kind="value_returned", key="k2")
+    assert b'id="unread-count"' in client.get("/entities/").content
+    Notification.objects.filter(recipient=officer).delete()
+    assert b'id="unread-count"' not in client.get("/entities/").content
+
+
+def test_an_oversight_body_membership_shows_on_the_next_request(client):
+    from oversight.models import OversightBodyMember
+    from oversight.permissions import auditor_body_ids
+    from tests.factories import UserFactory
+    from tests.oversight.factories import OversightBodyFactory
+
+    user = UserFactory(username="t-auditor")  # no role: oversight only through a body
+    sign_in(client, "t-auditor")
+    assert b'href="/oversight/recommendations/"' not in client.get("/entities/").content
+    body = OversightBodyFactory()
+    OversightBodyMember.objects.create(body=body, user=user)
+    assert b'href="/oversight/recommendations/"' in client.get("/entities/").content
+    assert auditor_body_ids(cached_user(user.pk)) == {body.pk}
+    OversightBodyMember.objects.filter(user=user).delete()
+    assert b'href="/oversight/recommendations/"' not in client.get("/entities/").content
+    assert auditor_body_ids(cached_user(user.pk)) == set()
