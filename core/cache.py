@@ -82,8 +82,12 @@ def generations(scopes):
         return tuple(found[s] for s in scopes)
     missing = [s for s in scopes if s not in known]
     if missing:
-        # With the first read of a request, every data and shell scope at once.
-        wanted = dict.fromkeys([*missing, *SCOPES, *SHELL_SCOPES])
+        # With the first read of a request, every data and shell scope at once, and with a
+        # user's scope their notifications' (the header reads both).
+        companions = [
+            notifications_scope(s.split(":", 1)[1]) for s in missing if s.startswith("user:")
+        ]
+        wanted = dict.fromkeys([*missing, *companions, *SCOPES, *SHELL_SCOPES])
         known.update(_read_generations([s for s in wanted if s not in known]))
     return tuple(known[s] for s in scopes)
 
