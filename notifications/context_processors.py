@@ -18,7 +18,8 @@ def unread_notifications(request):
         return cached(
             "unread-notifications",
             lambda: Notification.objects.visible_to(user).unread().count(),
-            scopes=(notifications_scope(user.pk),),
+            # "entities" too, so that core.cache.bump() (after a restore) moves it on.
+            scopes=(notifications_scope(user.pk), "entities"),
             params=(user.pk,),
             language=False,
         )
