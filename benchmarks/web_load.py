@@ -17,6 +17,10 @@ machine, so they take CPU from the server alike for every target.
 On a machine shared with other work the load changes within a run, so the floor is measured
 again right before each target (BENCH_LOAD_FLOOR_SECONDS, default a quarter of
 BENCH_LOAD_SECONDS) and each share is of that floor; the load average is printed with each row.
+Also printed: the server's CPU per request (gunicorn's master and workers, read from /proc
+before and after the target's run) — what the target costs, whatever else runs on the machine —
+and the GETs retried: a connection the server closed under load (httpx.ReadError,
+RemoteProtocolError) is retried once and counted, not taken for the target's failure.
 """
 
 import asyncio
@@ -280,23 +284,68 @@ def session_cookie(base, username, password):
         return dict(client.cookies)
 
 
-async def hammer(base, path, headers, cookies, clients, duration):
+async def get_retrying(client, path, retries):
+    """GET `path`; once more if the connection broke (a server closing a kept-alive
+    connection as the request went out), appending the error's name to `retries`."""
+    import httpx
+
+    try:
+        return await client.get(path)
+    except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+        retries.append(type(exc).__name__)
+        return await client.get(path)
+
+
+def _cpu_ticks(pid):
+    """(own, reaped children's) CPU ticks of `pid` from /proc/<pid>/stat; (0, 0) if gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0, 0
+    # After the name: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based).
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return utime + stime, cutime + cstime
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def server_cpu_seconds(pid):
+    """CPU seconds used so far by process `pid` and its children (gunicorn: the master and its
+    workers), those that ended included (counted in their parent once reaped)."""
+    own, reaped = _cpu_ticks(pid)
+    total = own + reaped
+    for child in _children(pid):
+        child_own, child_reaped = _cpu_ticks(child)
+        total += child_own + child_reaped
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def hammer(base, path, headers, cookies, clients, duration, retries=None):
     """`clients` concurrent clients, each sending its next request when the last answered,
-    for `duration` seconds. Returns (latencies in s, seconds, bytes, non-200 answers)."""
+    for `duration` seconds. Returns (latencies in s, seconds, bytes, non-200 answers); the
+    names of the errors of retried GETs are appended to `retries`."""
     import httpx
 
     latencies, sizes, errors = [], [], []
+    retries = [] if retries is None else retries
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(
         base_url=base, headers=headers, cookies=cookies, limits=limits, timeout=60
     ) as client:
-        await client.get(path)  # warm: first render, caches
+        await get_retrying(client, path, retries)  # warm: first render, caches
         stop = time.perf_counter() + duration
 
         async def one_client():
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                r = await client.get(path)
+                r = await get_retrying(client, path, retries)
                 latencies.append(time.perf_counter() - started)
                 sizes.append(len(r.content))
                 if r.status_code != 200:
@@ -336,7 +385,7 @@ def run():
         )
         print(
             f"{'target':<42}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'KB':>8}"
-            f"{'floor':>8}{'share':>7}{'load':>6}  verdict",
+            f"{'floor':>8}{'share':>7}{'load':>6}{'cpu ms':>8}{'retry':>6}  verdict",
             flush=True,
         )
         misses = []
@@ -349,9 +398,13 @@ def run():
                 )
                 floor = len(floor_latencies) / floor_elapsed
             headers, jar = auth[kind]
+            retries = []
+            cpu_before = server_cpu_seconds(proc.pid)
             latencies, elapsed, sizes, errors = asyncio.run(
-                hammer(base, path, headers, jar, CLIENTS, DURATION)
+                hammer(base, path, headers, jar, CLIENTS, DURATION, retries)
             )
+            # Per request answered (the warm-up request included in the CPU, not the count).
+            cpu_ms = (server_cpu_seconds(proc.pid) - cpu_before) * 1000 / max(len(latencies), 1)
             rate = len(latencies) / elapsed
             p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
             floor = floor or rate
@@ -365,7 +418,7 @@ def run():
             print(
                 f"{label:<42}{rate:8.1f}{p50:9.1f}{p95:9.1f}{p99:9.1f}"
                 f"{statistics.mean(sizes) / 1024:8.1f}{floor:8.1f}{share:7.0%}"
-                f"{os.getloadavg()[0]:6.1f}  {verdict}",
+                f"{os.getloadavg()[0]:6.1f}{cpu_ms:8.2f}{len(retries):6d}  {verdict}",
                 flush=True,
             )
         if misses:

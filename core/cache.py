@@ -12,8 +12,14 @@ stale and expire only to free memory.
 
 A generation that is missing from the cache (first use, eviction, a flushed Redis) starts at
 the current time in nanoseconds, never at 0, so an entry built under an older generation can
-never be read again by chance."""
+never be read again by chance.
 
+Within one GET request (core.middleware.SharedCacheMiddleware) the generations are read once,
+all of them in one round trip with the first that is needed, and kept for the rest of the
+request: a page that reads five cached parts and the signed-in user asks Redis for the
+generations once, not once per part."""
+
+import contextvars
 import hashlib
 import time
 
@@ -28,29 +34,82 @@ SCOPES = ("indicators", "progress", "oversight", "compacts", "entities")
 # Seconds an entry is kept: only to free memory — the generation makes it correct.
 TIMEOUT = 3600
 
+# Scopes of the signed-in shell, read with the data scopes in a request's one round trip:
+# API tokens (entities.api.authentication). Each user's own scope (user_scope) is added by
+# the first read that names it.
+SHELL_SCOPES = ("api-tokens",)
+
 _PREFIX = "shared"
+
+# The generations read so far in this request ({scope: generation}), or None outside a
+# request that keeps them (a POST, a task, a shell: every read asks Redis).
+_request_generations = contextvars.ContextVar("rf_request_generations", default=None)
+
+
+def user_scope(user_id):
+    """The scope of one user's own rows: the user, their memberships, their oversight bodies
+    (bumped by entities.signals on every change of those). Entries of the signed-in shell
+    name it with the data scope their rows also read."""
+    return f"user:{user_id}"
+
+
+def notifications_scope(user_id):
+    """The scope of one user's notifications (their unread count in the header)."""
+    return f"notifications:{user_id}"
 
 
 def _generation_key(scope):
     return f"{_PREFIX}:generation:{scope}"
 
 
-def generations(scopes):
-    """The current generation of each of `scopes`, in order (one round trip when all exist)."""
-    keys = [_generation_key(s) for s in scopes]
-    found = cache.get_many(keys)
+def _read_generations(scopes):
+    """{scope: generation} for `scopes` from Redis: one round trip when all exist."""
+    keys = {_generation_key(s): s for s in scopes}
+    found = cache.get_many(list(keys))
     for key in keys:
         if key not in found:
             cache.add(key, time.time_ns(), timeout=None)
             found[key] = cache.get(key)
-    return tuple(found[k] for k in keys)
+    return {scope: found[key] for key, scope in keys.items()}
+
+
+def generations(scopes):
+    """The current generation of each of `scopes`, in order (one round trip when all exist;
+    none within a request that has read them already)."""
+    known = _request_generations.get()
+    if known is None:
+        found = _read_generations(scopes)
+        return tuple(found[s] for s in scopes)
+    missing = [s for s in scopes if s not in known]
+    if missing:
+        # With the first read of a request, every data and shell scope at once, and with a
+        # user's scope their notifications' (the header reads both).
+        companions = [
+            notifications_scope(s.split(":", 1)[1]) for s in missing if s.startswith("user:")
+        ]
+        wanted = dict.fromkeys([*missing, *companions, *SCOPES, *SHELL_SCOPES])
+        known.update(_read_generations([s for s in wanted if s not in known]))
+    return tuple(known[s] for s in scopes)
+
+
+def request_generations_start():
+    """Keep the generations read from now on until request_generations_end(token)."""
+    return _request_generations.set({})
+
+
+def request_generations_end(token):
+    _request_generations.reset(token)
 
 
 def bump(*scopes):
-    """Move each of `scopes` (default: every scope) to a new generation: entries built before
-    are never read again."""
-    for scope in scopes or SCOPES:
+    """Move each of `scopes` (default: every data and shell scope) to a new generation:
+    entries built before are never read again. Users' own scopes are not listed: every entry
+    that names one also names a data scope ("entities" for the user's rows)."""
+    known = _request_generations.get()
+    for scope in scopes or (*SCOPES, *SHELL_SCOPES):
         key = _generation_key(scope)
+        if known is not None:
+            known.pop(scope, None)  # this request reads its own write
         try:
             cache.incr(key)
         except ValueError:  # missing: start afresh, above anything used before
@@ -72,13 +131,14 @@ def scope_of(target_type):
     return (app,) if app in SCOPES else SCOPES
 
 
-def entry_key(name, *, scopes, params=(), visibility=""):
-    """The cache key of entry `name` for these parameters, the active language, the reader's
-    visibility signature and the current generations of `scopes`."""
+def entry_key(name, *, scopes, params=(), visibility="", language=True):
+    """The cache key of entry `name` for these parameters, the active language (unless
+    `language` is false: rows, not text), the reader's visibility signature and the current
+    generations of `scopes`."""
     parts = repr(
         (
             tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params),
-            translation.get_language(),
+            translation.get_language() if language else None,
             str(visibility),
             tuple(scopes),
             generations(scopes),
@@ -87,10 +147,11 @@ def entry_key(name, *, scopes, params=(), visibility=""):
     return f"{_PREFIX}:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
 
 
-def cached(name, build, *, scopes, params=(), visibility="", timeout=TIMEOUT):
+def cached(name, build, *, scopes, params=(), visibility="", language=True, timeout=TIMEOUT):
     """The entry `name` (see entry_key), built by `build()` on a miss. `build` must return
-    something picklable and the same for every reader with this visibility signature."""
-    key = entry_key(name, scopes=scopes, params=params, visibility=visibility)
+    something picklable (not None) and the same for every reader with this visibility
+    signature."""
+    key = entry_key(name, scopes=scopes, params=params, visibility=visibility, language=language)
     value = cache.get(key)
     if value is None:
         value = build()

@@ -11,6 +11,28 @@ from django.utils.translation import gettext as _
 JSON_TYPES = ("application/json",)
 
 
+class SharedCacheMiddleware:
+    """A GET or HEAD reads the shared cache's generations (core/cache.py) once, every scope in
+    one round trip with the first that is needed (usually the signed-in user's), and keeps
+    them for the rest of the request. First in MIDDLEWARE, so that the session, the user and
+    every cached part of the page share that one read. Other methods write, and read each
+    generation afresh."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        from core.cache import request_generations_end, request_generations_start
+
+        token = request_generations_start()
+        try:
+            return self.get_response(request)
+        finally:
+            request_generations_end(token)
+
+
 class NulCharacter(BadRequest):
     """PostgreSQL text cannot hold a NUL character (U+0000)."""
 

@@ -7,4 +7,7 @@ class EntitiesConfig(AppConfig):
     verbose_name = _("Entities and roles")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the token revocation on password change)
+        # Token revocation on password change; the cache of signed-in users and of tokens.
+        from . import signals
+
+        signals.connect_token_receivers()

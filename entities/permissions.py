@@ -1,12 +1,14 @@
 """Who may do what with entities and memberships — the one place that decides.
 
 A user's memberships are read once per request and kept on the user object, so permission checks
-in a loop never add queries.
+in a loop never add queries (the signed-in user arrives with them from the cache:
+entities.backends).
 """
 
 from .choices import Role
 
-_CACHE_ATTR = "_rf_memberships"
+MEMBERSHIPS_ATTR = "_rf_memberships"
+_CACHE_ATTR = MEMBERSHIPS_ATTR
 
 # Roles that may read every entity's results data, when held without an entity.
 READ_ACROSS_ROLES = {Role.AUDITOR, Role.READER, Role.ADMINISTRATOR, Role.BOARD_SECRETARIAT}

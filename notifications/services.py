@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from audit.services import event_record
+from core.cache import bump_for_write, notifications_scope
 from entities.selectors import language_for
 
 from . import texts
@@ -73,7 +74,10 @@ def notifications_mark_read(*, actor, ids=None):
     qs = Notification.objects.visible_to(actor).unread()
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    count = qs.update(read_at=timezone.now())
+    if count:
+        bump_for_write(notifications_scope(actor.pk))  # the unread count in the header
+    return count
 
 
 # --- sending ----------------------------------------------------------------------------------

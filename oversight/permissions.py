@@ -80,15 +80,26 @@ WRONG_STATE = {
 
 
 def auditor_body_ids(user):
-    """Ids of the oversight bodies the user audits, cached on the user for this request."""
+    """Ids of the oversight bodies the user audits: from the shared cache (the user's own
+    scope, bumped when one of their body memberships changes: oversight.apps), then kept on
+    the user for this request."""
     if not user or not user.is_authenticated:
         return set()
     cached = getattr(user, _BODY_CACHE_ATTR, None)
     if cached is None:
+        from core.cache import cached as shared
+        from core.cache import user_scope
+
         from .models import OversightBodyMember
 
-        cached = set(
-            OversightBodyMember.objects.filter(user=user).values_list("body_id", flat=True)
+        cached = shared(
+            "auditor-bodies",
+            lambda: set(
+                OversightBodyMember.objects.filter(user=user).values_list("body_id", flat=True)
+            ),
+            scopes=(user_scope(user.pk), "oversight"),
+            params=(user.pk,),
+            language=False,
         )
         setattr(user, _BODY_CACHE_ATTR, cached)
     return cached

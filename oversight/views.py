@@ -53,13 +53,14 @@ def _recommendations(request):
 @login_required
 def recommendation_list(request):
     """The recommendations the user reads, filtered. Their count, ageing, rows and pages and
-    the filter form with its errors (the cost of the page) are rendered once per filters,
-    language, readers' visibility, day (the ageing counts days) and change (core.cache); the
-    export form with its CSRF token and the page around on every request."""
+    the filter form with its errors (the cost of the page) are one entry of the shared cache,
+    rendered once per filters, language, readers' visibility, day (the ageing counts days)
+    and change (core.cache): a hit builds no FilterSet and asks the database nothing. The
+    export form with its CSRF token and the page around are rendered on every request."""
     _require(permissions.can_view_oversight(request.user))
-    filterset = _recommendations(request)
 
     def build():
+        filterset = _recommendations(request)
         qs = filterset.qs
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         ageing = qs.order_by().ageing_summary() if filterset.is_valid() else {}
@@ -77,35 +78,29 @@ def recommendation_list(request):
             },
         )
         errors = [(field, " ".join(e)) for field, e in filterset.errors.items()]
-        return {"count": page.paginator.count, "table": table, "errors": errors}
+        # The form offers the reader's entities, bodies, reports and units (hundreds of
+        # options): in the same entry (an htmx request, which does not show it, shares it).
+        form = render_to_string(
+            "oversight/partials/recommendation_filter.html", {"filter": filterset}
+        )
+        return {"count": page.paginator.count, "table": table, "errors": errors, "form": form}
 
-    key = {
-        "scopes": ("oversight", "entities"),
-        "params": (sorted(request.GET.lists()), today().isoformat()),
-        "visibility": visibility_key(request.user),
-    }
-    shared = cached("page:recommendations", build, **key)
+    shared = cached(
+        "page:recommendations",
+        build,
+        scopes=("oversight", "entities"),
+        params=(sorted(request.GET.lists()), today().isoformat()),
+        visibility=visibility_key(request.user),
+    )
     context = {
-        "filter": filterset,
         "count": shared["count"],
         "errors": shared["errors"],
         "table": mark_safe(shared["table"]),
         "query": request.GET.urlencode(),
     }
-    if not request.htmx:
-        # The form offers the reader's entities, bodies, reports and units (hundreds of
-        # options): rendered once per filters and visibility too.
-        context["filter_form"] = mark_safe(
-            cached(
-                "page:recommendations-form",
-                lambda: render_to_string(
-                    "oversight/partials/recommendation_filter.html", {"filter": filterset}
-                ),
-                **key,
-            )
-        )
     if request.htmx:
         return render(request, "oversight/partials/recommendation_rows.html", context)
+    context["filter_form"] = mark_safe(shared["form"])
     return render(request, "oversight/recommendation_list.html", context)
 
 

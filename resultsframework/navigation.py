@@ -69,14 +69,32 @@ NAV_ITEMS = [
 ]
 
 
+def _allowed_items(user):
+    """(key, url, label) of the items `user` may use, in the active language."""
+    return [
+        (item.key, reverse(item.url_name), str(item.label))
+        for item in NAV_ITEMS
+        if item.allowed(user)
+    ]
+
+
 def items_for(user, current_path=""):
-    """The navigation items this user may use, with their URLs and which one is current."""
-    result = []
-    for item in NAV_ITEMS:
-        if not item.allowed(user):
-            continue
-        url = reverse(item.url_name)
-        result.append({"key": item.key, "url": url, "label": item.label, "current": False})
+    """The navigation items this user may use, with their URLs and which one is current.
+
+    Which items a user may use is worked out once per user and language and kept in the
+    shared cache under the scopes the predicates read (the user's own rows, entities,
+    oversight bodies, frameworks); only the current item is marked per request."""
+    from core.cache import cached, user_scope
+
+    allowed = cached(
+        "navigation",
+        lambda: _allowed_items(user),
+        scopes=(user_scope(user.pk), "entities", "oversight", "indicators"),
+        params=(user.pk,),
+    )
+    result = [
+        {"key": key, "url": url, "label": label, "current": False} for key, url, label in allowed
+    ]
     # The current item is the one whose URL is the longest prefix of the path (so
     # /indicators/entry/ marks "Data entry", not also "Results framework").
     matches = [

@@ -63,6 +63,16 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language: a test (or a request it made in this thread)
+    that activated another would otherwise leave it to the next test of the same process."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def api():
     return APIClient()

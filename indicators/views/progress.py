@@ -4,7 +4,7 @@ for reviewers. Thin: authorise through the visibility querysets, call a selector
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.cache import cached
 from entities.models import Entity
+from entities.permissions import can_view_entity
 
 from .. import charts, selectors_progress
 from ..models import Indicator, Node, Plan
@@ -144,46 +145,67 @@ def indicator_progress(request, pk):
     )
 
 
+def _entity_by_code(code):
+    """The entity with this code (any case), from the shared cache; None if there is none."""
+    return (
+        cached(
+            "entity-by-code",
+            lambda: Entity.objects.filter(code__iexact=code).first() or False,
+            scopes=("entities",),
+            params=(code.upper(),),
+            language=False,
+        )
+        or None
+    )
+
+
 @login_required
 def entity_dashboard(request, code):
     """For an entity's reviewers (auditors read it too): what is missing, submitted,
     returned and approved in a period. Others who may see the entity are refused (403);
-    those who may not even see it get 404."""
-    entity = get_object_or_404(Entity.objects.visible_to(request.user), code__iexact=code)
+    those who may not even see it get 404.
+
+    Below the page's shell, the whole body (the period chooser, the counts and the three
+    lists) is one entry of the shared cache, rendered once per entity, parameters, day,
+    language, visibility signature and change (core.cache): a warm request asks the
+    database nothing."""
+    entity = _entity_by_code(code)
+    if entity is None or not can_view_entity(request.user, entity):
+        raise Http404
     if not can_view_entity_dashboard(request.user, entity):
         raise PermissionDenied(_("Only the entity's reviewers and auditors see this dashboard."))
-    periods = list(selectors_progress.entity_periods(entity))
-    period = None
-    if request.GET.get("period", "").isdigit():
-        period = next((p for p in periods if p.pk == int(request.GET["period"])), None)
-    if period is None:
-        today = timezone.localdate()
-        started = [p for p in periods if p.start_date <= today and not p.is_closed]
-        period = (started or periods or [None])[0]
-    context = {"entity": entity, "periods": periods, "period": period}
-    if period is not None:
-        lists = ("waiting", "missing", "approved")
-        pages = {f"{name}_page": request.GET.get(f"{name}_page") for name in lists}
+    today = timezone.localdate()
 
-        def build():
+    def build():
+        periods = list(selectors_progress.entity_periods(entity))
+        period = None
+        if request.GET.get("period", "").isdigit():
+            period = next((p for p in periods if p.pk == int(request.GET["period"])), None)
+        if period is None:
+            started = [p for p in periods if p.start_date <= today and not p.is_closed]
+            period = (started or periods or [None])[0]
+        context = {"entity": entity, "periods": periods, "period": period}
+        if period is not None:
             status = selectors_progress.entity_review_status(entity, period, request.user)
             # Each list in pages of its own (?waiting_page=, ?missing_page=, ?approved_page=).
-            for name in lists:
+            for name in ("waiting", "missing", "approved"):
                 paginator = Paginator(status[name], ENTITY_DASHBOARD_PAGE_SIZE)
                 paginator.count = status["sizes"][name]  # known: Paginator need not count again
-                status[name] = paginator.get_page(pages[f"{name}_page"])
+                status[name] = paginator.get_page(request.GET.get(f"{name}_page"))
             status["request"] = request  # the pages' links keep the other parameters
-            return render_to_string("indicators/progress/entity_status.html", status)
-
-        # The counts and lists are the same for every reader who reads the same indicators:
-        # rendered once per entity, period, pages, language and change (core.cache).
-        context["status"] = mark_safe(
-            cached(
-                "page:entity-dashboard",
-                build,
-                scopes=("indicators", "entities"),
-                params=(entity.pk, period.pk, sorted(request.GET.lists())),
-                visibility=visibility_key(request.user, entity_id=entity.pk),
+            context["status"] = mark_safe(
+                render_to_string("indicators/progress/entity_status.html", status)
             )
-        )
-    return render(request, "indicators/progress/entity.html", context)
+        return render_to_string("indicators/progress/entity_body.html", context)
+
+    # The same for every reader who reads the same indicators of the entity.
+    body = cached(
+        "page:entity-dashboard",
+        build,
+        scopes=("indicators", "entities"),
+        params=(entity.pk, sorted(request.GET.lists()), today.isoformat()),
+        visibility=visibility_key(request.user, entity_id=entity.pk),
+    )
+    return render(
+        request, "indicators/progress/entity.html", {"entity": entity, "body": mark_safe(body)}
+    )

@@ -292,11 +292,49 @@ def test_account_page_cannot_revoke_another_users_token(api, client, officer, su
     assert me(api, theirs).status_code == 200
 
 
-def test_token_authentication_costs_one_query(officer, django_assert_num_queries):
+def test_token_authentication_costs_no_query_once_cached(officer, django_assert_num_queries):
     from entities.api.authentication import ExpiringTokenAuthentication
 
     key, other = api_token(officer), api_token(officer)
     ApiToken.objects.filter(token_key=other[:15]).update(expiry=timezone.now())
-    with django_assert_num_queries(1):  # knox's own class also sweeps the user's other tokens
+    # The first use reads the token, its user and their memberships (which every request
+    # reads anyway); knox's own class also sweeps the user's other tokens.
+    with django_assert_num_queries(3):
         user, token = ExpiringTokenAuthentication().authenticate_credentials(key.encode())
     assert user == officer and token.token_key == key[:15]
+    with django_assert_num_queries(0):  # the next ones read the cache
+        user, token = ExpiringTokenAuthentication().authenticate_credentials(key.encode())
+    assert user == officer and token.token_key == key[:15]
+    assert [m.role for m in user._rf_memberships] == [m.role for m in officer.memberships.all()]
+
+
+def test_a_revoked_token_is_refused_at_once_though_cached(api, officer):
+    key = api_token(officer)
+    assert me(api, key).status_code == 200  # now cached
+    services.api_token_revoke(token=ApiToken.objects.get(), actor=officer)
+    assert me(api, key).status_code == 401
+
+
+def test_a_token_deleted_by_any_path_is_refused_at_once(api, officer):
+    key = api_token(officer)
+    assert me(api, key).status_code == 200
+    ApiToken.objects.get().delete()  # e.g. from the admin or a shell
+    assert me(api, key).status_code == 401
+
+
+def test_a_cached_token_is_refused_once_expired(api, officer):
+    import time
+
+    _row, key = ApiToken.objects.create(user=officer, expiry=datetime.timedelta(seconds=1))
+    assert me(api, key).status_code == 200  # now cached, with its expiry
+    time.sleep(1.1)
+    assert me(api, key).status_code == 401
+    assert not ApiToken.objects.exists()
+
+
+def test_the_token_of_a_deactivated_user_is_refused_though_cached(api, officer):
+    key = api_token(officer)
+    assert me(api, key).status_code == 200
+    officer.is_active = False
+    officer.save()
+    assert me(api, key).status_code == 401

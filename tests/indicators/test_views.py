@@ -622,12 +622,24 @@ def test_review_queue_needs_my_action_and_query_count(
     login(client, reviewer)
     page = client.get("/indicators/review/?needs_action=true").content.decode()
     assert f"select-value-{mine.pk}" in page and f"select-value-{own.pk}" not in page
+
+    def rebuilt():
+        """The queue rebuilt (its cache entry moved on) under a warm signed-in shell: the
+        user, navigation and unread count are cached per user and rebuilt by the first
+        request after a write of their scopes (another page here)."""
+        from core.cache import bump
+
+        bump("indicators")
+        client.get("/entities/")
+        bump("indicators")
+        return client.get("/indicators/review/?needs_action=true")
+
     with django_assert_max_num_queries(30) as few:
-        assert client.get("/indicators/review/?needs_action=true").status_code == 200
+        assert rebuilt().status_code == 200
     for _ in range(10):
         value_in(IndicatorFactory(plan=plan), period, Status.SUBMITTED, officer=officer)
     with django_assert_max_num_queries(len(few.captured_queries)):
-        r = client.get("/indicators/review/?needs_action=true")
+        r = rebuilt()
         assert r.status_code == 200
     assert r.content.decode().count("data-select ") == 11
 

@@ -102,3 +102,26 @@ def test_a_refused_filter_shows_its_error_from_the_cache_too(client, rec, review
         body = r.content.decode()
         assert 'class="errorlist"' in body and "year:" in body
         assert 'id="rec-filter"' in body
+
+
+def test_a_warm_recommendations_page_builds_no_filterset_and_costs_no_query(
+    client, rec, reviewer, monkeypatch, django_assert_num_queries
+):
+    from oversight.filters import RecommendationFilter
+
+    client.force_login(reviewer)
+    first = page(client)
+    built = []
+    real_init = RecommendationFilter.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(RecommendationFilter, "__init__", counting_init)
+    with django_assert_num_queries(0):
+        again = page(client)
+    assert built == []
+    link = f"/oversight/recommendations/{rec.pk}/"
+    assert link in first and link in again
+    assert 'id="rec-filter"' in again
