@@ -11,8 +11,10 @@ Each target gets BENCH_LOAD_CLIENTS (default 50) concurrent clients for BENCH_LO
 (default 60) seconds, one target at a time; printed: requests/s, p50/p95/p99 in ms, KB per
 response, and the throughput as a share of the floor, a trivial view (/healthz/: one query,
 one Redis round trip) served the same way. Aim: p95 under 300 ms and at least 40% of the
-trivial view's throughput. The clients run in this process (httpx, asyncio) on the same
-machine, so they take CPU from the server alike for every target.
+trivial view's throughput. The clients are wrk (Debian's `wrk`) when it is installed, else
+this process's httpx clients (BENCH_LOAD_CLIENT=wrk|httpx chooses); either runs on the same
+machine and takes CPU from the server alike for every target, wrk a few per cent of one CPU,
+httpx most of one.
 
 On a machine shared with other work the load changes within a run, so the floor is measured
 again right before each target (BENCH_LOAD_FLOOR_SECONDS, default a quarter of
@@ -38,12 +40,16 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from benchmarks import _wrk
 from benchmarks.util import plan_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "50"))
 FLOOR_SECONDS = float(os.environ.get("BENCH_LOAD_FLOOR_SECONDS", DURATION / 4))
+# The clients: wrk when installed (Debian's package; a few per cent of a CPU), else this
+# process's httpx clients (about a millisecond of CPU per request, taken from the server).
+CLIENT = os.environ.get("BENCH_LOAD_CLIENT") or ("wrk" if _wrk.available() else "httpx")
 AIM_P95_MS = 300
 AIM_SHARE = 0.40
 N_RECOMMENDATIONS = 20_000
@@ -361,6 +367,57 @@ def percentile(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else 0
 
 
+def measure(base, path, headers, cookies, duration, clients=None):
+    """One target under `clients` concurrent clients for `duration` s: wrk when installed
+    (benchmarks/_wrk.py says why), else this process's httpx clients. Returns requests,
+    rate (req/s), p50/p95/p99 (ms), kb (mean KB per response), errors (a description, empty
+    when every answer was a 200) and retries (GETs sent again on a broken connection)."""
+    clients = clients or CLIENTS
+    if CLIENT == "wrk":
+        import httpx
+
+        # Warm as the httpx clients do: the first render fills the caches; its size is the KB.
+        first = httpx.get(base + path, headers=headers, cookies=cookies, timeout=60)
+        if first.status_code != 200:
+            return {
+                "requests": 0,
+                "rate": 0.0,
+                "p50": 0.0,
+                "p95": 0.0,
+                "p99": 0.0,
+                "kb": 0.0,
+                "errors": f"HTTP {first.status_code}",
+                "retries": 0,
+            }
+        w = _wrk.hammer(base, path, headers, cookies, clients, duration)
+        errors = ", ".join(f"{n} {k}" for k, n in w["errors"].items() if n)
+        return {
+            "requests": w["requests"],
+            "rate": w["requests"] / w["seconds"],
+            "p50": w["p50"] * 1000,
+            "p95": w["p95"] * 1000,
+            "p99": w["p99"] * 1000,
+            "kb": w["bytes"] / max(w["requests"], 1) / 1024,
+            "errors": errors,
+            "retries": 0,
+        }
+    retries = []
+    latencies, elapsed, sizes, errors = asyncio.run(
+        hammer(base, path, headers, cookies, clients, duration, retries)
+    )
+    p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
+    return {
+        "requests": len(latencies),
+        "rate": len(latencies) / elapsed,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "kb": statistics.mean(sizes) / 1024 if sizes else 0.0,
+        "errors": f"{len(errors)} answers not 200: {sorted(set(errors))}" if errors else "",
+        "retries": len(retries),
+    }
+
+
 def run():
     logging.getLogger("httpx").setLevel(logging.WARNING)
     started = time.perf_counter()
@@ -378,7 +435,7 @@ def run():
             "htmx": ({"HX-Request": "true"}, cookies),
         }
         print(
-            f"{CLIENTS} concurrent clients, {DURATION:g} s per target, machine: "
+            f"{CLIENTS} concurrent clients ({CLIENT}), {DURATION:g} s per target, machine: "
             f"{os.cpu_count()} CPUs; aim: p95 < {AIM_P95_MS} ms and >= {AIM_SHARE:.0%} "
             "of the trivial view's requests/s",
             flush=True,
@@ -393,32 +450,24 @@ def run():
         for label, path, kind in targets:
             floor = None
             if (label, path, kind) != trivial:  # the floor now, as loaded as this target
-                floor_latencies, floor_elapsed, _sizes, _errors = asyncio.run(
-                    hammer(base, trivial[1], {}, {}, CLIENTS, FLOOR_SECONDS)
-                )
-                floor = len(floor_latencies) / floor_elapsed
+                floor = measure(base, trivial[1], {}, {}, FLOOR_SECONDS)["rate"]
             headers, jar = auth[kind]
-            retries = []
             cpu_before = server_cpu_seconds(proc.pid)
-            latencies, elapsed, sizes, errors = asyncio.run(
-                hammer(base, path, headers, jar, CLIENTS, DURATION, retries)
-            )
+            m = measure(base, path, headers, jar, DURATION)
             # Per request answered (the warm-up request included in the CPU, not the count).
-            cpu_ms = (server_cpu_seconds(proc.pid) - cpu_before) * 1000 / max(len(latencies), 1)
-            rate = len(latencies) / elapsed
-            p50, p95, p99 = (percentile(latencies, p) * 1000 for p in (50, 95, 99))
-            floor = floor or rate
-            share = rate / floor
-            ok = p95 < AIM_P95_MS and share >= AIM_SHARE and not errors
+            cpu_ms = (server_cpu_seconds(proc.pid) - cpu_before) * 1000 / max(m["requests"], 1)
+            floor = floor or m["rate"]
+            share = m["rate"] / floor
+            ok = m["p95"] < AIM_P95_MS and share >= AIM_SHARE and not m["errors"]
             if not ok:
                 misses.append(label)
             verdict = "meets the aim" if ok else "MISSES the aim"
-            if errors:
-                verdict += f" ({len(errors)} answers not 200: {sorted(set(errors))})"
+            if m["errors"]:
+                verdict += f" (errors: {m['errors']})"
             print(
-                f"{label:<42}{rate:8.1f}{p50:9.1f}{p95:9.1f}{p99:9.1f}"
-                f"{statistics.mean(sizes) / 1024:8.1f}{floor:8.1f}{share:7.0%}"
-                f"{os.getloadavg()[0]:6.1f}{cpu_ms:8.2f}{len(retries):6d}  {verdict}",
+                f"{label:<42}{m['rate']:8.1f}{m['p50']:9.1f}{m['p95']:9.1f}{m['p99']:9.1f}"
+                f"{m['kb']:8.1f}{floor:8.1f}{share:7.0%}"
+                f"{os.getloadavg()[0]:6.1f}{cpu_ms:8.2f}{m['retries']:6d}  {verdict}",
                 flush=True,
             )
         if misses:

@@ -58,3 +58,44 @@ def test_a_get_whose_connection_broke_is_retried_once_and_counted():
     r, retries, served = asyncio.run(scenario())
     assert r.status_code == 200 and r.text == "ok"
     assert retries == ["RemoteProtocolError"] and len(served) == 2
+
+
+def test_wrk_clients_report_requests_latencies_and_errors():
+    """benchmarks/_wrk.py against a real server: the counts and percentiles wrk prints are
+    read back, and answers that are not 2xx/3xx are errors, not successes."""
+    import http.server
+    import shutil
+    import threading
+
+    import pytest
+
+    from benchmarks import _wrk
+
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian: apt-get install wrk)")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status = 500 if self.path == "/broken" else 200
+            assert self.headers["X-Probe"] == "yes" and "sessionid=abc" in self.headers["Cookie"]
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        kw = {"headers": {"X-Probe": "yes"}, "cookies": {"sessionid": "abc"}, "clients": 4}
+        good = _wrk.hammer(base, "/", duration=1, **kw)
+        bad = _wrk.hammer(base, "/broken", duration=1, **kw)
+    finally:
+        server.shutdown()
+    assert good["requests"] > 10 and 0.9 < good["seconds"] < 5
+    assert 0 < good["p50"] <= good["p95"] <= good["p99"] < 5
+    assert not any(good["errors"].values())
+    assert bad["requests"] > 10 and bad["errors"]["status"] == bad["requests"]
