@@ -30,13 +30,14 @@ def available():
 
 
 def hammer(base, path, headers, cookies, clients, duration, threads=2):
-    """`clients` connections for `duration` seconds. Returns a dict: requests, seconds, bytes,
-    p50/p95/p99 in seconds, errors (connect, read, write, status not 2xx/3xx, timeouts)."""
+    """`clients` connections for `duration` seconds (whole ones: wrk takes no fraction).
+    Returns a dict: requests, seconds, bytes, p50/p95/p99 in seconds, errors (connect, read,
+    write, status not 2xx/3xx, timeouts)."""
     args = [
         "wrk",
         f"-t{min(threads, clients)}",
         f"-c{clients}",
-        f"-d{duration:g}s",
+        f"-d{max(1, round(duration))}s",
         "--timeout",
         "60s",
     ]
@@ -47,9 +48,12 @@ def hammer(base, path, headers, cookies, clients, duration, threads=2):
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "report.lua"
         script.write_text(_REPORT)
-        out = subprocess.run(
-            [*args, "-s", str(script), base + path], capture_output=True, text=True, check=True
-        ).stdout
+        done = subprocess.run(
+            [*args, "-s", str(script), base + path], capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk exited with {done.returncode}: {done.stderr or done.stdout}")
+    out = done.stdout
     line = next(line for line in out.splitlines() if line.startswith("RF "))
     fields = line.split()[1:]
     requests, micros, size = (int(x) for x in fields[:3])
