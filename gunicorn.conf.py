@@ -3,10 +3,13 @@
 GUNICORN_WORKERS: processes (default 2 × CPUs + 1); GUNICORN_THREADS: threads in each
 (default 2, the gthread worker); GUNICORN_TIMEOUT: seconds before a silent worker is
 restarted (default 30); GUNICORN_MAX_REQUESTS: a worker is replaced after this many requests
-(default 10,000, with jitter), so memory a request left behind is given back. Not fewer: with
-lists and pages served from the shared cache a worker answers dozens of requests a second,
-and each replacement costs a second or more of CPU to import the application again (at 1,000
-every worker was replaced every 20 s under the load benchmark).
+(default 50,000, each worker at a random point up to half as many again, so they are not
+replaced together), so memory a request left behind is given back. Not fewer: with lists and
+pages served from the shared cache a worker answers a hundred requests a second, and each
+replacement costs a second or more of CPU to import the application again and a slower start
+while its caches fill (at 1,000 every worker was replaced every 20 s under the load benchmark;
+at 10,000 with a tenth of jitter all five were replaced within 13 s, every two minutes, and the
+target measured then lost half its throughput).
 
 GUNICORN_KEEPALIVE: seconds a connection is kept open for the client's next request (default 0:
 closed after each response). A gthread worker accepts every connection it is offered, up to
@@ -27,8 +30,8 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread" if threads > 1 else "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
-max_requests_jitter = max_requests // 10
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 2
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "0"))
 # With keep-alive, a worker must be able to hold its clients' idle connections besides the
 # ones its threads serve; without, it takes no more than it can serve at once.

@@ -112,5 +112,5 @@ def test_gunicorn_workers_and_threads_come_from_the_environment():
             mp.setenv(key, value)
         chosen = runpy.run_path(path)
     assert chosen["workers"] == 3 and chosen["worker_class"] == "sync"
-    assert chosen["max_requests"] == 200 and chosen["max_requests_jitter"] == 20
+    assert chosen["max_requests"] == 200 and chosen["max_requests_jitter"] == 100
     assert "--config gunicorn.conf.py" in (ROOT / "Dockerfile").read_text()
