@@ -61,6 +61,23 @@ def visibility_key(user, roles=None, *, entity_id=None):
     return f"e{ids(r.entity_ids)};u{ids(r.unit_ids)};n{ids(r.unit_entity_ids)}"
 
 
+def reaches_entity_whole(user, entity_id, roles=None):
+    """Whether `user` reads the rows above indicators (plans, nodes, periods) of entity
+    `entity_id` through `roles` (default: the read roles) — scope_q's rule without `unit_q`,
+    for one row already in hand (a plan read from the cache)."""
+    if roles is None:
+        from .permissions import READ_ROLES
+
+        roles = READ_ROLES
+    r = reach(user, roles)
+    return r.everything or entity_id in _whole_entity_ids(r)
+
+
+def _whole_entity_ids(r):
+    # A unit-scoped role reaches its entity whole for rows that no unit owns (plans, nodes).
+    return r.entity_ids | r.unit_entity_ids
+
+
 def scope_q(user, roles, *, entity_q, unit_q=None, unit_entity_q=None):
     """A Q for the rows the user reaches through memberships holding one of `roles`; None
     means every row. `entity_q(ids)` selects rows of whole entities. For rows of indicators,
@@ -70,7 +87,7 @@ def scope_q(user, roles, *, entity_q, unit_q=None, unit_entity_q=None):
     if r.everything:
         return None
     if unit_q is None:
-        return entity_q(sorted(r.entity_ids | r.unit_entity_ids))
+        return entity_q(sorted(_whole_entity_ids(r)))
     q = entity_q(sorted(r.entity_ids))
     if r.unit_ids:
         q |= unit_q(sorted(r.unit_ids))

@@ -20,7 +20,7 @@ from .. import charts, selectors_progress
 from ..models import Indicator, Node, Plan
 from ..models.progress import OnTrackStatus
 from ..permissions import can_view_entity_dashboard
-from ..querysets import visibility_key
+from ..querysets import reaches_entity_whole, visibility_key
 from ._common import _tree
 
 # Rows in each list of the entity dashboard per page.
@@ -37,7 +37,36 @@ def _with_charts(nodes):
 
 
 def _visible_plan(request, pk):
-    return get_object_or_404(Plan.objects.visible_to(request.user).select_related("entity"), pk=pk)
+    """The plan (with its entity) if the reader sees it, else 404. The row comes from the
+    shared cache (the same for every reader); whether this reader sees it is decided here,
+    from their memberships, by the rule of Plan.objects.visible_to()."""
+    plan = (
+        cached(
+            "plan-by-pk",
+            lambda: Plan.objects.select_related("entity").filter(pk=pk).first() or False,
+            scopes=("indicators", "entities"),
+            params=(pk,),
+            language=False,
+        )
+        or None
+    )
+    if plan is None or not reaches_entity_whole(request.user, plan.entity_id):
+        raise Http404
+    return plan
+
+
+def _plan_node(plan, node_id):
+    """A node of `plan` (already authorised), from the shared cache; 404 if it has none."""
+    node = cached(
+        "plan-node",
+        lambda: Node.objects.filter(plan_id=plan.pk, pk=node_id).first() or False,
+        scopes=("indicators",),
+        params=(plan.pk, node_id),
+        language=False,
+    )
+    if not node:
+        raise Http404
+    return node
 
 
 def _progress_scopes():
@@ -108,7 +137,7 @@ def plan_progress_section(request, pk, node_id):
     for it as a page is sent to the dashboard with that node's indicators shown. The
     fragment is shared like the dashboard's tree (core.cache)."""
     plan = _visible_plan(request, pk)
-    node = get_object_or_404(Node.objects.filter(plan=plan), pk=node_id)
+    node = _plan_node(plan, node_id)
     if not request.htmx:
         url = reverse("indicators:plan-progress", args=[plan.pk])
         return redirect(f"{url}?node={node.pk}#node-{node.pk}")

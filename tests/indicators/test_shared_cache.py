@@ -320,3 +320,44 @@ def test_entity_dashboard_shows_a_submitted_value_at_once_to_each_reader_their_o
         value_in(indicator, period, Status.SUBMITTED, officer=officer)
     assert waiting(reviewer) == ({"U-1", "U-2"}, set())
     assert waiting(unit_reviewer) == ({"U-1"}, set())
+
+
+def test_progress_pages_ask_nothing_warm_and_still_refuse_those_who_do_not_see_the_plan(
+    client, unops, undp, reviewer, officer, plan, period
+):
+    """The plan and the node come from the shared cache, the same for every reader; whether a
+    reader sees them is decided per request from their memberships: an outsider is refused
+    even when a member warmed the entries, and a member who loses the role on the next
+    request."""
+    indicator = with_framework(IndicatorFactory(plan=plan, code="P-1"))
+    value_in(indicator, period, officer=officer)
+    engine.progress_compute_full(as_of=AS_OF)
+    urls = (
+        (reverse("indicators:plan-progress", args=[plan.pk]), {}),
+        (
+            reverse("indicators:plan-progress-section", args=[plan.pk, indicator.node_id]),
+            {"HX-Request": "true"},
+        ),
+    )
+    client.force_login(reviewer)
+    for url, headers in urls:
+        client.get(url, headers=headers)  # cold: builds the entries
+        _response, warm = counted(lambda url=url, h=headers: client.get(url, headers=h))
+        assert warm == 0, (url, warm)
+    # A node of another plan through this plan's address: not found, cached or not.
+    elsewhere = NodeFactory(plan=PlanFactory(entity=undp, code="UNDP-SP"))
+    for _ in range(2):
+        r = client.get(
+            reverse("indicators:plan-progress-section", args=[plan.pk, elsewhere.pk]),
+            headers={"HX-Request": "true"},
+        )
+        assert r.status_code == 404
+    outsider = UserFactory(username="outsider")
+    MembershipFactory(user=outsider, entity=undp, role=Role.REVIEWER)
+    client.force_login(outsider)
+    for url, headers in urls:
+        assert client.get(url, headers=headers).status_code == 404, url
+    client.force_login(reviewer)
+    reviewer.memberships.filter(entity=unops).delete()
+    for url, headers in urls:
+        assert client.get(url, headers=headers).status_code == 404, url
