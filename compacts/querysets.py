@@ -6,9 +6,10 @@ from django.db import models
 
 class CompactQuerySet(models.QuerySet):
     def visible_to(self, user):
-        if not user or not user.is_authenticated:
-            return self.none()
-        return self.all()
+        from .permissions import can_view_compacts
+
+        # Every signed-in user reads the compacts (views.py decides the same for a cached row).
+        return self.all() if can_view_compacts(user) else self.none()
 
 
 class CompactIndicatorQuerySet(models.QuerySet):

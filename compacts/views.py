@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -19,6 +19,21 @@ def _require(allowed):
         raise PermissionDenied
 
 
+def _visible_compact(request, code):
+    """The compact with this code if the reader sees it (Compact.objects.visible_to's rule,
+    permissions.can_view_compacts), else 404; the row comes from the shared cache."""
+    compact = cached(
+        "compact-by-code",
+        lambda: Compact.objects.filter(code=code).first() or False,
+        scopes=("compacts",),
+        params=(code,),
+        language=False,
+    )
+    if not compact or not permissions.can_view_compacts(request.user):
+        raise Http404
+    return compact
+
+
 @login_required
 def compact_list(request):
     _require(permissions.can_view_compacts(request.user))
@@ -29,7 +44,7 @@ def compact_list(request):
 @login_required
 def compact_detail(request, code):
     _require(permissions.can_view_compacts(request.user))
-    compact = get_object_or_404(Compact.objects.visible_to(request.user), code=code)
+    compact = _visible_compact(request, code)
 
     def body():
         groups = selectors.compact_tables(compact)

@@ -68,3 +68,19 @@ def test_each_reader_keeps_their_own_page_around_the_shared_tables(compact, read
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', p) for p in pages]
     assert all(tokens) and tokens[0].group(1) != tokens[1].group(1)
     assert "t-reader" in pages[0] and "t-reader" not in pages[1]
+
+
+def test_a_warm_compact_page_asks_nothing_and_an_unknown_code_is_not_found(client, compact, reader):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(reader)
+    get(client, compact)  # cold: the compact's row and its tables into the cache
+    with CaptureQueriesContext(connection) as ctx:
+        get(client, compact)
+    assert len(ctx.captured_queries) == 0, [q["sql"] for q in ctx.captured_queries]
+    for _ in range(2):  # the miss is cached too, and still a 404
+        assert client.get(reverse("compacts:detail", args=["NO-SUCH"])).status_code == 404
+    client.logout()
+    r = client.get(reverse("compacts:detail", args=[compact.code]))
+    assert r.status_code == 302 and "/accounts/login/" in r["Location"]
