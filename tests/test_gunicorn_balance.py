@@ -3,18 +3,16 @@ than it has threads, so waiting clients stay in the kernel's queue for whichever
 first, instead of piling up behind one busy process (the load benchmark saw one of five
 workers holding 44 of 50 connections)."""
 
-import os
 import runpy
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
-from django.conf import settings
+
+from tests import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = str(ROOT / "gunicorn.conf.py")
@@ -32,46 +30,11 @@ def test_no_keepalive_by_default_and_a_worker_takes_what_its_threads_serve():
     assert kept["keepalive"] == 5 and kept["worker_connections"] == 1000
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served():
-    """gunicorn with gunicorn.conf.py's defaults but two workers; yields (base URL, process)."""
-    db = settings.DATABASES["default"]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
-        DJANGO_SETTINGS_MODULE="resultsframework.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="t" * 50,
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        GUNICORN_WORKERS="2",
-    )
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    command = [gunicorn, "resultsframework.wsgi:application", "--config", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--no-control-socket"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "gunicorn exited"
-            try:
-                httpx.get(f"{base}/healthz/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.2)
+    """gunicorn with gunicorn.conf.py's defaults but two workers; yields (port, process)."""
+    with serving.served(GUNICORN_WORKERS="2") as (port, proc):
         yield port, proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _held(proc, port):

@@ -3,19 +3,12 @@ settings): a thread keeps its connection from one request to the next (CONN_MAX_
 connection the database closed meanwhile is replaced before use (CONN_HEALTH_CHECKS) instead
 of failing the next request."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 from django.conf import settings
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import serving
 
 pytestmark = pytest.mark.django_db
 
@@ -25,48 +18,12 @@ def test_settings_keep_connections_and_check_them_before_reuse():
     assert db["CONN_MAX_AGE"] == 60 and db["CONN_HEALTH_CHECKS"] is True
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served():
-    """gunicorn as `make run` starts it (one worker, one thread: one connection to watch), on
-    the test database; yields its base URL."""
-    db = settings.DATABASES["default"]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        f"/{db['NAME']}",
-        DJANGO_SETTINGS_MODULE="resultsframework.settings",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="t" * 50,
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        GUNICORN_WORKERS="1",
-        GUNICORN_THREADS="1",
-    )
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    command = [gunicorn, "resultsframework.wsgi:application", "--config", "gunicorn.conf.py"]
-    command += ["--bind", f"127.0.0.1:{port}", "--no-control-socket"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "gunicorn exited"
-            try:
-                httpx.get(f"{base}/healthz/", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    """gunicorn as served (one worker, one thread: one connection to watch); yields its base
+    URL."""
+    with serving.served(GUNICORN_WORKERS="1", GUNICORN_THREADS="1") as (port, _proc):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _server_backends():
